@@ -1,0 +1,39 @@
+export { DATATYPES, DatatypeSchema, TensorSpecSchema } from './datatypes.js';
+export type { Datatype, TensorSpec } from './datatypes.js';
+export { deadlineIn, parseDeadline, remainingMs } from './deadline.js';
+export { ErrorCode, isErrorCode, MspError } from './errors.js';
+export type { ErrorBody } from './errors.js';
+export {
+  IRIS_LABELS,
+  MANIFEST_FILE,
+  MNIST_LABELS,
+  MODEL_NAMES,
+  ModelManifestSchema,
+} from './manifest.schema.js';
+export type { ModelManifest, ModelName } from './manifest.schema.js';
+export { InferInputSchema, InferRequestSchema, ModelMetadataSchema, RequestedOutputSchema } from './oip.schema.js';
+export type {
+  InferRequest,
+  InferResponse,
+  InferTensor,
+  ModelMetadata,
+  ServerMetadata,
+  TensorData,
+} from './oip.schema.js';
+export { decodePredictorMetadata, encodePredictorMetadata } from './predictor-metadata.js';
+export type { PredictorModel } from './predictor-metadata.js';
+export {
+  ContentTypes,
+  Headers,
+  PredictorMetadataKeys,
+  QueueGroups,
+  ServiceNames,
+  Subjects,
+} from './subjects.js';
+export {
+  checkAgainstModel,
+  checkTensorAgainstSpec,
+  elementCount,
+  formatShape,
+  parseInferRequest,
+} from './tensor.validation.js';

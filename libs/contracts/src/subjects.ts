@@ -1,0 +1,45 @@
+/**
+ * Every NATS subject, queue group, service name and header of the project, declared once.
+ * Model names are validated kebab-case (no dots or wildcards), so they are safe subject tokens.
+ */
+export const Subjects = {
+  /** Request-reply inference on the model's default version. */
+  infer: (model: string): string => `msp.infer.${model}`,
+  /** Request-reply inference pinned to one version. */
+  inferVersion: (model: string, version: string): string => `msp.infer.${model}.${version}`,
+} as const;
+
+/** Replicas of one model share a queue group, so NATS spreads requests across them. */
+export const QueueGroups = {
+  predictor: (model: string): string => `msp.predictor.${model}`,
+} as const;
+
+/** NATS micro service names (discovery through `$SRV.INFO.<name>`). */
+export const ServiceNames = {
+  predictor: 'msp-predictor',
+} as const;
+
+/** Keys of the metadata a predictor advertises in its micro service info. */
+export const PredictorMetadataKeys = {
+  model: 'model',
+  version: 'version',
+  platform: 'platform',
+  /** JSON of TensorSpec[] */
+  inputs: 'inputs',
+  /** JSON of TensorSpec[] */
+  outputs: 'outputs',
+  /** JSON of string[] */
+  labels: 'labels',
+} as const;
+
+export const Headers = {
+  requestId: 'Msp-Request-Id',
+  /** Absolute deadline, epoch milliseconds; every hop derives its own timeout from it. */
+  deadline: 'Msp-Deadline',
+  traceparent: 'traceparent',
+  contentType: 'Content-Type',
+} as const;
+
+export const ContentTypes = {
+  json: 'application/json',
+} as const;

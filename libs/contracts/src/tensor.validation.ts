@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import type { Datatype, TensorSpec } from './datatypes.js';
+import { MspError } from './errors.js';
+import { InferRequestSchema, type InferRequest, type InferTensor, type TensorData } from './oip.schema.js';
+
+const INTEGER_RANGES: Partial<Record<Datatype, readonly [number, number]>> = {
+  UINT8: [0, 0xff],
+  UINT16: [0, 0xffff],
+  UINT32: [0, 0xffffffff],
+  UINT64: [0, Number.MAX_SAFE_INTEGER],
+  INT8: [-0x80, 0x7f],
+  INT16: [-0x8000, 0x7fff],
+  INT32: [-0x80000000, 0x7fffffff],
+  INT64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+};
+
+const FLOAT_TYPES = new Set<Datatype>(['FP16', 'FP32', 'FP64']);
+
+export function elementCount(shape: readonly number[]): number {
+  return shape.reduce((count, dim) => count * dim, 1);
+}
+
+export function formatShape(shape: readonly number[]): string {
+  return `[${shape.join(',')}]`;
+}
+
+/**
+ * Validates an OIP v2 infer request body and returns it with every input's data flattened.
+ * Throws MspError(400) naming the input and what is wrong with it.
+ */
+export function parseInferRequest(body: unknown): InferRequest {
+  const parsed = InferRequestSchema.safeParse(body);
+  if (!parsed.success) {
+    throw MspError.badRequest(`invalid inference request: ${formatIssues(parsed.error)}`);
+  }
+  const { inputs, ...rest } = parsed.data;
+  const names = new Set<string>();
+  const tensors = inputs.map((input): InferTensor => {
+    if (names.has(input.name)) throw MspError.badRequest(`input '${input.name}' is given twice`);
+    names.add(input.name);
+    return { ...input, data: flattenData(input.name, input.datatype, input.shape, input.data) };
+  });
+  return { ...rest, inputs: tensors };
+}
+
+function flattenData(name: string, datatype: Datatype, shape: number[], data: unknown[]): TensorData {
+  const flat = data.some(Array.isArray) ? flattenNested(name, data, shape) : data;
+  const expected = elementCount(shape);
+  if (flat.length !== expected) {
+    throw MspError.badRequest(
+      `input '${name}': shape ${formatShape(shape)} needs ${expected} values, data has ${flat.length}`,
+    );
+  }
+  const bad = flat.findIndex((value) => !fitsDatatype(value, datatype));
+  if (bad !== -1) {
+    throw MspError.badRequest(
+      `input '${name}': value at index ${bad} (${JSON.stringify(flat[bad])}) is not a valid ${datatype}`,
+    );
+  }
+  return flat as TensorData;
+}
+
+/** Nested data must follow the shape exactly at every level, not merely hold enough values. */
+function flattenNested(name: string, data: unknown[], shape: number[]): unknown[] {
+  const flat: unknown[] = [];
+  const walk = (level: unknown[], axis: number): void => {
+    if (level.length !== shape[axis] || axis >= shape.length) {
+      throw MspError.badRequest(
+        `input '${name}': nested data does not follow shape ${formatShape(shape)} at axis ${axis}`,
+      );
+    }
+    for (const item of level) {
+      if (axis < shape.length - 1) {
+        if (!Array.isArray(item)) {
+          throw MspError.badRequest(`input '${name}': expected a nested array at axis ${axis + 1}`);
+        }
+        walk(item, axis + 1);
+      } else {
+        flat.push(item);
+      }
+    }
+  };
+  walk(data, 0);
+  return flat;
+}
+
+function fitsDatatype(value: unknown, datatype: Datatype): boolean {
+  if (datatype === 'BOOL') return typeof value === 'boolean';
+  if (datatype === 'BYTES') return typeof value === 'string';
+  if (typeof value !== 'number' || !Number.isFinite(value)) return false;
+  if (FLOAT_TYPES.has(datatype)) return true;
+  const range = INTEGER_RANGES[datatype];
+  return range !== undefined && Number.isInteger(value) && value >= range[0] && value <= range[1];
+}
+
+/** Checks the request's inputs and requested outputs against what a model declares. */
+export function checkAgainstModel(
+  request: InferRequest,
+  model: { name: string; inputs: readonly TensorSpec[]; outputs: readonly TensorSpec[] },
+): void {
+  for (const input of request.inputs) {
+    const spec = model.inputs.find((candidate) => candidate.name === input.name);
+    if (!spec) {
+      const known = model.inputs.map((candidate) => `'${candidate.name}'`).join(', ');
+      throw MspError.badRequest(`model '${model.name}' has no input '${input.name}' (it takes ${known})`);
+    }
+    checkTensorAgainstSpec(input, spec);
+  }
+  for (const spec of model.inputs) {
+    if (!request.inputs.some((input) => input.name === spec.name)) {
+      throw MspError.badRequest(
+        `input '${spec.name}' is missing: model '${model.name}' needs ${spec.datatype} ${formatShape(spec.shape)}`,
+      );
+    }
+  }
+  for (const output of request.outputs ?? []) {
+    if (!model.outputs.some((spec) => spec.name === output.name)) {
+      const known = model.outputs.map((spec) => `'${spec.name}'`).join(', ');
+      throw MspError.badRequest(`model '${model.name}' has no output '${output.name}' (it has ${known})`);
+    }
+  }
+}
+
+export function checkTensorAgainstSpec(input: InferTensor, spec: TensorSpec): void {
+  if (input.datatype !== spec.datatype) {
+    throw MspError.badRequest(
+      `input '${input.name}': datatype ${input.datatype} does not match the model's ${spec.datatype}`,
+    );
+  }
+  const fits =
+    input.shape.length === spec.shape.length &&
+    spec.shape.every((dim, axis) => dim === -1 || dim === input.shape[axis]);
+  if (!fits) {
+    throw MspError.badRequest(
+      `input '${input.name}': shape ${formatShape(input.shape)} does not match the model's ${formatShape(spec.shape)} (-1 = any size)`,
+    );
+  }
+}
+
+function formatIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+    .join('; ');
+}

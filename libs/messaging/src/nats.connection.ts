@@ -1,0 +1,50 @@
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from '@msp/telemetry';
+
+export interface NatsOptions {
+  servers: string[];
+  /** Shown by the server for this client (`nats server report connections`). */
+  name: string;
+}
+
+/**
+ * Connects and keeps reconnecting for ever: a service outlives a NATS restart and reports
+ * not-ready meanwhile instead of exiting.
+ */
+export async function connectNats(options: NatsOptions, logger: Logger): Promise<NatsConnection> {
+  const nc = await connect({
+    servers: options.servers,
+    name: options.name,
+    waitOnFirstConnect: true,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+  });
+  logger.info({ server: nc.getServer() }, 'connected to NATS');
+  return nc;
+}
+
+/** Whether the connection is up right now, for readiness; logs every change. */
+export class NatsConnectionState {
+  private connected = true;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly logger: Logger,
+  ) {
+    void this.watch();
+  }
+
+  get isConnected(): boolean {
+    return this.connected && !this.nc.isClosed() && !this.nc.isDraining();
+  }
+
+  private async watch(): Promise<void> {
+    for await (const status of this.nc.status()) {
+      if (status.type === 'disconnect') this.connected = false;
+      if (status.type === 'reconnect') this.connected = true;
+      if (status.type === 'disconnect' || status.type === 'reconnect' || status.type === 'error') {
+        this.logger.warn({ nats: status }, `NATS ${status.type}`);
+      }
+    }
+  }
+}

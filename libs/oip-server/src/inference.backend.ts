@@ -1,0 +1,26 @@
+import type { InferRequest, InferResponse, ModelMetadata } from '@msp/contracts';
+
+export interface InferContext {
+  requestId: string;
+  /** Absolute deadline (epoch ms) for the whole request. */
+  deadline: number;
+}
+
+/**
+ * What serves the Open Inference Protocol routes. The gateway implements it over NATS
+ * (synchronous pattern); a predictor implements it in-process (web-single pattern). The HTTP
+ * layer is the same code for both, so the two patterns answer identically by construction.
+ * Failures are thrown as MspError with the code the client should see.
+ */
+export interface InferenceBackend {
+  /** Ready to serve traffic: dependencies reachable and at least one model servable. */
+  isReady(): Promise<boolean>;
+  listModels(): Promise<ModelMetadata[]>;
+  /** Throws MspError 404 when the model (or that version) is unknown. */
+  modelMetadata(model: string, version?: string): Promise<ModelMetadata>;
+  isModelReady(model: string, version?: string): Promise<boolean>;
+  infer(model: string, version: string | undefined, request: InferRequest, context: InferContext): Promise<InferResponse>;
+}
+
+/** Nest injection token under which an app provides its InferenceBackend. */
+export const INFERENCE_BACKEND = Symbol.for('msp.inference-backend');
