@@ -15,6 +15,16 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          // Against the real NATS and Redis on loopback (see .ci/run), never mocks of them.
+          name: 'integration',
+          include: ['{apps,libs,tools}/*/src/**/*.int-spec.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: 'e2e',
           include: ['e2e/src/**/*.e2e-spec.ts'],
           // One topology of real processes at a time: they share ports and two cores.

@@ -1,0 +1,63 @@
+/** Small fetch helpers for the OIP routes; every call has an explicit timeout. */
+export interface HttpResult<T = unknown> {
+  status: number;
+  body: T;
+  headers: Headers;
+  ms: number;
+}
+
+export async function http<T = unknown>(
+  url: string,
+  init: RequestInit & { timeoutMs?: number } = {},
+): Promise<HttpResult<T>> {
+  const started = performance.now();
+  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(init.timeoutMs ?? 15_000) });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // Leave non-JSON bodies as text; a test asserting the error shape will show it.
+  }
+  return { status: response.status, body: body as T, headers: response.headers, ms: performance.now() - started };
+}
+
+export function postJson<T = unknown>(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+  timeoutMs?: number,
+): Promise<HttpResult<T>> {
+  return http<T>(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+  });
+}
+
+export interface OipOutput {
+  name: string;
+  shape: number[];
+  datatype: string;
+  data: (number | string | boolean)[];
+}
+
+export interface OipResponse {
+  model_name: string;
+  model_version?: string;
+  id?: string;
+  outputs: OipOutput[];
+}
+
+export function output(response: OipResponse, name: string): OipOutput {
+  const found = response.outputs.find((candidate) => candidate.name === name);
+  if (!found) throw new Error(`response has no output '${name}': ${JSON.stringify(response).slice(0, 300)}`);
+  return found;
+}
+
+export function inferBody(rows: ArrayLike<number>[], rowShape: number[]): unknown {
+  const data: number[] = [];
+  for (const row of rows) for (let i = 0; i < row.length; i += 1) data.push(row[i] as number);
+  return { inputs: [{ name: 'input', datatype: 'FP32', shape: [rows.length, ...rowShape], data }] };
+}
