@@ -27,6 +27,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['e2e/src/**/*.e2e-spec.ts'],
+          globalSetup: ['e2e/src/support/global-setup.ts'],
           // One topology of real processes at a time: they share ports and two cores.
           fileParallelism: false,
           testTimeout: 120_000,

@@ -1,3 +1,5 @@
+import { request as httpRequest } from 'node:http';
+
 /** Small fetch helpers for the OIP routes; every call has an explicit timeout. */
 export interface HttpResult<T = unknown> {
   status: number;
@@ -60,4 +62,40 @@ export function inferBody(rows: ArrayLike<number>[], rowShape: number[]): unknow
   const data: number[] = [];
   for (const row of rows) for (let i = 0; i < row.length; i += 1) data.push(row[i] as number);
   return { inputs: [{ name: 'input', datatype: 'FP32', shape: [rows.length, ...rowShape], data }] };
+}
+
+/**
+ * Posts a body the server may refuse before reading it all (413): like curl, it takes the early
+ * response and ignores the broken pipe of the rest of the upload, which fetch reports as a failure.
+ */
+export function postEarlyAnswered(url: string, body: string, timeoutMs = 15_000): Promise<HttpResult<unknown>> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      timeout: timeoutMs,
+    });
+    req.on('response', (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let parsed: unknown = text;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          // keep the text
+        }
+        const headers = new Headers();
+        for (const [key, value] of Object.entries(response.headers)) if (typeof value === 'string') headers.set(key, value);
+        resolve({ status: response.statusCode ?? 0, body: parsed, headers, ms: performance.now() - started });
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer from ${url} within ${timeoutMs} ms`)));
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE' && error.code !== 'ECONNRESET') reject(error);
+    });
+    req.end(body);
+  });
 }

@@ -1,0 +1,55 @@
+import { mkdir, open } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { DEFAULT_NATS_URL, ensureInfra, repoRoot, startTopology, type RunningTopology } from '@msp/topology';
+
+/**
+ * Boots the `all` topology (gateway, one predictor per model, a web-single predictor) as real
+ * processes on free ports, once for the whole e2e run. With E2E_BASE_URL set it starts nothing
+ * and the suite targets that deployment instead (E2E_WEB_SINGLE_URL for the web-single tests).
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const remote = process.env['E2E_BASE_URL'];
+  if (remote) {
+    project.provide('e2e', {
+      gatewayUrl: remote.replace(/\/$/, ''),
+      webSingleUrl: process.env['E2E_WEB_SINGLE_URL']?.replace(/\/$/, '') ?? '',
+      natsUrl: '',
+      local: false,
+    });
+    return async () => undefined;
+  }
+
+  const natsUrl = process.env['NATS_URL'] ?? DEFAULT_NATS_URL;
+  const infra = await ensureInfra({ natsUrl });
+  // Service logs go to a file: the test output stays readable, and a failure has its evidence.
+  const logDir = join(repoRoot(), '.cache', 'e2e');
+  await mkdir(logDir, { recursive: true });
+  const log = await open(join(logDir, 'services.log'), 'w');
+  let topology: RunningTopology | undefined;
+  try {
+    topology = await startTopology('all', {
+      ports: { gateway: 0, webSingle: 0 },
+      natsUrl,
+      output: (line) => void log.write(`${line}\n`),
+      colour: false,
+      readyTimeoutMs: 120_000,
+    });
+  } catch (error) {
+    await log.close();
+    await infra.stop();
+    throw error;
+  }
+  project.provide('e2e', {
+    gatewayUrl: topology.urls.gateway ?? '',
+    webSingleUrl: topology.urls.webSingle ?? '',
+    natsUrl,
+    local: true,
+  });
+  const running = topology;
+  return async () => {
+    await running.stop();
+    await infra.stop();
+    await log.close();
+  };
+}

@@ -1,0 +1,21 @@
+import { inject } from 'vitest';
+
+export interface E2eTarget {
+  gatewayUrl: string;
+  /** Empty when the targeted deployment has no web-single predictor. */
+  webSingleUrl: string;
+  /** The NATS the local topology uses; empty for a remote target. */
+  natsUrl: string;
+  /** True when the suite started the services itself and may kill or add some. */
+  local: boolean;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    e2e: E2eTarget;
+  }
+}
+
+export function target(): E2eTarget {
+  return inject('e2e');
+}
