@@ -37,14 +37,24 @@ export class MaxPoolLayer implements Layer {
       for (let y = 0; y < outHeight; y++) {
         const top = plane + 2 * y * inWidth;
         for (let x = 0; x < outWidth; x++) {
-          let best = top + 2 * x;
-          let bestValue = input[best] as number;
-          for (const candidate of [best + 1, best + inWidth, best + inWidth + 1]) {
-            const v = input[candidate] as number;
-            if (v > bestValue) {
-              bestValue = v;
-              best = candidate;
-            }
+          // Unrolled: an array of candidates per window would allocate in the hot loop.
+          const a = top + 2 * x;
+          let best = a;
+          let bestValue = input[a] as number;
+          let v = input[a + 1] as number;
+          if (v > bestValue) {
+            bestValue = v;
+            best = a + 1;
+          }
+          v = input[a + inWidth] as number;
+          if (v > bestValue) {
+            bestValue = v;
+            best = a + inWidth;
+          }
+          v = input[a + inWidth + 1] as number;
+          if (v > bestValue) {
+            bestValue = v;
+            best = a + inWidth + 1;
           }
           output[o] = bestValue;
           winners[o] = best;

@@ -1,0 +1,33 @@
+import { resolve } from 'node:path';
+import { MODEL_NAMES } from '@msp/contracts';
+import { describe, expect, it } from 'vitest';
+import { CliArgsError, parseCliArgs } from './cli-args.parser.js';
+
+describe('parseCliArgs', () => {
+  it('defaults to every model, version 1, no skipping', () => {
+    expect(parseCliArgs([])).toEqual({ models: [...MODEL_NAMES], missingOnly: false, version: '1', help: false });
+  });
+
+  it('reads --only (in catalogue order), --missing, --out and --version', () => {
+    expect(parseCliArgs(['--only', 'mnist-cnn,iris-mlp', '--missing', '--out', 'x/y', '--version', '2.0-rc'])).toEqual({
+      models: ['iris-mlp', 'mnist-cnn'],
+      missingOnly: true,
+      outDir: resolve('x/y'),
+      version: '2.0-rc',
+      help: false,
+    });
+    expect(parseCliArgs(['--only=iris-trees']).models).toEqual(['iris-trees']);
+  });
+
+  it.each([
+    [['--only', 'iris-mlp,resnet'], /unknown model\(s\) in --only: resnet/],
+    [['--only', ','], /at least one/],
+    [['--version', 'a b'], /--version/],
+    [['--frobnicate'], /frobnicate/],
+    [['--out'], /--out/],
+    [['stray'], /stray|positional/i],
+  ])('rejects %j with a clear message', (argv, message) => {
+    expect(() => parseCliArgs(argv)).toThrow(CliArgsError);
+    expect(() => parseCliArgs(argv)).toThrow(message);
+  });
+});

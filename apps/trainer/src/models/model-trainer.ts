@@ -1,0 +1,47 @@
+import type { ModelName } from '@msp/contracts';
+import type { DatasetName } from '@msp/datasets';
+import type { OnnxBatch } from '../evaluate/onnx.evaluator.js';
+import type { EpochStats } from '../nn/fit-loop.js';
+import type { OnnxModel } from '../onnx/onnx-model.types.js';
+
+/** What a data set means to a served model: its input contract and its classes. */
+export interface TaskSpec {
+  dataset: DatasetName;
+  /** Named input convention the predictor and preprocess rely on. */
+  preprocessing: 'iris-features-cm' | 'mnist-28x28-ink-1';
+  /** Input shape without the batch axis. */
+  inputShape: readonly number[];
+  labels: readonly string[];
+}
+
+/** The held-out split as the exported model will be fed it. */
+export interface HeldOutSet {
+  batch: OnnxBatch;
+  targets: readonly number[];
+}
+
+export interface TrainContext {
+  seed: number;
+  producerVersion: string;
+  onEpoch: (stats: EpochStats) => void;
+}
+
+export interface TrainedModel {
+  onnx: OnnxModel;
+  heldOut: HeldOutSet;
+  /** The trainer's own model on the held-out rows, flat [rows, classes]: ONNX must match it. */
+  ownProbabilities: Float32Array;
+  trainSize: number;
+  epochs?: number;
+  /** Hyper-parameters and architecture, recorded under the manifest's `training`. */
+  details: Record<string, unknown>;
+}
+
+export interface ModelTrainer {
+  readonly name: ModelName;
+  readonly description: string;
+  readonly task: TaskSpec;
+  /** Minimum held-out accuracy for a release. */
+  readonly gate: number;
+  train(context: TrainContext): TrainedModel;
+}
