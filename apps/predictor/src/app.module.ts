@@ -1,0 +1,40 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { MessagingModule } from '@msp/messaging';
+import { OipHttpModule } from '@msp/oip-server';
+import type { Logger } from '@msp/telemetry';
+import { PREDICTOR_VERSION } from './app.info.js';
+import { ConfigModule } from './config/config.module.js';
+import type { PredictorConfig } from './config/predictor-config.schema.js';
+import { InferenceModule } from './inference/inference.module.js';
+import { LoggingModule } from './logging/logging.module.js';
+import { ModelModule } from './model/model.module.js';
+import { InProcessBackend } from './web-single/in-process.backend.js';
+import { WebSingleModule } from './web-single/web-single.module.js';
+
+/**
+ * One predictor process: one model, served over NATS; with `config.http` also over the OIP v2
+ * REST routes in-process (web-single).
+ */
+@Module({})
+export class AppModule {
+  static forRoot(config: PredictorConfig, logger: Logger): DynamicModule {
+    const imports: DynamicModule['imports'] = [
+      ConfigModule.forRoot(config),
+      LoggingModule.forRoot(logger),
+      MessagingModule.forRoot({ servers: config.natsServers, name: `predictor:${config.modelName}` }),
+      ModelModule,
+      InferenceModule,
+    ];
+    if (config.http) {
+      imports.push(
+        OipHttpModule.forRoot({
+          imports: [WebSingleModule],
+          backend: InProcessBackend,
+          timeouts: { defaultMs: config.requestTimeoutMs, maxMs: config.maxTimeoutMs },
+          server: { name: 'msp-predictor', version: PREDICTOR_VERSION },
+        }),
+      );
+    }
+    return { module: AppModule, imports };
+  }
+}

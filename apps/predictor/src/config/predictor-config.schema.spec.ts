@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { loadPredictorConfig, PredictorConfigError } from './predictor-config.schema.js';
+
+function errorOf(env: Record<string, string>): PredictorConfigError {
+  try {
+    loadPredictorConfig(env, '/srv');
+  } catch (error) {
+    expect(error).toBeInstanceOf(PredictorConfigError);
+    return error as PredictorConfigError;
+  }
+  throw new Error('expected the configuration to be refused');
+}
+
+describe('loadPredictorConfig', () => {
+  it('needs only MODEL_NAME; everything else has a default', () => {
+    expect(loadPredictorConfig({ MODEL_NAME: 'iris-mlp' }, '/srv')).toEqual({
+      modelName: 'iris-mlp',
+      modelsDir: '/srv/models',
+      natsServers: ['nats://127.0.0.1:4222'],
+      requestTimeoutMs: 10_000,
+      maxTimeoutMs: 60_000,
+      maxBatchRows: 1024,
+      faultDelayMs: 0,
+      logLevel: 'info',
+    });
+  });
+
+  it('reads every variable; HTTP_PORT turns on web-single', () => {
+    const config = loadPredictorConfig(
+      {
+        MODEL_NAME: 'mnist-cnn',
+        MODELS_DIR: '../artefacts',
+        NATS_URL: 'nats://a:4222, b:4223',
+        HTTP_PORT: '8081',
+        HTTP_HOST: '127.0.0.1',
+        REQUEST_TIMEOUT_MS: '500',
+        MAX_TIMEOUT_MS: '2000',
+        BODY_LIMIT_BYTES: '4096',
+        MAX_BATCH_ROWS: '32',
+        FAULT_DELAY_MS: '250',
+        LOG_LEVEL: 'Debug',
+      },
+      '/srv/app',
+    );
+    expect(config).toEqual({
+      modelName: 'mnist-cnn',
+      modelsDir: '/srv/artefacts',
+      natsServers: ['nats://a:4222', 'b:4223'],
+      http: { port: 8081, host: '127.0.0.1', bodyLimitBytes: 4096 },
+      requestTimeoutMs: 500,
+      maxTimeoutMs: 2000,
+      maxBatchRows: 32,
+      faultDelayMs: 250,
+      logLevel: 'debug',
+    });
+  });
+
+  it('treats empty variables as unset', () => {
+    const config = loadPredictorConfig({ MODEL_NAME: 'iris-mlp', HTTP_PORT: '', NATS_URL: ' ', LOG_LEVEL: '' }, '/srv');
+    expect(config.http).toBeUndefined();
+    expect(config.natsServers).toEqual(['nats://127.0.0.1:4222']);
+  });
+
+  it('requires MODEL_NAME', () => {
+    expect(errorOf({}).problems).toEqual([expect.stringMatching(/^MODEL_NAME=\(unset\): is required/)]);
+  });
+
+  it('lists every bad variable in one error', () => {
+    const env = {
+      MODEL_NAME: 'Iris.MLP',
+      NATS_URL: 'nats://a b',
+      HTTP_PORT: '80000',
+      REQUEST_TIMEOUT_MS: '0',
+      BODY_LIMIT_BYTES: '1.5',
+      MAX_BATCH_ROWS: '-3',
+      FAULT_DELAY_MS: 'slow',
+      LOG_LEVEL: 'loud',
+    };
+    const error = errorOf(env);
+    for (const name of Object.keys(env)) expect(error.message).toContain(`${name}=`);
+    expect(error.problems).toHaveLength(Object.keys(env).length);
+    expect(error.message).toContain('MODEL_NAME="Iris.MLP": must be a kebab-case model name');
+  });
+
+  it('refuses a default timeout above the maximum', () => {
+    expect(errorOf({ MODEL_NAME: 'iris-mlp', REQUEST_TIMEOUT_MS: '5000', MAX_TIMEOUT_MS: '1000' }).message).toMatch(
+      /REQUEST_TIMEOUT_MS="5000": must not be larger than MAX_TIMEOUT_MS/,
+    );
+  });
+});

@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ErrorCode, MspError, type InferRequest } from '@msp/contracts';
+import { loadModel, type ModelRunner } from '@msp/model-runtime';
+import { createLogger } from '@msp/telemetry';
+import { loadPredictorConfig } from '../config/predictor-config.schema.js';
+import { fixtureModelsDir } from '../testing/predictor.harness.js';
+import { InferenceService } from './inference.service.js';
+
+/** The inference logic without NATS or Nest: fault delay, deadlines, the OIP response. */
+describe('InferenceService', () => {
+  let fixture: Awaited<ReturnType<typeof fixtureModelsDir>>;
+  let runner: ModelRunner;
+  const logger = createLogger({ service: 'spec', level: 'silent' });
+
+  const request: InferRequest = {
+    id: 'abc',
+    inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: [0, 0, 1, 0] }],
+    outputs: [{ name: 'label' }],
+  };
+
+  function service(env: Record<string, string> = {}): InferenceService {
+    return new InferenceService(runner, loadPredictorConfig({ MODEL_NAME: runner.name, ...env }), logger);
+  }
+
+  beforeAll(async () => {
+    fixture = await fixtureModelsDir();
+    ({ runner } = await loadModel({ modelsDir: fixture.modelsDir, name: fixture.name, maxBatchRows: 4 }));
+  });
+
+  afterAll(async () => {
+    await runner?.release();
+    await fixture?.cleanup();
+  });
+
+  it('answers in OIP shape with model name, version and the request id', async () => {
+    const response = await service().infer(request, { requestId: 'r1', deadline: Date.now() + 1000 });
+    expect(response).toEqual({
+      model_name: fixture.name,
+      model_version: '3',
+      id: 'abc',
+      outputs: [{ name: 'label', datatype: 'BYTES', shape: [1], data: ['third'] }],
+    });
+    const { id: _, ...anonymous } = request;
+    expect(await service().infer(anonymous, { requestId: 'r2', deadline: Date.now() + 1000 })).not.toHaveProperty('id');
+  });
+
+  it('refuses work whose deadline has passed, without running the model', async () => {
+    const infer = vi.spyOn(runner, 'infer');
+    const error = await service()
+      .infer(request, { requestId: 'r3', deadline: Date.now() - 1 })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(MspError);
+    expect((error as MspError).code).toBe(ErrorCode.DeadlineExceeded);
+    expect(infer).not.toHaveBeenCalled();
+    infer.mockRestore();
+  });
+
+  it('delays by FAULT_DELAY_MS, but stops at the deadline with a 504', async () => {
+    const slow = service({ FAULT_DELAY_MS: '200' });
+    const started = Date.now();
+    await expect(slow.infer(request, { requestId: 'r4', deadline: Date.now() + 1000 })).resolves.toHaveProperty('outputs');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(195);
+
+    const cut = Date.now();
+    const error = await slow.infer(request, { requestId: 'r5', deadline: Date.now() + 50 }).catch((caught: unknown) => caught);
+    expect((error as MspError).code).toBe(ErrorCode.DeadlineExceeded);
+    expect((error as MspError).message).toContain('FAULT_DELAY_MS=200');
+    expect(Date.now() - cut).toBeLessThan(190);
+  });
+
+  it('knows what is in flight, for shutdown', async () => {
+    const slow = service({ FAULT_DELAY_MS: '100' });
+    const work = slow.infer(request, { requestId: 'r6', deadline: Date.now() + 1000 });
+    expect(await slow.idle(10)).toBe(1);
+    await work;
+    expect(await slow.idle(10)).toBe(0);
+  });
+});

@@ -1,0 +1,84 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Inject, Injectable } from '@nestjs/common';
+import { MspError, remainingMs, type InferRequest, type InferResponse } from '@msp/contracts';
+import { ModelRunner } from '@msp/model-runtime';
+import { LOGGER, type Logger } from '@msp/telemetry';
+import { PREDICTOR_CONFIG } from '../config/config.module.js';
+import type { PredictorConfig } from '../config/predictor-config.schema.js';
+
+export interface InferenceContext {
+  requestId: string;
+  /** Absolute deadline (epoch ms) of the caller. */
+  deadline: number;
+}
+
+/**
+ * One inference, whichever door it came in by (NATS or in-process HTTP), so both answer alike:
+ * the optional fault delay, a deadline check, the runner, the OIP response. Counts what is in
+ * flight so shutdown can let it finish.
+ */
+@Injectable()
+export class InferenceService {
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly runner: ModelRunner,
+    @Inject(PREDICTOR_CONFIG) private readonly config: PredictorConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  get model(): { name: string; version: string } {
+    return { name: this.runner.name, version: this.runner.version };
+  }
+
+  /** Runs a request already parsed by `parseInferRequest`. */
+  infer(request: InferRequest, context: InferenceContext): Promise<InferResponse> {
+    const work = this.run(request, context);
+    this.inFlight.add(work);
+    const settle = (): void => void this.inFlight.delete(work);
+    work.then(settle, settle);
+    return work;
+  }
+
+  /** Resolves once no request is in flight, or after `maxWaitMs`; returns how many were left. */
+  async idle(maxWaitMs: number): Promise<number> {
+    if (this.inFlight.size > 0) {
+      const timeout = sleep(maxWaitMs, undefined, { ref: false });
+      await Promise.race([Promise.allSettled([...this.inFlight]), timeout]);
+    }
+    return this.inFlight.size;
+  }
+
+  private async run(request: InferRequest, context: InferenceContext): Promise<InferResponse> {
+    if (this.config.faultDelayMs > 0) await this.faultDelay(context);
+    if (remainingMs(context.deadline) <= 0) {
+      throw MspError.deadlineExceeded(`the deadline passed before model '${this.runner.name}' could run`);
+    }
+    const started = performance.now();
+    const outputs = await this.runner.infer(request);
+    this.logger.debug(
+      { requestId: context.requestId, ms: performance.now() - started, rows: request.inputs[0]?.shape[0] },
+      'inference done',
+    );
+    return {
+      model_name: this.runner.name,
+      model_version: this.runner.version,
+      ...(request.id === undefined ? {} : { id: request.id }),
+      outputs,
+    };
+  }
+
+  /** Waits FAULT_DELAY_MS, but never past the deadline: a request that would overrun gets a 504 instead. */
+  private async faultDelay(context: InferenceContext): Promise<void> {
+    const delayMs = this.config.faultDelayMs;
+    const remaining = remainingMs(context.deadline);
+    if (remaining < delayMs) {
+      await sleep(Math.max(0, remaining));
+      throw MspError.deadlineExceeded(
+        `model '${this.runner.name}' is slowed by FAULT_DELAY_MS=${delayMs}; the request's deadline ` +
+          `(${Math.max(0, Math.round(remaining))} ms) passed first`,
+      );
+    }
+    await sleep(delayMs);
+  }
+}

@@ -1,0 +1,90 @@
+import 'reflect-metadata';
+import type { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ModelLoadError } from '@msp/model-runtime';
+import { createOipApp } from '@msp/oip-server';
+import { createLogger, NestPinoLogger, type Logger } from '@msp/telemetry';
+import { AppModule } from './app.module.js';
+import { loadPredictorConfig, PredictorConfigError, type PredictorConfig } from './config/predictor-config.schema.js';
+
+/**
+ * On these, Nest runs the shutdown hooks (stop the micro service, let work in flight finish,
+ * drain NATS, release the model) and then exits 0 with `process.exit`, which also flushes the
+ * asynchronous pino stream (re-raising the signal instead would lose the last log lines).
+ */
+const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT'];
+
+/** Boots one predictor: config once, then the NATS service, and HTTP too when HTTP_PORT is set. */
+async function bootstrap(): Promise<void> {
+  const config = readConfig();
+  if (!config) return;
+  const logger = createLogger({ service: `predictor:${config.modelName}`, level: config.logLevel });
+  if (config.faultDelayMs > 0) {
+    logger.warn(
+      { faultDelayMs: config.faultDelayMs },
+      `FAULT_DELAY_MS=${config.faultDelayMs}: EVERY REQUEST IS DELAYED ON PURPOSE (fault injection) — never in production`,
+    );
+  }
+  try {
+    await start(config, logger);
+  } catch (error) {
+    // A model that cannot be served is an expected failure: its message names the file at fault.
+    const details = error instanceof ModelLoadError ? { file: error.file } : { err: error };
+    logger.fatal(details, `predictor failed to start: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+}
+
+async function start(config: PredictorConfig, logger: Logger): Promise<void> {
+  const root = AppModule.forRoot(config, logger);
+  if (config.http) {
+    const app = await createOipApp(root, { logger, bodyLimitBytes: config.http.bodyLimitBytes });
+    app.enableShutdownHooks(SHUTDOWN_SIGNALS, { useProcessExit: true }); // no-op while createOipApp enables them itself
+    exitAfterShutdown(app, logger);
+    await app.listen(config.http.port, config.http.host);
+    logger.info({ url: await app.getUrl() }, 'web-single: OIP v2 REST routes served in-process');
+  } else {
+    const app = await NestFactory.createApplicationContext(root, {
+      logger: new NestPinoLogger(logger),
+      abortOnError: false,
+    });
+    app.enableShutdownHooks(SHUTDOWN_SIGNALS, { useProcessExit: true });
+    await app.init();
+  }
+  logger.info({ model: config.modelName, http: config.http ?? false }, 'predictor started');
+}
+
+/**
+ * createOipApp has already enabled Nest's hooks for every signal, without `useProcessExit`: after
+ * the shutdown sequence Nest re-raises the signal, which kills the process before pino has
+ * written its last lines. A listener of our own keeps that re-raise from killing the process,
+ * joins the same shutdown (`close` shares Nest's in-flight sequence) and then exits 0.
+ */
+function exitAfterShutdown(app: INestApplicationContext, logger: Logger): void {
+  let stopping = false;
+  const onSignal = (): void => {
+    if (stopping) return;
+    stopping = true;
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.fatal({ err: error }, 'predictor failed to shut down cleanly');
+        process.exit(1);
+      },
+    );
+  };
+  for (const signal of SHUTDOWN_SIGNALS) process.on(signal, onSignal);
+}
+
+function readConfig(): PredictorConfig | undefined {
+  try {
+    return loadPredictorConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof PredictorConfigError)) throw error;
+    createLogger({ service: 'predictor' }).fatal({ problems: error.problems }, error.message);
+    process.exitCode = 1;
+    return undefined;
+  }
+}
+
+void bootstrap();

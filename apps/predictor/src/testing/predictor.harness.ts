@@ -1,0 +1,75 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { createLogger } from '@msp/telemetry';
+import { softmaxClassifierOnnx, writeFixtureModel } from '@msp/model-runtime/testing';
+import { AppModule } from '../app.module.js';
+import { loadPredictorConfig } from '../config/predictor-config.schema.js';
+
+/** Test helpers for the predictor's integration specs (real NATS, real onnxruntime). */
+
+export const NATS_URL = 'nats://127.0.0.1:4222';
+
+/** The trainer's output at the repository root (git-ignored; `pnpm train` makes it). */
+export const TRAINED_MODELS = fileURLToPath(new URL('../../../../models', import.meta.url));
+
+export function trainedModelPresent(name: string): boolean {
+  return existsSync(join(TRAINED_MODELS, name, 'manifest.json')) && existsSync(join(TRAINED_MODELS, name, 'model.onnx'));
+}
+
+/** A plain NATS client, as any non-Nest caller would use; fails with a hint when NATS is down. */
+export async function connectTestClient(): Promise<NatsConnection> {
+  try {
+    return await connect({ servers: NATS_URL, name: 'predictor-spec', timeout: 2000 });
+  } catch (error) {
+    throw new Error(
+      `these tests need nats-server with JetStream on ${NATS_URL} (start it with \`nats-server -js\`): ${String(error)}`,
+    );
+  }
+}
+
+/**
+ * A fixture classifier (no trained model needed) under a unique name, so parallel runs and
+ * other predictors on the same NATS never share its subjects: class = the largest of the first
+ * three features, labels 'first' | 'second' | 'third'.
+ */
+export async function fixtureModelsDir(): Promise<{ modelsDir: string; name: string; cleanup: () => Promise<void> }> {
+  const modelsDir = await mkdtemp(join(tmpdir(), 'msp-predictor-'));
+  const name = `fixture-${randomBytes(4).toString('hex')}`;
+  await writeFixtureModel(modelsDir, {
+    name,
+    version: '3',
+    onnx: softmaxClassifierOnnx(
+      [
+        [4, 0, 0],
+        [0, 4, 0],
+        [0, 0, 4],
+        [0, 0, 0],
+      ],
+      [0, 0, 0],
+    ),
+    inputs: [{ name: 'input', datatype: 'FP32', shape: [-1, 4] }],
+    outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [-1, 3] }],
+    labels: ['first', 'second', 'third'],
+  });
+  return { modelsDir, name, cleanup: () => rm(modelsDir, { recursive: true, force: true }) };
+}
+
+/** Boots the predictor's AppModule in this process (NATS only), as main.ts does without HTTP_PORT. */
+export async function startPredictor(env: Record<string, string>): Promise<INestApplicationContext> {
+  const config = loadPredictorConfig({ NATS_URL, LOG_LEVEL: 'silent', ...env });
+  const logger = createLogger({ service: `predictor:${config.modelName}`, level: config.logLevel });
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, logger), {
+    logger: false,
+    abortOnError: false,
+  });
+  await app.init();
+  return app;
+}
