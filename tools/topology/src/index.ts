@@ -1,0 +1,60 @@
+export { colourWanted, stripAnsi } from './ansi.js';
+export {
+  DEFAULT_NATS_URL,
+  DEFAULT_REDIS_URL,
+  ensureInfra,
+  findExecutable,
+  InfraError,
+} from './infra.js';
+export type { InfraHandle, InfraOptions, InfraStatus } from './infra.js';
+export { levelName, levelNumber, parseLogRecord, renderLogLine } from './log-format.js';
+export type { LogRecord, RenderOptions } from './log-format.js';
+export { ensureModels, exitCodeOf } from './models.js';
+export type { EnsureModelsOptions } from './models.js';
+export { findFreePort, formatHostPort, isLoopback, isPortOpen, parseHostPort } from './port.js';
+export type { HostPort } from './port.js';
+export { appEntry, cacheDir, modelsDir, repoRoot } from './repo-paths.js';
+export type { AppName } from './repo-paths.js';
+export { probeNats, probeRedis } from './server-probe.js';
+export type { NatsProbe, RedisProbe } from './server-probe.js';
+export {
+  describeExit,
+  LABEL_WIDTH,
+  labelled,
+  ServiceExitedError,
+  ServiceNotReadyError,
+  ServiceProcess,
+  startApp,
+  startService,
+  stdoutSink,
+} from './service-process.js';
+export type {
+  ExitInfo,
+  LineSink,
+  LogLine,
+  ReadinessCheck,
+  ServiceOptions,
+  ServiceSpec,
+  WaitOptions,
+} from './service-process.js';
+export {
+  DEFAULT_PORTS,
+  isServingLogLine,
+  isTopologyName,
+  planTopology,
+  SERVING_LOG_PATTERN,
+  startTopology,
+  TOPOLOGIES,
+  TOPOLOGY_NAMES,
+} from './topology.js';
+export type {
+  PlannedService,
+  PortName,
+  RunningTopology,
+  ServiceDefinition,
+  TopologyDefinition,
+  TopologyName,
+  TopologyOptions,
+  TopologyPlan,
+  TopologySettings,
+} from './topology.js';

@@ -1,0 +1,82 @@
+import { MODEL_NAMES } from '@msp/contracts';
+import { describe, expect, it } from 'vitest';
+import { isServingLogLine, planTopology, TOPOLOGY_NAMES } from './topology.js';
+import { parseLogRecord } from './log-format.js';
+
+const line = (record: object): Parameters<typeof isServingLogLine>[0] => {
+  const text = JSON.stringify(record);
+  return { stream: 'stdout', text, record: parseLogRecord(text) };
+};
+
+describe('planTopology', () => {
+  it('synchronous: the gateway on PORT and one NATS-only predictor per model', () => {
+    const plan = planTopology('synchronous', { ports: { gateway: 18080 }, natsUrl: 'nats://127.0.0.1:14222', modelsDir: '/m' });
+    expect(plan.services.map((service) => service.name)).toEqual(['gateway', ...MODEL_NAMES.map((model) => `predictor-${model}`)]);
+    expect(plan.urls).toEqual({ gateway: 'http://127.0.0.1:18080' });
+    expect(plan.models).toEqual([...MODEL_NAMES]);
+
+    const [gateway, first] = plan.services;
+    expect(gateway?.env).toEqual({ PORT: '18080', NATS_URL: 'nats://127.0.0.1:14222' });
+    expect(gateway?.ready).toEqual({
+      kind: 'http',
+      urls: ['http://127.0.0.1:18080/v2/health/ready', ...MODEL_NAMES.map((model) => `http://127.0.0.1:18080/v2/models/${model}`)],
+    });
+    expect(first?.env).toEqual({
+      MODEL_NAME: 'iris-softmax',
+      MODELS_DIR: '/m',
+      NATS_URL: 'nats://127.0.0.1:14222',
+      HTTP_PORT: undefined,
+    });
+    expect(first?.ready.kind).toBe('log');
+  });
+
+  it('web-single: one iris-mlp predictor with HTTP_PORT, ready on its own health', () => {
+    const plan = planTopology('web-single', { ports: { webSingle: 18081 } });
+    expect(plan.services).toHaveLength(1);
+    expect(plan.services[0]).toMatchObject({
+      name: 'web-single',
+      app: 'predictor',
+      env: { MODEL_NAME: 'iris-mlp', HTTP_PORT: '18081' },
+      ready: { kind: 'http', urls: ['http://127.0.0.1:18081/v2/health/ready'] },
+    });
+  });
+
+  it('all: synchronous plus web-single on 8081 by default', () => {
+    const plan = planTopology('all');
+    expect(plan.services.map((service) => service.name)).toEqual([
+      ...planTopology('synchronous').services.map((service) => service.name),
+      'web-single',
+    ]);
+    expect(plan.urls).toEqual({ gateway: 'http://127.0.0.1:8080', webSingle: 'http://127.0.0.1:8081' });
+  });
+
+  it('layers env: app defaults, then every service, then one service', () => {
+    const plan = planTopology('synchronous', {
+      env: { LOG_LEVEL: 'debug' },
+      serviceEnv: { 'predictor-iris-mlp': { FAULT_DELAY_MS: '300' } },
+    });
+    const env = (name: string): Record<string, string | undefined> | undefined =>
+      plan.services.find((service) => service.name === name)?.env;
+    expect(env('predictor-iris-mlp')).toMatchObject({ LOG_LEVEL: 'debug', FAULT_DELAY_MS: '300' });
+    expect(env('predictor-mnist-cnn')).not.toHaveProperty('FAULT_DELAY_MS');
+    expect(env('gateway')).toMatchObject({ LOG_LEVEL: 'debug' });
+  });
+
+  it('knows its names', () => {
+    expect(TOPOLOGY_NAMES).toEqual(['synchronous', 'web-single', 'all']);
+  });
+});
+
+describe('isServingLogLine', () => {
+  it('accepts an info line that says it serves or is ready', () => {
+    expect(isServingLogLine(line({ level: 'info', msg: 'serving iris-mlp on msp.infer.iris-mlp' }))).toBe(true);
+    expect(isServingLogLine(line({ level: 30, msg: 'Predictor ready' }))).toBe(true);
+  });
+
+  it('rejects errors, negations, other words and plain text', () => {
+    expect(isServingLogLine(line({ level: 'error', msg: 'serving failed' }))).toBe(false);
+    expect(isServingLogLine(line({ level: 'info', msg: 'model not ready yet' }))).toBe(false);
+    expect(isServingLogLine(line({ level: 'info', msg: 'already started' }))).toBe(false);
+    expect(isServingLogLine({ stream: 'stdout', text: 'serving' })).toBe(false);
+  });
+});

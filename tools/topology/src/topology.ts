@@ -1,0 +1,315 @@
+import { MODEL_NAMES, type ModelName } from '@msp/contracts';
+import { colourWanted } from './ansi.js';
+import { DEFAULT_NATS_URL } from './infra.js';
+import { levelNumber } from './log-format.js';
+import { findFreePort, isPortOpen } from './port.js';
+import { appEntry, modelsDir, type AppName } from './repo-paths.js';
+import {
+  labelled,
+  ServiceExitedError,
+  startService,
+  stdoutSink,
+  type LineSink,
+  type LogLine,
+  type ReadinessCheck,
+  type ServiceProcess,
+} from './service-process.js';
+
+/** The HTTP ports a topology may need, by role. */
+export type PortName = 'gateway' | 'webSingle';
+
+export const DEFAULT_PORTS: Readonly<Record<PortName, number>> = { gateway: 8080, webSingle: 8081 };
+
+/** One service of a topology: which app, which model, which port; env follows from these. */
+export interface ServiceDefinition {
+  /** Unique within the topology: the log label and the key of its handle. */
+  name: string;
+  app: 'gateway' | 'predictor';
+  /** The model a predictor serves (`MODEL_NAME`). */
+  model?: ModelName;
+  /** The port it serves HTTP on: the gateway's `PORT`, a predictor's `HTTP_PORT`. */
+  http?: PortName;
+  env?: Readonly<Record<string, string>>;
+}
+
+export interface TopologyDefinition {
+  description: string;
+  services: readonly ServiceDefinition[];
+}
+
+const gateway: ServiceDefinition = { name: 'gateway', app: 'gateway', http: 'gateway' };
+
+const predictor = (model: ModelName): ServiceDefinition => ({ name: `predictor-${model}`, app: 'predictor', model });
+
+const webSinglePredictor: ServiceDefinition = { name: 'web-single', app: 'predictor', model: 'iris-mlp', http: 'webSingle' };
+
+const synchronous: TopologyDefinition = {
+  description: 'gateway → NATS request-reply → one predictor per model',
+  services: [gateway, ...MODEL_NAMES.map(predictor)],
+};
+
+const webSingle: TopologyDefinition = {
+  description: 'iris-mlp inside one web server (OIP REST in the predictor process)',
+  services: [webSinglePredictor],
+};
+
+/** Every topology, by pattern name. Add a pattern here, not a branch in the code below. */
+export const TOPOLOGIES = {
+  synchronous,
+  'web-single': webSingle,
+  all: {
+    description: 'synchronous and web-single side by side',
+    services: [...synchronous.services, ...webSingle.services],
+  },
+} as const satisfies Record<string, TopologyDefinition>;
+
+export type TopologyName = keyof typeof TOPOLOGIES;
+
+export const TOPOLOGY_NAMES = Object.keys(TOPOLOGIES) as TopologyName[];
+
+export function isTopologyName(name: string): name is TopologyName {
+  return Object.hasOwn(TOPOLOGIES, name);
+}
+
+/**
+ * How a predictor without HTTP says it is ready: a pino line at info level or below whose `msg`
+ * contains the word "serving" or "ready" (and not "not"), logged once its NATS endpoint is
+ * subscribed, e.g. `{"level":"info","msg":"serving iris-mlp on msp.infer.iris-mlp"}`.
+ */
+export const SERVING_LOG_PATTERN = /\b(serving|ready)\b/i;
+
+export function isServingLogLine(line: LogLine): boolean {
+  const msg = line.record?.['msg'];
+  if (typeof msg !== 'string' || !SERVING_LOG_PATTERN.test(msg) || /\bnot\b/i.test(msg)) return false;
+  return (levelNumber(line.record ?? {}) ?? 30) <= 30;
+}
+
+export interface TopologySettings {
+  /** Ports by role; a port of 0 means "pick a free one". Defaults: gateway 8080, web-single 8081. */
+  ports?: Partial<Record<PortName, number>>;
+  natsUrl?: string;
+  modelsDir?: string;
+  /** Added to every service's environment (`undefined` removes a variable). */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Added to one service's environment, by service name, e.g. `{'predictor-iris-mlp': {FAULT_DELAY_MS: '300'}}`. */
+  serviceEnv?: Readonly<Record<string, Readonly<Record<string, string | undefined>>>>;
+}
+
+export interface TopologyOptions extends TopologySettings {
+  /** How long all services together may take to become ready; default 120 s. */
+  readyTimeoutMs?: number;
+  /** How long `stop()` waits after SIGTERM before SIGKILL; default 10 s. */
+  stopTimeoutMs?: number;
+  /** Service output; default this process's stdout, `false` for quiet (crashes are still reported). */
+  output?: LineSink | false;
+  colour?: boolean;
+  /** Start services in their own process group (what `pnpm start` does; see `ServiceOptions`). */
+  detached?: boolean;
+  /** Aborting stops the start-up (and the services started so far). */
+  signal?: AbortSignal;
+  /** Where an app's built entry is; default `apps/<app>/dist/main.js`. Tests substitute stand-ins. */
+  appEntry?: (app: AppName) => string;
+}
+
+/** A service of a topology with everything resolved: its env and how to tell it is ready. */
+export interface PlannedService {
+  name: string;
+  app: ServiceDefinition['app'];
+  env: Record<string, string | undefined>;
+  ready: ReadinessCheck;
+}
+
+export interface TopologyPlan {
+  name: TopologyName;
+  /** Base URLs of the HTTP services, by role (only those in this topology). */
+  urls: Partial<Record<PortName, string>>;
+  /** The models the topology's predictors serve. */
+  models: ModelName[];
+  services: PlannedService[];
+}
+
+/**
+ * What `startTopology` would start, without starting anything. `ports` must be resolved (no 0):
+ * `startTopology` picks free ports before it plans.
+ */
+export function planTopology(name: TopologyName, settings: TopologySettings = {}): TopologyPlan {
+  const { services } = TOPOLOGIES[name];
+  const ports = { ...DEFAULT_PORTS, ...settings.ports };
+  const urls: Partial<Record<PortName, string>> = {};
+  for (const service of services) {
+    if (service.http) urls[service.http] = `http://127.0.0.1:${ports[service.http]}`;
+  }
+  const models = [...new Set(services.flatMap((service) => (service.model ? [service.model] : [])))];
+  const natsUrl = settings.natsUrl ?? DEFAULT_NATS_URL;
+
+  return {
+    name,
+    urls,
+    models,
+    services: services.map((service) => {
+      const url = service.http ? urls[service.http] : undefined;
+      const appEnv =
+        service.app === 'gateway'
+          ? { PORT: service.http ? String(ports[service.http]) : undefined, NATS_URL: natsUrl }
+          : {
+              MODEL_NAME: service.model,
+              MODELS_DIR: settings.modelsDir ?? modelsDir(),
+              NATS_URL: natsUrl,
+              // Cleared unless set here, so an HTTP_PORT in the caller's env cannot reach every predictor.
+              HTTP_PORT: service.http ? String(ports[service.http]) : undefined,
+            };
+      return {
+        name: service.name,
+        app: service.app,
+        env: { ...appEnv, ...service.env, ...settings.env, ...settings.serviceEnv?.[service.name] },
+        ready: readinessOf(service, url, models),
+      };
+    }),
+  };
+}
+
+function readinessOf(service: ServiceDefinition, url: string | undefined, models: readonly ModelName[]): ReadinessCheck {
+  if (service.app === 'gateway' && url) {
+    // Ready for clients only once every model of the topology is discoverable through it.
+    return { kind: 'http', urls: [`${url}/v2/health/ready`, ...models.map((model) => `${url}/v2/models/${model}`)] };
+  }
+  if (url) return { kind: 'http', urls: [`${url}/v2/health/ready`] };
+  return { kind: 'log', match: isServingLogLine, description: `a log line whose msg matches ${SERVING_LOG_PATTERN}` };
+}
+
+/** A running topology. */
+export interface RunningTopology {
+  readonly name: TopologyName;
+  /** Where clients go: the gateway, or the web-single predictor in a topology without one. */
+  readonly baseUrl: string;
+  readonly urls: Readonly<Partial<Record<PortName, string>>>;
+  readonly models: readonly ModelName[];
+  /** Every service by name (`gateway`, `predictor-<model>`, `web-single`). */
+  readonly services: ReadonlyMap<string, ServiceProcess>;
+  /** One service by name; throws for an unknown name. */
+  service(name: string): ServiceProcess;
+  /** Stops one service (if it still runs), starts it again and waits until it is ready. */
+  restart(name: string): Promise<ServiceProcess>;
+  /** Stops every service (SIGTERM, then SIGKILL); safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a topology's services and resolves once every one is ready (the gateway: health and
+ * every model; an HTTP predictor: its health; other predictors: their "serving" log line). If a
+ * service dies or the time runs out, everything started is stopped and the error names the
+ * service with its last log lines.
+ */
+export async function startTopology(name: TopologyName, options: TopologyOptions = {}): Promise<RunningTopology> {
+  const started = Date.now();
+  const colour = options.colour ?? colourWanted(process.stdout);
+  const sink = options.output ?? stdoutSink;
+  const say = (text: string): void => {
+    if (sink) sink(labelled('topology', text, colour));
+  };
+  const plan = planTopology(name, { ...options, ports: await resolvePorts(name, options.ports) });
+  await assertPortsFree(plan.urls);
+
+  const serviceOptions = { output: options.output, colour, detached: options.detached };
+  const entryOf = options.appEntry ?? appEntry;
+  const launch = (planned: PlannedService): ServiceProcess =>
+    startService(
+      { name: planned.name, command: process.execPath, args: [entryOf(planned.app)], env: planned.env },
+      serviceOptions,
+    );
+  const readyTimeoutMs = options.readyTimeoutMs ?? 120_000;
+  const services = new Map<string, ServiceProcess>();
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= Promise.all([...services.values()].map((service) => service.stop({ timeoutMs: options.stopTimeoutMs }))).then(
+      () => undefined,
+    );
+    return stopping;
+  };
+
+  say(`starting "${name}" (${TOPOLOGIES[name].description}): ${plan.services.map((service) => service.name).join(', ')}`);
+  try {
+    const starting: Starting[] = [];
+    for (const planned of plan.services) {
+      const service = launch(planned);
+      services.set(planned.name, service);
+      starting.push({ service, ready: planned.ready });
+    }
+    await untilAllReady(starting, { timeoutMs: readyTimeoutMs, signal: options.signal });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  say(`"${name}" is ready after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+  const service = (serviceName: string): ServiceProcess => {
+    const found = services.get(serviceName);
+    if (!found) throw new Error(`no service "${serviceName}" in topology "${name}"; it has ${[...services.keys()].join(', ')}`);
+    return found;
+  };
+  return {
+    name,
+    baseUrl: plan.urls.gateway ?? plan.urls.webSingle ?? '',
+    urls: plan.urls,
+    models: plan.models,
+    services,
+    service,
+    async restart(serviceName) {
+      const planned = plan.services.find((candidate) => candidate.name === serviceName);
+      if (!planned) throw new Error(`no service "${serviceName}" in topology "${name}"`);
+      await service(serviceName).stop({ timeoutMs: options.stopTimeoutMs });
+      const fresh = launch(planned);
+      services.set(planned.name, fresh);
+      await fresh.waitUntilReady(planned.ready, { timeoutMs: readyTimeoutMs });
+      return fresh;
+    },
+    stop,
+  };
+}
+
+interface Starting {
+  service: ServiceProcess;
+  ready: ReadinessCheck;
+}
+
+/** Waits for every service's readiness; the first unexpected exit of any of them fails it at once. */
+async function untilAllReady(starting: readonly Starting[], wait: { timeoutMs: number; signal: AbortSignal | undefined }): Promise<void> {
+  const unsubscribe: (() => void)[] = [];
+  const anyExit = new Promise<never>((_, reject) => {
+    for (const { service } of starting) {
+      unsubscribe.push(
+        service.onExit((exit) => {
+          if (!exit.expected) reject(new ServiceExitedError(service.name, exit, service.lastLines()));
+        }),
+      );
+    }
+  });
+  try {
+    await Promise.race([anyExit, Promise.all(starting.map(({ service, ready }) => service.waitUntilReady(ready, wait)))]);
+  } finally {
+    for (const off of unsubscribe) off();
+  }
+}
+
+async function resolvePorts(
+  name: TopologyName,
+  requested: Partial<Record<PortName, number>> = {},
+): Promise<Partial<Record<PortName, number>>> {
+  const ports: Partial<Record<PortName, number>> = {};
+  for (const service of TOPOLOGIES[name].services) {
+    if (!service.http) continue;
+    const port = requested[service.http] ?? DEFAULT_PORTS[service.http];
+    ports[service.http] = port === 0 ? await findFreePort() : port;
+  }
+  return ports;
+}
+
+/** A service that cannot bind its port would fail late and obscurely, or an old one would answer for it. */
+async function assertPortsFree(urls: Partial<Record<PortName, string>>): Promise<void> {
+  for (const [role, url] of Object.entries(urls)) {
+    const { hostname, port } = new URL(url);
+    if (await isPortOpen({ host: hostname, port: Number(port) }, 500)) {
+      throw new Error(`port ${port} (${role}) is already in use on ${hostname}: is another topology running? Choose another port.`);
+    }
+  }
+}
