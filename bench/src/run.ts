@@ -1,0 +1,72 @@
+import { join } from 'node:path';
+import { ensureInfra, ensureModels, repoRoot, startTopology } from '@msp/topology';
+import { runLoad } from './load.js';
+import { printTable, writeResults, type BenchRow } from './report.js';
+
+/**
+ * `pnpm bench`: web-single against the synchronous path (gateway → NATS → predictor), same
+ * model and body, at each concurrency, the two measured next to each other so machine drift
+ * hits both. Env: BENCH_DURATION_MS (default 5000), BENCH_CONCURRENCY (default "1,16,64").
+ */
+const durationMs = Number(process.env['BENCH_DURATION_MS'] ?? 5000);
+const warmupMs = Math.min(1000, durationMs / 5);
+const concurrencies = (process.env['BENCH_CONCURRENCY'] ?? '1,16,64').split(',').map(Number);
+const MODEL = 'iris-mlp';
+const body = JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: [5.1, 3.5, 1.4, 0.2] }] });
+
+async function main(): Promise<void> {
+  const modelsExit = await ensureModels();
+  if (modelsExit !== 0) throw new Error(`training the missing models failed (exit ${modelsExit})`);
+  const infra = await ensureInfra();
+  // The other models' predictors sit idle: they cost memory, not CPU.
+  const topology = await startTopology('all', { ports: { gateway: 0, webSingle: 0 }, output: false });
+  const rows: BenchRow[] = [];
+  try {
+    const targets = [
+      { pattern: 'web-single', url: `${topology.urls.webSingle}/v2/models/${MODEL}/infer` },
+      { pattern: 'synchronous', url: `${topology.urls.gateway}/v2/models/${MODEL}/infer` },
+    ];
+    for (const concurrency of concurrencies) {
+      for (const { pattern, url } of targets) {
+        process.stdout.write(`${pattern} at concurrency ${concurrency} for ${durationMs} ms… `);
+        const result = await runLoad({ url, body, concurrency, durationMs, warmupMs });
+        console.log(`${result.requestsPerSecond} req/s`);
+        rows.push({ pattern, model: MODEL, concurrency, result });
+      }
+    }
+  } finally {
+    await topology.stop();
+    await infra.stop();
+  }
+
+  console.log();
+  printTable(rows);
+  const comparison = concurrencies.map((concurrency) => {
+    const single = rows.find((row) => row.pattern === 'web-single' && row.concurrency === concurrency)?.result;
+    const sync = rows.find((row) => row.pattern === 'synchronous' && row.concurrency === concurrency)?.result;
+    if (!single || !sync) return { concurrency, hopP50Ms: undefined, throughputRatio: undefined };
+    return {
+      concurrency,
+      hopP50Ms: Number((sync.latencyMs.p50 - single.latencyMs.p50).toFixed(3)),
+      throughputRatio: Number((sync.requestsPerSecond / single.requestsPerSecond).toFixed(3)),
+    };
+  });
+  console.log('\nNATS hop (synchronous − web-single): goal p50 ≤ 1 ms and ≥ 60 % of web-single throughput');
+  for (const row of comparison) {
+    if (row.hopP50Ms !== undefined && row.throughputRatio !== undefined) {
+      console.log(`  concurrency ${row.concurrency}: +${row.hopP50Ms} ms p50, ${Math.round(row.throughputRatio * 100)} % throughput`);
+    }
+  }
+  const path = await writeResults(join(repoRoot(), 'bench', 'results'), 'sync-vs-web-single', {
+    durationMs,
+    warmupMs,
+    rows,
+    comparison,
+  });
+  console.log(`\nresults: ${path}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
