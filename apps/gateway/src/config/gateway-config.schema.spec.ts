@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { GatewayConfigError, loadGatewayConfig } from './gateway-config.schema.js';
+
+describe('loadGatewayConfig', () => {
+  it('has defaults for everything', () => {
+    expect(loadGatewayConfig({})).toEqual({
+      port: 8080,
+      host: '0.0.0.0',
+      natsServers: ['nats://127.0.0.1:4222'],
+      requestTimeoutMs: 10_000,
+      maxTimeoutMs: 60_000,
+      bodyLimitBytes: 8 * 1024 * 1024,
+      discoveryIntervalMs: 2_000,
+      logLevel: 'info',
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadGatewayConfig({
+      PORT: '9000',
+      HOST: '127.0.0.1',
+      NATS_URL: 'nats://a:4222, nats://b:4222,c:4223',
+      REQUEST_TIMEOUT_MS: '500',
+      MAX_TIMEOUT_MS: '1000',
+      BODY_LIMIT_BYTES: '2048',
+      DISCOVERY_INTERVAL_MS: '300',
+      LOG_LEVEL: 'DEBUG',
+    });
+    expect(config).toEqual({
+      port: 9000,
+      host: '127.0.0.1',
+      natsServers: ['nats://a:4222', 'nats://b:4222', 'c:4223'],
+      requestTimeoutMs: 500,
+      maxTimeoutMs: 1000,
+      bodyLimitBytes: 2048,
+      discoveryIntervalMs: 300,
+      logLevel: 'debug',
+    });
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadGatewayConfig({ PORT: '', NATS_URL: ' ', LOG_LEVEL: '' }).port).toBe(8080);
+  });
+
+  it('lists every bad variable in one error', () => {
+    const env = {
+      PORT: 'eighty',
+      NATS_URL: 'nats://a b',
+      REQUEST_TIMEOUT_MS: '-1',
+      BODY_LIMIT_BYTES: '1.5',
+      DISCOVERY_INTERVAL_MS: '10',
+      LOG_LEVEL: 'loud',
+    };
+    let error: unknown;
+    try {
+      loadGatewayConfig(env);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(GatewayConfigError);
+    const message = (error as Error).message;
+    for (const name of Object.keys(env)) expect(message).toContain(`${name}=`);
+  });
+
+  it('refuses a default timeout above the maximum', () => {
+    expect(() => loadGatewayConfig({ REQUEST_TIMEOUT_MS: '5000', MAX_TIMEOUT_MS: '1000' })).toThrow(
+      /REQUEST_TIMEOUT_MS.*MAX_TIMEOUT_MS/,
+    );
+  });
+});

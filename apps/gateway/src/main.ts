@@ -1,0 +1,22 @@
+import 'reflect-metadata';
+import { createOipApp } from '@msp/oip-server';
+import { createLogger } from '@msp/telemetry';
+import { AppModule } from './app.module.js';
+import { GatewayConfigError, loadGatewayConfig } from './config/gateway-config.schema.js';
+
+async function main(): Promise<void> {
+  const config = loadGatewayConfig();
+  const logger = createLogger({ service: 'gateway', level: config.logLevel });
+  const app = await createOipApp(AppModule.forRoot(config, logger), { logger, bodyLimitBytes: config.bodyLimitBytes });
+  await app.listen(config.port, config.host);
+  logger.info({ port: config.port, host: config.host, nats: config.natsServers }, 'gateway listening');
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof GatewayConfigError) {
+    process.stderr.write(`${error.message}\n`);
+  } else {
+    process.stderr.write(`gateway failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,50 @@
+import { MspError } from '@msp/contracts';
+import { newRequestId } from '@msp/telemetry';
+import type { FastifyRequest } from 'fastify';
+import { HttpHeaders } from './http-headers.js';
+import type { OipHttpOptions } from './oip-http.options.js';
+
+const REQUEST_ID = Symbol('msp.request-id');
+type WithRequestId = FastifyRequest & { [REQUEST_ID]?: string };
+
+/** Visible ASCII only, so an id taken from a client is safe to log and to echo as a header. */
+const SAFE_ID = /^[\x21-\x7e]{1,256}$/;
+
+export function isSafeRequestId(value: unknown): value is string {
+  return typeof value === 'string' && SAFE_ID.test(value);
+}
+
+/**
+ * The request's correlation id: the client's `x-request-id` header, else the OIP body `id`,
+ * else a new one. Remembered on the request so the error filter reports the same id.
+ */
+export function resolveRequestId(request: FastifyRequest, bodyId?: unknown): string {
+  const header = request.headers[HttpHeaders.requestId];
+  const id = isSafeRequestId(header) ? header : isSafeRequestId(bodyId) ? bodyId : newRequestId();
+  (request as WithRequestId)[REQUEST_ID] = id;
+  return id;
+}
+
+/** The id chosen by `resolveRequestId`, or (for requests that failed before) one chosen now. */
+export function requestIdOf(request: FastifyRequest): string {
+  return (request as WithRequestId)[REQUEST_ID] ?? resolveRequestId(request);
+}
+
+/**
+ * The timeout of one request in ms: the server default, or what the client asks for in
+ * `x-timeout-ms` (a positive integer), capped at the server maximum.
+ */
+export function requestTimeoutMs(
+  header: string | string[] | undefined,
+  timeouts: OipHttpOptions['timeouts'],
+): number {
+  if (header === undefined) return timeouts.defaultMs;
+  const value = typeof header === 'string' ? header.trim() : undefined;
+  const ms = value !== undefined && /^\d{1,15}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(ms > 0)) {
+    throw MspError.badRequest(
+      `header ${HttpHeaders.timeoutMs} must be a positive whole number of milliseconds, got '${String(header)}'`,
+    );
+  }
+  return Math.min(ms, timeouts.maxMs);
+}
