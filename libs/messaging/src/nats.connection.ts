@@ -18,6 +18,9 @@ export async function connectNats(options: NatsOptions, logger: Logger): Promise
     waitOnFirstConnect: true,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
+    // Otherwise nats.js builds an Error per request just to keep a stack for a possible
+    // timeout: ~12 % of the gateway's busy time. Our errors are mapped to codes anyway.
+    noAsyncTraces: true,
   });
   logger.info({ server: nc.getServer() }, 'connected to NATS');
   return nc;
