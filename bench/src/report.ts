@@ -8,6 +8,8 @@ export interface BenchRow {
   model: string;
   concurrency: number;
   result: LoadResult;
+  /** CPU time each process spent per answered request (includes warm-up-free window only). */
+  cpuPerRequestUs?: Record<string, number>;
 }
 
 export function printTable(rows: BenchRow[]): void {

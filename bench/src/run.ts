@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { ensureInfra, ensureModels, repoRoot, startTopology } from '@msp/topology';
+import { measureCpu, pidsNamed } from './cpu.js';
 import { runLoad } from './load.js';
 import { printTable, writeResults, type BenchRow } from './report.js';
 
@@ -22,16 +23,29 @@ async function main(): Promise<void> {
   const topology = await startTopology('all', { ports: { gateway: 0, webSingle: 0 }, output: false });
   const rows: BenchRow[] = [];
   try {
+    const natsServer = pidsNamed('nats-server')[0];
     const targets = [
-      { pattern: 'web-single', url: `${topology.urls.webSingle}/v2/models/${MODEL}/infer` },
-      { pattern: 'synchronous', url: `${topology.urls.gateway}/v2/models/${MODEL}/infer` },
+      {
+        pattern: 'web-single',
+        url: `${topology.urls.webSingle}/v2/models/${MODEL}/infer`,
+        processes: { predictor: topology.service('web-single').pid },
+      },
+      {
+        pattern: 'synchronous',
+        url: `${topology.urls.gateway}/v2/models/${MODEL}/infer`,
+        processes: { gateway: topology.service('gateway').pid, 'nats-server': natsServer, predictor: topology.service(`predictor-${MODEL}`).pid },
+      },
     ];
     for (const concurrency of concurrencies) {
-      for (const { pattern, url } of targets) {
+      for (const { pattern, url, processes } of targets) {
         process.stdout.write(`${pattern} at concurrency ${concurrency} for ${durationMs} ms… `);
-        const result = await runLoad({ url, body, concurrency, durationMs, warmupMs });
-        console.log(`${result.requestsPerSecond} req/s`);
-        rows.push({ pattern, model: MODEL, concurrency, result });
+        const { result, cpuMs } = await measureCpu(processes, () => runLoad({ url, body, concurrency, durationMs, warmupMs }));
+        // CPU µs each process spent per answered request: where the time goes.
+        const cpuPerRequestUs = Object.fromEntries(
+          Object.entries(cpuMs).map(([name, ms]) => [name, Math.round((ms * 1000) / Math.max(1, result.requests))]),
+        );
+        console.log(`${result.requestsPerSecond} req/s; CPU µs/request ${JSON.stringify(cpuPerRequestUs)}`);
+        rows.push({ pattern, model: MODEL, concurrency, result, cpuPerRequestUs });
       }
     }
   } finally {
