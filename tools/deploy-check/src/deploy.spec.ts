@@ -1,0 +1,338 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkEnvDrift } from './app-env.js';
+import { checkCompose, parsePort } from './compose/compose.check.js';
+import { interpolateString } from './compose/interpolate.js';
+import { runDeployChecks } from './deploy-check.js';
+import { checkDockerfile } from './dockerfile/dockerfile.check.js';
+import { checkOverlay } from './k8s/k8s.check.js';
+import { validateK8sObject, type K8sObject } from './k8s/k8s-validate.js';
+import { applyJson6902, KustomizeError, renderKustomization, strategicMerge } from './k8s/kustomize.js';
+import { CheckReport } from './report.js';
+import { findRepoRoot } from './repo-root.js';
+import { parseYamlDocuments, readYamlDocuments } from './yaml-load.js';
+
+const root = findRepoRoot();
+const read = (file: string): string => readFileSync(join(root, file), 'utf8');
+const composeDocument = (): Record<string, unknown> =>
+  readYamlDocuments(join(root, 'docker-compose.yml'), { merge: true })[0] as Record<string, unknown>;
+const STAGES = ['base', 'deps', 'workspace', 'build', 'trainer-build', 'trainer', 'runtime'];
+
+/** Problems of the compose checks on a (changed) compose document. */
+function composeProblems(document: unknown): string[] {
+  const report = new CheckReport();
+  checkCompose(document, { root, source: 'docker-compose.yml', dockerfileStages: STAGES }, report);
+  return report.problemLines();
+}
+
+function overlay(pattern: string): K8sObject[] {
+  return renderKustomization(join(root, 'k8s', 'overlays', pattern)).map(({ object }) => object);
+}
+
+function overlayProblems(pattern: string, objects: readonly K8sObject[]): string[] {
+  const report = new CheckReport();
+  checkOverlay(pattern, objects, pattern, report);
+  return report.problemLines();
+}
+
+function find(objects: readonly K8sObject[], kind: string, name: string): K8sObject {
+  const object = objects.find((candidate) => candidate.kind === kind && candidate.metadata.name === name);
+  if (!object) throw new Error(`no ${kind}/${name}`);
+  return object;
+}
+
+// Typed access into a rendered Deployment for the negative cases.
+interface Container {
+  name: string;
+  env?: { name: string; value?: string }[];
+  readinessProbe?: Record<string, unknown>;
+  ports?: { name?: string; containerPort: number }[];
+  securityContext?: Record<string, unknown>;
+}
+function podOf(object: K8sObject): { metadata: { labels: Record<string, string> }; spec: { containers: Container[] } } {
+  return (object['spec'] as { template: ReturnType<typeof podOf> }).template;
+}
+
+describe('the deploy artefacts of this repository', () => {
+  it('pass every offline check', async () => {
+    const { report, compose, k8s } = await runDeployChecks(root);
+    expect(report.problemLines()).toEqual([]);
+    expect(compose?.profiles).toEqual(['synchronous', 'web-single']);
+    expect([...(k8s?.overlays.keys() ?? [])]).toEqual(['synchronous', 'web-single']);
+    expect(report.checked.length).toBeGreaterThan(8);
+  });
+});
+
+describe('compose checks', () => {
+  it('accepts the compose file', () => {
+    expect(composeProblems(composeDocument())).toEqual([]);
+  });
+
+  it('rejects what the Compose schema does not allow', () => {
+    const document = composeDocument();
+    (document['services'] as Record<string, Record<string, unknown>>)['gateway']!['helthcheck'] = { test: ['CMD', 'true'] };
+    expect(composeProblems(document).join('\n')).toMatch(/Compose schema: \/services\/gateway has unknown property "helthcheck"/);
+  });
+
+  it('rejects a dependency on a missing service, or one not enabled in the same profile', () => {
+    const document = composeDocument();
+    const services = document['services'] as Record<string, Record<string, unknown>>;
+    services['gateway']!['depends_on'] = { natz: { condition: 'service_healthy' }, 'web-single': { condition: 'service_started' } };
+    const problems = composeProblems(document).join('\n');
+    expect(problems).toMatch(/services\.gateway: depends_on natz, which is not a service/);
+    expect(problems).toMatch(/services\.gateway: depends_on web-single, which is not enabled in every profile/);
+  });
+
+  it('rejects an unknown model, an env name no app reads, and a port the app does not listen on', () => {
+    const document = composeDocument();
+    const services = document['services'] as Record<string, Record<string, Record<string, unknown>>>;
+    services['predictor-iris-mlp']!['environment']!['MODEL_NAME'] = 'iris-xgboost';
+    services['predictor-iris-mlp']!['environment']!['NATS_SERVERS'] = 'nats://nats:4222';
+    (services['web-single'] as Record<string, unknown>)['ports'] = ['127.0.0.1:8081:9000'];
+    const problems = composeProblems(document).join('\n');
+    expect(problems).toMatch(/predictor-iris-mlp: MODEL_NAME iris-xgboost is not one of iris-softmax/);
+    expect(problems).toMatch(/predictor-iris-mlp: environment NATS_SERVERS is not read by the predictor/);
+    expect(problems).toMatch(/profile synchronous: no predictor serves iris-mlp/);
+    expect(problems).toMatch(/web-single: publishes container port 9000, but the predictor listens on 8081/);
+  });
+
+  it('rejects a trainer built as a serving image and an unpinned third-party image', () => {
+    const document = composeDocument();
+    const services = document['services'] as Record<string, Record<string, unknown>>;
+    services['trainer']!['build'] = { context: '.', args: { APP: 'trainer' } };
+    services['redis']!['image'] = 'redis';
+    const problems = composeProblems(document).join('\n');
+    expect(problems).toMatch(/services\.trainer: the trainer is built with target: trainer/);
+    expect(problems).toMatch(/services\.redis: image redis has no pinned tag/);
+  });
+
+  const dockerComposeV1 = (() => {
+    try {
+      execFileSync('docker-compose', ['version'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+
+  // docker-compose v1 (Debian package) parses and resolves a compose file without an engine.
+  it.skipIf(!dockerComposeV1).each(['synchronous', 'web-single'])('is accepted by `docker-compose --profile %s config`', (profile) => {
+    expect(() =>
+      execFileSync('docker-compose', ['--file', join(root, 'docker-compose.yml'), '--profile', profile, 'config', '--quiet'], { stdio: 'pipe' }),
+    ).not.toThrow();
+  });
+
+  it('interpolates variables and reads port mappings as Compose does', () => {
+    expect(interpolateString('msp/gateway:${MSP_TAG:-dev}')).toBe('msp/gateway:dev');
+    expect(interpolateString('msp/gateway:${MSP_TAG:-dev}', { MSP_TAG: '1.2' })).toBe('msp/gateway:1.2');
+    expect(interpolateString('a$$b ${X-}c')).toBe('a$b c');
+    expect(() => interpolateString('${X:?set X}')).toThrow(/X is not set/);
+    expect(parsePort('127.0.0.1:8080:8080')).toEqual({ hostIp: '127.0.0.1', published: 8080, target: 8080 });
+    expect(parsePort('8081:8081/tcp')).toEqual({ published: 8081, target: 8081 });
+    expect(parsePort(9000)).toEqual({ target: 9000 });
+    expect(parsePort('not-a-port')).toBeUndefined();
+  });
+});
+
+describe('Kubernetes object validation (kubernetes-models)', () => {
+  const deployment = (): K8sObject => structuredClone(find(overlay('synchronous'), 'Deployment', 'gateway'));
+
+  it('accepts a rendered Deployment', async () => {
+    expect(await validateK8sObject(deployment())).toEqual([]);
+  });
+
+  it('rejects a wrong type and a missing required field', async () => {
+    const broken = deployment();
+    podOf(broken).spec.containers[0]!.ports = [{ name: 'http', containerPort: '8080' as unknown as number }];
+    expect((await validateK8sObject(broken)).join('\n')).toMatch(/containerPort must be integer/);
+    const noSelector = deployment();
+    delete (noSelector['spec'] as Record<string, unknown>)['selector'];
+    expect((await validateK8sObject(noSelector)).join('\n')).toMatch(/spec must have required property selector/);
+  });
+
+  it('rejects unknown fields (typos) but not arbitrary label keys', async () => {
+    const typo = deployment();
+    const container = podOf(typo).spec.containers[0]! as Container & Record<string, unknown>;
+    container['readinessprobe'] = container.readinessProbe;
+    podOf(typo).metadata.labels['any.example/key'] = 'fine';
+    expect(await validateK8sObject(typo)).toEqual([
+      '/spec/template/spec/containers/0/readinessprobe: unknown field (not in the Deployment schema)',
+    ]);
+  });
+
+  it('rejects an object kind it has no schema for', async () => {
+    expect(await validateK8sObject({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } })).toEqual([
+      'no kubernetes-models schema for example.com/v1 Widget',
+    ]);
+  });
+});
+
+describe('overlay consistency checks', () => {
+  it('renders one predictor per model, each reading its model from its own label', () => {
+    const objects = overlay('synchronous');
+    const models = objects
+      .filter((object) => object.kind === 'Deployment' && object.metadata.name.startsWith('predictor-'))
+      .map((object) => podOf(object).metadata.labels['ml-serving-patterns/model']);
+    expect(models.sort()).toEqual(['iris-mlp', 'iris-softmax', 'iris-trees', 'mnist-cnn', 'mnist-mlp']);
+    const hpa = find(objects, 'HorizontalPodAutoscaler', 'predictor-mnist-cnn')['spec'] as Record<string, unknown>;
+    expect(hpa['scaleTargetRef']).toMatchObject({ kind: 'Deployment', name: 'predictor-mnist-cnn' });
+    expect(hpa['maxReplicas']).toBe(4);
+  });
+
+  it('rejects a Service whose selector matches no pod, and a probe on an undeclared port', () => {
+    const objects = structuredClone(overlay('web-single'));
+    (find(objects, 'Service', 'web-single')['spec'] as Record<string, unknown>)['selector'] = { 'app.kubernetes.io/name': 'predictr' };
+    const container = podOf(find(objects, 'Deployment', 'predictor-iris-mlp')).spec.containers[0]!;
+    container.readinessProbe = { httpGet: { path: '/v2/health/ready', port: 'web' } };
+    const problems = overlayProblems('web-single', objects).join('\n');
+    expect(problems).toMatch(/Service\/web-single: selector .* matches no pod template/);
+    expect(problems).toMatch(/container predictor: readinessProbe port web is not a container port/);
+    expect(problems).toMatch(/no Service in front of Deployment\/predictor-iris-mlp/);
+  });
+
+  it('rejects an unknown model label, an env name no app reads, and a writable root filesystem', () => {
+    const objects = structuredClone(overlay('synchronous'));
+    const pod = podOf(find(objects, 'Deployment', 'predictor-iris-trees'));
+    pod.metadata.labels['ml-serving-patterns/model'] = 'iris-forest';
+    pod.spec.containers[0]!.env!.push({ name: 'MODEL_DIR', value: '/models' });
+    pod.spec.containers[0]!.securityContext!['readOnlyRootFilesystem'] = false;
+    const problems = overlayProblems('synchronous', objects).join('\n');
+    expect(problems).toMatch(/predictor-iris-trees container predictor: MODEL_NAME iris-forest is not one of/);
+    expect(problems).toMatch(/predictor-iris-trees container predictor: env MODEL_DIR is not read by the predictor/);
+    expect(problems).toMatch(/predictor-iris-trees container predictor: readOnlyRootFilesystem is not true/);
+    expect(problems).toMatch(/synchronous: no predictor Deployment serves iris-trees/);
+  });
+
+  it('rejects a gateway whose HTTP port is not a container port', () => {
+    const objects = structuredClone(overlay('synchronous'));
+    const container = podOf(find(objects, 'Deployment', 'gateway')).spec.containers[0]!;
+    container.env!.find((variable) => variable.name === 'PORT')!.value = '9090';
+    expect(overlayProblems('synchronous', objects).join('\n')).toMatch(/gateway: listens on 9090 \(PORT\) but declares no such containerPort/);
+  });
+});
+
+describe('the in-process kustomize renderer', () => {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+  function tree(files: Record<string, string>): string {
+    const dir = mkdtempSync(join(tmpdir(), 'deploy-check-'));
+    dirs.push(dir);
+    for (const [file, text] of Object.entries(files)) {
+      mkdirSync(join(dir, file, '..'), { recursive: true });
+      writeFileSync(join(dir, file), text);
+    }
+    return dir;
+  }
+  const configMap = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: "1"\n';
+
+  it('merges strategically: by merge key, null deletes, other lists replaced', () => {
+    const original = { containers: [{ name: 'a', env: [{ name: 'X', value: '1' }], args: ['--a'], probe: { exec: {}, period: 1 } }] };
+    const patch = { containers: [{ name: 'a', env: [{ name: 'Y', value: '2' }], args: ['--b'], probe: { exec: null, httpGet: {} } }] };
+    expect(strategicMerge(original, patch, '')).toEqual({
+      containers: [{ name: 'a', env: [{ name: 'Y', value: '2' }, { name: 'X', value: '1' }], args: ['--b'], probe: { period: 1, httpGet: {} } }],
+    });
+  });
+
+  it('applies JSON 6902 operations and refuses paths that do not exist', () => {
+    const operations = [
+      { op: 'add', path: '/spec/a/-', value: 3 },
+      { op: 'replace', path: '/spec/a/0', value: 0 },
+      { op: 'remove', path: '/spec/c' },
+    ];
+    expect(applyJson6902({ spec: { a: [1, 2], c: true } }, operations, 'x')).toEqual({ spec: { a: [0, 2, 3] } });
+    expect(() => applyJson6902({ spec: {} }, [{ op: 'replace', path: '/spec/b', value: 1 }], 'x')).toThrow(/does not exist/);
+  });
+
+  it('fails on a missing resource, a patch target that does not exist, and an unsupported field', () => {
+    expect(() => renderKustomization(tree({ 'kustomization.yaml': 'resources:\n  - missing.yaml\n' }))).toThrow(/resource missing.yaml does not exist/);
+    const badTarget = tree({
+      'kustomization.yaml': 'resources:\n  - cm.yaml\npatches:\n  - target:\n      kind: ConfigMap\n      name: setings\n    patch: |-\n      - op: remove\n        path: /data/a\n',
+      'cm.yaml': configMap,
+    });
+    expect(() => renderKustomization(badTarget)).toThrow(KustomizeError);
+    expect(() => renderKustomization(badTarget)).toThrow(/which no resource is/);
+    const unsupported = tree({ 'kustomization.yaml': 'resources:\n  - cm.yaml\nnamespace: x\n', 'cm.yaml': configMap });
+    expect(() => renderKustomization(unsupported)).toThrow(/namespace not supported/);
+  });
+
+  const kubectl = (() => {
+    try {
+      execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+
+  it.skipIf(!kubectl).each(['synchronous', 'web-single'])('renders the %s overlay as `kubectl kustomize` does', (pattern) => {
+    const dir = join(root, 'k8s', 'overlays', pattern);
+    const expected = parseYamlDocuments(execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8' }), 'kubectl kustomize');
+    expect(canonical(renderKustomization(dir).map(({ object }) => object))).toEqual(canonical(expected));
+  });
+});
+
+/** Objects sorted by kind/name, named lists sorted by name: order-insensitive where k8s is. */
+function canonical(objects: readonly unknown[]): unknown[] {
+  const sortDeep = (value: unknown): unknown => {
+    if (Array.isArray(value)) {
+      const items = value.map(sortDeep);
+      const named = items.every((item) => typeof item === 'object' && item !== null && typeof (item as { name?: unknown }).name === 'string');
+      return named ? items.sort((a, b) => String((a as { name: string }).name).localeCompare(String((b as { name: string }).name))) : items;
+    }
+    if (typeof value === 'object' && value !== null) {
+      return Object.fromEntries(
+        Object.entries(value)
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([key, item]) => [key, sortDeep(item)]),
+      );
+    }
+    return value;
+  };
+  return objects
+    .map(sortDeep)
+    .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+}
+
+describe('env names against the apps', () => {
+  it('names what an app config no longer mentions, and nothing when there is no config to compare', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'deploy-check-env-'));
+    try {
+      mkdirSync(join(dir, 'apps', 'gateway', 'src', 'config'), { recursive: true });
+      writeFileSync(join(dir, 'apps', 'gateway', 'src', 'config', 'gateway-config.schema.ts'), 'z.object({ PORT: port, NATS_URL: url })');
+      expect(checkEnvDrift(dir, 'gateway', ['PORT', 'NATS_URL', 'HOST', 'NODE_OPTIONS'])).toEqual(['HOST']);
+      expect(checkEnvDrift(dir, 'predictor', ['MODEL_NAME'])).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('Dockerfile checks', () => {
+  const dockerfile = read('Dockerfile');
+  const problems = (text: string): string[] => {
+    const report = new CheckReport();
+    checkDockerfile(text, 'Dockerfile', report);
+    return report.problemLines();
+  };
+
+  it('accepts the Dockerfile', () => {
+    expect(problems(dockerfile)).toEqual([]);
+  });
+
+  it('rejects a root final stage, a missing ARG APP and trainer code in a serving stage', () => {
+    const lastUser = dockerfile.lastIndexOf('USER 1000:1000');
+    const asRoot = `${dockerfile.slice(0, lastUser)}USER root${dockerfile.slice(lastUser + 'USER 1000:1000'.length)}`;
+    expect(problems(asRoot).join('\n')).toMatch(/stage runtime: USER root is root/);
+    const noApp = dockerfile.replace(/^ARG APP=gateway$/gm, '');
+    expect(problems(noApp).join('\n')).toMatch(/no ARG APP/);
+    const trainerInServing = dockerfile.replace('COPY --from=build /out/ ./', 'COPY --from=build /out/ ./\nCOPY --from=trainer-build /repo/apps/trainer/dist ./trainer');
+    expect(problems(trainerInServing).join('\n')).toMatch(/a serving stage touches trainer code/);
+    const noTrainer = dockerfile.replace('AS trainer\n', 'AS trainer-image\n');
+    expect(problems(noTrainer).join('\n')).toMatch(/no `trainer` stage/);
+  });
+});

@@ -1,0 +1,348 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
+import { MODEL_NAMES } from '@msp/contracts';
+import { isAppName, isKnownEnv, SERVING_APPS, type AppName } from '../app-env.js';
+import { PATTERN_EXPECTATIONS } from '../patterns.js';
+import type { CheckReport } from '../report.js';
+import { isRecord, parseYamlDocuments } from '../yaml-load.js';
+import {
+  containersOf,
+  kustomizationFile,
+  podSpecOf,
+  podTemplateOf,
+  readKustomization,
+  renderKustomization,
+  type RenderedObject,
+} from './kustomize.js';
+import { isK8sObject, objectId, validateK8sObject, type K8sObject } from './k8s-validate.js';
+
+export interface K8sSummary {
+  /** Rendered objects of each overlay, by pattern name. */
+  overlays: Map<string, RenderedObject[]>;
+}
+
+const REQUIRED_LABELS = ['app.kubernetes.io/name', 'app.kubernetes.io/part-of'];
+
+/**
+ * Checks the k8s/ tree: every kustomization renders (resources and patches exist, patch targets
+ * name resources that exist), no YAML file is orphaned, base is namespace-less, every object of
+ * every base file and of every rendered overlay is a valid Kubernetes object, and each overlay is
+ * consistent in itself (selectors, ports, probes, env, volumes, security, its pattern's services).
+ */
+export async function checkK8s(root: string, report: CheckReport): Promise<K8sSummary> {
+  const k8sDir = join(root, 'k8s');
+  const rel = (path: string): string => relative(root, path);
+  const overlays = new Map<string, RenderedObject[]>();
+
+  const yamlFiles = listFiles(k8sDir).filter((file) => /\.ya?ml$/.test(file));
+  const kustomizationDirs = yamlFiles.filter((file) => /^kustomization\.ya?ml$/.test(basename(file))).map((file) => join(file, '..'));
+  const referenced = new Set<string>();
+
+  for (const dir of kustomizationDirs) {
+    const file = kustomizationFile(dir)!;
+    referenced.add(file);
+    try {
+      const kustomization = readKustomization(dir);
+      for (const resource of kustomization.resources) referenced.add(join(dir, resource));
+      for (const patch of kustomization.patches) if (patch.path) referenced.add(patch.path);
+      renderKustomization(dir);
+    } catch (error) {
+      report.problem(rel(file), message(error));
+    }
+  }
+  for (const file of yamlFiles) {
+    if (!referenced.has(file)) report.problem(rel(file), 'not referenced by any kustomization (resources or patches)');
+  }
+
+  // Every object as written in its file (patch files are partial and only checked once applied).
+  const patchFiles = new Set(yamlFiles.filter((file) => /\.patch\.ya?ml$/.test(file)));
+  let fileObjects = 0;
+  for (const file of yamlFiles) {
+    if (patchFiles.has(file) || /kustomization\.ya?ml$/.test(file)) continue;
+    for (const document of safeParse(file, report, rel)) {
+      fileObjects += 1;
+      if (isK8sObject(document) && document.metadata['namespace'] !== undefined) {
+        report.problem(rel(file), `${objectId(document)} sets a namespace; manifests stay namespace-less (kubectl -n chooses)`);
+      }
+      for (const error of await validateK8sObject(document)) report.problem(rel(file), `${describe(document)}: ${error}`);
+    }
+  }
+  report.ok(`k8s/: ${kustomizationDirs.length} kustomizations render; ${fileObjects} objects in ${yamlFiles.length - kustomizationDirs.length} files valid`);
+
+  const overlaysDir = join(k8sDir, 'overlays');
+  for (const pattern of listDirs(overlaysDir)) {
+    const dir = join(overlaysDir, pattern);
+    let rendered: RenderedObject[];
+    try {
+      rendered = renderKustomization(dir);
+    } catch {
+      continue; // reported above
+    }
+    overlays.set(pattern, rendered);
+    const before = report.problems.length;
+    for (const { object } of rendered) {
+      for (const error of await validateK8sObject(object)) report.problem(`${rel(dir)} ${objectId(object)}`, error);
+    }
+    checkOverlay(pattern, rendered.map(({ object }) => object), rel(dir), report);
+    if (report.problems.length === before) {
+      report.ok(`${rel(dir)}: ${rendered.length} objects valid and consistent (${rendered.map(({ object }) => objectId(object)).join(', ')})`);
+    }
+  }
+  return { overlays };
+}
+
+function safeParse(file: string, report: CheckReport, rel: (path: string) => string): unknown[] {
+  try {
+    return parseYamlDocuments(readFileSync(file, 'utf8'), file);
+  } catch (error) {
+    report.problem(rel(file), message(error));
+    return [];
+  }
+}
+
+/** The semantic checks of one rendered overlay. */
+export function checkOverlay(pattern: string, objects: readonly K8sObject[], where: string, report: CheckReport): void {
+  const at = (object: K8sObject): string => `${where} ${objectId(object)}`;
+  const byKind = (kind: string): K8sObject[] => objects.filter((object) => object.kind === kind);
+  const workloads = objects.filter((object) => podTemplateOf(object) !== undefined);
+  const claims = new Set(byKind('PersistentVolumeClaim').map((object) => object.metadata.name));
+
+  for (const object of objects) {
+    const labels = labelsOf(object.metadata);
+    for (const label of REQUIRED_LABELS) if (!labels[label]) report.problem(at(object), `no ${label} label`);
+  }
+
+  for (const workload of workloads) checkWorkload(workload, claims, at(workload), report);
+
+  for (const service of byKind('Service')) {
+    const spec = isRecord(service['spec']) ? service['spec'] : {};
+    const selector = labelsOf(spec, 'selector');
+    if (Object.keys(selector).length === 0) {
+      report.problem(at(service), 'no selector');
+      continue;
+    }
+    const selected = workloads.filter((workload) => matchesSelector(labelsOf(podTemplateOf(workload) ?? {}, 'metadata', 'labels'), selector));
+    if (selected.length === 0) {
+      report.problem(at(service), `selector ${JSON.stringify(selector)} matches no pod template`);
+      continue;
+    }
+    for (const port of Array.isArray(spec['ports']) ? spec['ports'].filter(isRecord) : []) {
+      const target = port['targetPort'] ?? port['port'];
+      for (const workload of selected) {
+        const containers = containersOf(podSpecOf(workload) ?? {}, { init: false });
+        if (!containers.some((container) => hasPort(container, target))) {
+          report.problem(at(service), `targetPort ${String(target)} is no container port of ${objectId(workload)}`);
+        }
+      }
+    }
+  }
+
+  for (const hpa of byKind('HorizontalPodAutoscaler')) {
+    const spec = isRecord(hpa['spec']) ? hpa['spec'] : {};
+    const ref = isRecord(spec['scaleTargetRef']) ? spec['scaleTargetRef'] : {};
+    const target = objects.find((object) => object.kind === ref['kind'] && object.metadata.name === ref['name']);
+    if (!target) {
+      report.problem(at(hpa), `scaleTargetRef ${String(ref['kind'])}/${String(ref['name'])} does not exist`);
+      continue;
+    }
+    const min = Number(spec['minReplicas'] ?? 1);
+    if (min < 1 || Number(spec['maxReplicas']) < min) report.problem(at(hpa), 'needs 1 ≤ minReplicas ≤ maxReplicas');
+    const usesCpu = JSON.stringify(spec['metrics'] ?? []).includes('"name":"cpu"');
+    const containers = containersOf(podSpecOf(target) ?? {}, { init: false });
+    if (usesCpu && containers.some((container) => !requestOf(container, 'cpu'))) {
+      report.problem(at(hpa), `scales on CPU but ${objectId(target)} has a container without a CPU request`);
+    }
+  }
+
+  checkPatternObjects(pattern, objects, where, report);
+}
+
+function checkWorkload(workload: K8sObject, claims: ReadonlySet<string>, where: string, report: CheckReport): void {
+  const template = podTemplateOf(workload) ?? {};
+  const podLabels = labelsOf(template, 'metadata', 'labels');
+  const spec = isRecord(workload['spec']) ? workload['spec'] : {};
+  const pod = podSpecOf(workload) ?? {};
+
+  if (workload.kind !== 'Job' && workload.kind !== 'CronJob') {
+    const selector = labelsOf(spec, 'selector', 'matchLabels');
+    if (Object.keys(selector).length === 0) report.problem(where, 'no selector.matchLabels');
+    else if (!matchesSelector(podLabels, selector)) report.problem(where, `selector ${JSON.stringify(selector)} does not match the pod template labels`);
+    if (spec['replicas'] !== undefined && Number(spec['replicas']) < 1) report.problem(where, 'replicas < 1');
+  }
+
+  const volumes = new Set(
+    (Array.isArray(pod['volumes']) ? pod['volumes'].filter(isRecord) : []).map((volume) => String(volume['name'])),
+  );
+  const claimTemplates = Array.isArray(spec['volumeClaimTemplates']) ? spec['volumeClaimTemplates'].filter(isRecord) : [];
+  for (const claim of claimTemplates) volumes.add(String(isRecord(claim['metadata']) ? claim['metadata']['name'] : ''));
+  for (const volume of Array.isArray(pod['volumes']) ? pod['volumes'].filter(isRecord) : []) {
+    const claim = isRecord(volume['persistentVolumeClaim']) ? volume['persistentVolumeClaim']['claimName'] : undefined;
+    if (claim !== undefined && !claims.has(String(claim))) report.problem(where, `volume ${String(volume['name'])} claims ${String(claim)}, which is not in the overlay`);
+  }
+
+  const podSecurity = isRecord(pod['securityContext']) ? pod['securityContext'] : {};
+  for (const container of containersOf(pod)) {
+    const name = String(container['name']);
+    const cwhere = `${where} container ${name}`;
+    const security = isRecord(container['securityContext']) ? container['securityContext'] : {};
+    const image = String(container['image'] ?? '');
+    const app = appOfImage(image);
+
+    for (const mount of Array.isArray(container['volumeMounts']) ? container['volumeMounts'].filter(isRecord) : []) {
+      if (!volumes.has(String(mount['name']))) report.problem(cwhere, `mounts volume ${String(mount['name'])}, which the pod does not define`);
+    }
+    for (const kind of ['readinessProbe', 'livenessProbe', 'startupProbe']) {
+      const probe = container[kind];
+      if (!isRecord(probe)) continue;
+      const handler = ['httpGet', 'tcpSocket', 'grpc'].map((key) => probe[key]).find(isRecord);
+      if (handler && !hasPort(container, handler['port'])) report.problem(cwhere, `${kind} port ${String(handler['port'])} is not a container port`);
+      const handlers = ['exec', 'httpGet', 'tcpSocket', 'grpc'].filter((key) => probe[key] !== undefined);
+      if (handlers.length !== 1) report.problem(cwhere, `${kind} needs exactly one handler (has ${handlers.join(', ') || 'none'})`);
+    }
+    if (!requestOf(container, 'cpu') || !requestOf(container, 'memory')) report.problem(cwhere, 'no CPU and memory requests');
+    if (!isRecord(container['resources']) || !isRecord(container['resources']['limits']) || !container['resources']['limits']['memory']) {
+      report.problem(cwhere, 'no memory limit');
+    }
+    if ((security['runAsNonRoot'] ?? podSecurity['runAsNonRoot']) !== true) report.problem(cwhere, 'runAsNonRoot is not true');
+    if (security['readOnlyRootFilesystem'] !== true) report.problem(cwhere, 'readOnlyRootFilesystem is not true');
+    if (security['allowPrivilegeEscalation'] !== false) report.problem(cwhere, 'allowPrivilegeEscalation is not false');
+    if (image.endsWith(':latest') || !image.includes(':')) report.problem(cwhere, `image ${image} has no pinned tag`);
+
+    if (!app) continue;
+    const env = resolveEnv(container, podLabels, cwhere, report);
+    for (const variable of env.keys()) {
+      if (!isKnownEnv(app, variable)) report.problem(cwhere, `env ${variable} is not read by the ${app}`);
+    }
+    const serving = SERVING_APPS.includes(app);
+    const isInit = (Array.isArray(pod['initContainers']) ? pod['initContainers'] : []).includes(container);
+    if (serving && workload.kind === 'Job') report.problem(cwhere, 'a serving image in a Job');
+    if (app === 'trainer' && workload.kind !== 'Job') report.problem(cwhere, 'the trainer image runs only as a Job');
+    if (app === 'predictor') {
+      const model = env.get('MODEL_NAME');
+      if (!model) report.problem(cwhere, 'a predictor needs MODEL_NAME');
+      else if (!(MODEL_NAMES as readonly string[]).includes(model)) report.problem(cwhere, `MODEL_NAME ${model} is not one of ${MODEL_NAMES.join(', ')}`);
+      for (const mount of Array.isArray(container['volumeMounts']) ? container['volumeMounts'].filter(isRecord) : []) {
+        if (mount['mountPath'] === '/models' && mount['readOnly'] !== true) report.problem(cwhere, 'mounts /models writable; predictors read models only');
+      }
+    }
+    if (isInit) continue;
+    const httpPort = app === 'gateway' ? (env.get('PORT') ?? '8080') : env.get('HTTP_PORT');
+    if (serving && httpPort !== undefined && !hasPort(container, Number(httpPort))) {
+      report.problem(cwhere, `listens on ${httpPort} (${app === 'gateway' ? 'PORT' : 'HTTP_PORT'}) but declares no such containerPort`);
+    }
+    if (app === 'gateway' && env.get('HOST') !== '0.0.0.0') report.problem(cwhere, 'the gateway must listen on HOST=0.0.0.0 in a pod');
+    if (serving && !isRecord(container['readinessProbe'])) report.problem(cwhere, 'no readinessProbe');
+    if (serving && httpPort !== undefined && !isRecord(container['livenessProbe'])) report.problem(cwhere, 'serves HTTP but has no livenessProbe');
+  }
+}
+
+/** The env a container sees: literal values and `fieldRef` to pod labels, resolved. */
+function resolveEnv(container: Record<string, unknown>, podLabels: Record<string, string>, where: string, report: CheckReport): Map<string, string> {
+  const env = new Map<string, string>();
+  for (const variable of Array.isArray(container['env']) ? container['env'].filter(isRecord) : []) {
+    const name = String(variable['name']);
+    if (typeof variable['value'] === 'string') {
+      env.set(name, variable['value']);
+      continue;
+    }
+    const fieldPath = isRecord(variable['valueFrom']) && isRecord(variable['valueFrom']['fieldRef']) ? variable['valueFrom']['fieldRef']['fieldPath'] : undefined;
+    const label = typeof fieldPath === 'string' ? /^metadata\.labels\['([^']+)'\]$/.exec(fieldPath)?.[1] : undefined;
+    if (label !== undefined) {
+      const value = podLabels[label];
+      if (value === undefined) report.problem(where, `env ${name} reads pod label ${label}, which the pod template does not have`);
+      else env.set(name, value);
+    } else {
+      env.set(name, '');
+    }
+  }
+  return env;
+}
+
+function checkPatternObjects(pattern: string, objects: readonly K8sObject[], where: string, report: CheckReport): void {
+  const expected = PATTERN_EXPECTATIONS[pattern];
+  if (!expected) {
+    report.warn(where, `no expectations for the ${pattern} pattern in tools/deploy-check/src/patterns.ts`);
+    return;
+  }
+  const deployments = objects.filter((object) => object.kind === 'Deployment');
+  const mainContainers = (object: K8sObject): Record<string, unknown>[] => containersOf(podSpecOf(object) ?? {}, { init: false });
+  const predictors = deployments.filter((object) => mainContainers(object).some((container) => appOfImage(String(container['image'])) === 'predictor'));
+  const modelOf = (object: K8sObject): string | undefined => {
+    const labels = labelsOf(podTemplateOf(object) ?? {}, 'metadata', 'labels');
+    const container = mainContainers(object).find((candidate) => appOfImage(String(candidate['image'])) === 'predictor');
+    return container ? resolveEnv(container, labels, where, report).get('MODEL_NAME') : undefined;
+  };
+  const served = new Set(predictors.map(modelOf));
+  for (const model of expected.models ?? []) if (!served.has(model)) report.problem(where, `no predictor Deployment serves ${model}`);
+  if (expected.gateway) {
+    const gateway = deployments.find((object) => mainContainers(object).some((container) => appOfImage(String(container['image'])) === 'gateway'));
+    if (!gateway) report.problem(where, 'no gateway Deployment');
+    else if (!objects.some((object) => object.kind === 'Service' && selects(object, gateway))) report.problem(where, 'no Service in front of the gateway');
+  }
+  if (expected.httpPredictor) {
+    const web = predictors.find((object) => {
+      const labels = labelsOf(podTemplateOf(object) ?? {}, 'metadata', 'labels');
+      const container = mainContainers(object).find((candidate) => appOfImage(String(candidate['image'])) === 'predictor');
+      const env = container ? resolveEnv(container, labels, where, report) : new Map<string, string>();
+      return env.get('MODEL_NAME') === expected.httpPredictor && env.has('HTTP_PORT');
+    });
+    if (!web) report.problem(where, `no predictor serves ${expected.httpPredictor} with HTTP_PORT`);
+    else if (!objects.some((object) => object.kind === 'Service' && selects(object, web))) report.problem(where, `no Service in front of ${objectId(web)}`);
+  }
+}
+
+function selects(service: K8sObject, workload: K8sObject): boolean {
+  const selector = labelsOf(isRecord(service['spec']) ? service['spec'] : {}, 'selector');
+  return Object.keys(selector).length > 0 && matchesSelector(labelsOf(podTemplateOf(workload) ?? {}, 'metadata', 'labels'), selector);
+}
+
+/** Our images are `msp/<app>:<tag>` (any registry prefix); others are third-party. */
+export function appOfImage(image: string): AppName | undefined {
+  const name = /(?:^|\/)msp\/([a-z-]+)(?::[^/]*)?$/.exec(image)?.[1];
+  return name && isAppName(name) ? name : undefined;
+}
+
+function labelsOf(holder: unknown, ...path: string[]): Record<string, string> {
+  let current: unknown = holder;
+  for (const key of path.length > 0 ? path : ['labels']) current = isRecord(current) ? current[key] : undefined;
+  return isRecord(current) ? Object.fromEntries(Object.entries(current).map(([key, value]) => [key, String(value)])) : {};
+}
+
+function matchesSelector(labels: Record<string, string>, selector: Record<string, string>): boolean {
+  return Object.entries(selector).every(([key, value]) => labels[key] === value);
+}
+
+function hasPort(container: Record<string, unknown>, port: unknown): boolean {
+  const ports = Array.isArray(container['ports']) ? container['ports'].filter(isRecord) : [];
+  return ports.some((candidate) => (typeof port === 'string' ? candidate['name'] === port : candidate['containerPort'] === port));
+}
+
+function requestOf(container: Record<string, unknown>, resource: string): unknown {
+  const resources = container['resources'];
+  return isRecord(resources) && isRecord(resources['requests']) ? resources['requests'][resource] : undefined;
+}
+
+function describe(document: unknown): string {
+  return isK8sObject(document) ? objectId(document) : 'a document';
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .map((file) => join(dir, file))
+    .sort();
+}
+
+function listDirs(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name)
+      .sort();
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,168 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { encodePredictorMetadata } from '@msp/contracts';
+import { findPredictor, probe, waitForModel } from './container-probe.js';
+
+const servers: (HttpServer | NetServer)[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
+});
+
+function listen<T extends HttpServer | NetServer>(server: T): Promise<number> {
+  servers.push(server);
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+}
+
+function infoOf(model: string, id: string): string {
+  return JSON.stringify({
+    type: 'io.nats.micro.v1.info_response',
+    name: 'msp-predictor',
+    id,
+    version: '0.1.0',
+    metadata: encodePredictorMetadata({ model, version: '3', platform: 'onnxruntime', inputs: [], outputs: [], labels: [] }),
+    endpoints: [],
+  });
+}
+
+/**
+ * A stand-in NATS server that speaks just enough of the protocol: INFO on connect, and an answer
+ * per `responders` entry to a PUB on $SRV.INFO.msp-predictor, split over several writes.
+ */
+async function fakeNats(responders: string[], options: { headers?: boolean; error?: string } = {}): Promise<{ url: string; connects: string[] }> {
+  const connects: string[] = [];
+  const server = createNetServer((socket: Socket) => {
+    socket.write(`INFO ${JSON.stringify({ server_id: 'fake', version: '2.10.0', headers: true, max_payload: 1_048_576 })}\r\n`);
+    let pending = '';
+    let sid = '';
+    // Writes go out in order, each after its delay, as a server's would (never interleaved).
+    let queue = Promise.resolve();
+    const send = (text: string, delayMs = 0): void => {
+      queue = queue.then(() => new Promise((resolve) => setTimeout(() => resolve(void socket.write(text)), delayMs)));
+    };
+    socket.on('data', (chunk) => {
+      pending += chunk.toString('utf8');
+      let end: number;
+      while ((end = pending.indexOf('\r\n')) >= 0) {
+        const line = pending.slice(0, end);
+        pending = pending.slice(end + 2);
+        if (line.startsWith('CONNECT ')) {
+          connects.push(line.slice(8));
+          if (options.error) send(`-ERR '${options.error}'\r\n`);
+        }
+        if (line.startsWith('SUB ')) sid = line.split(' ')[2]!;
+        if (line.startsWith('PUB $SRV.INFO.msp-predictor ')) {
+          const inbox = line.split(' ')[2]!;
+          const messages = responders
+            .map((body) =>
+              options.headers
+                ? `HMSG ${inbox} ${sid} 12 ${12 + Buffer.byteLength(body)}\r\nNATS/1.0\r\n\r\n${body}\r\n`
+                : `MSG ${inbox} ${sid} ${Buffer.byteLength(body)}\r\n${body}\r\n`,
+            )
+            .join('');
+          // Split mid-message: the probe must wait for the rest of a message.
+          const middle = Math.floor(messages.length / 2);
+          send(messages.slice(0, middle));
+          send(messages.slice(middle), 5);
+        }
+        if (line === 'PING') send('PONG\r\n');
+      }
+    });
+  });
+  const port = await listen(server);
+  return { url: `nats://127.0.0.1:${port}`, connects };
+}
+
+describe('container probe over HTTP', () => {
+  it('is ready when the gateway answers 2xx on /v2/health/ready, not when it answers 503', async () => {
+    let status = 200;
+    const seen: string[] = [];
+    const port = await listen(
+      createHttpServer((req, res) => {
+        seen.push(req.url ?? '');
+        res.statusCode = status;
+        res.end('{}');
+      }),
+    );
+    const env = { MSP_APP: 'gateway', PORT: String(port) };
+    expect(await probe('ready', env)).toMatchObject({ ok: true });
+    expect(await probe('live', env)).toMatchObject({ ok: true });
+    status = 503;
+    expect(await probe('ready', env)).toMatchObject({ ok: false, message: expect.stringContaining('503') as unknown });
+    expect(seen).toEqual(['/v2/health/ready', '/v2/health/live', '/v2/health/ready']);
+  });
+
+  it('probes a predictor over HTTP when HTTP_PORT is set (web-single)', async () => {
+    const port = await listen(createHttpServer((_req, res) => res.end('{}')));
+    expect(await probe('ready', { MSP_APP: 'predictor', HTTP_PORT: String(port), MODEL_NAME: 'iris-mlp' })).toMatchObject({ ok: true });
+  });
+
+  it('is not ready when nothing listens', async () => {
+    const port = await listen(createHttpServer());
+    await new Promise((resolve) => servers.pop()!.close(resolve));
+    const result = await probe('ready', { MSP_APP: 'gateway', PORT: String(port) }, { timeoutMs: 500 });
+    expect(result.ok).toBe(false);
+    expect(result.message).toMatch(/ECONNREFUSED/);
+  });
+
+  it('refuses an unknown app', async () => {
+    expect(await probe('ready', { MSP_APP: 'trainer' })).toMatchObject({ ok: false, message: expect.stringContaining('trainer') as unknown });
+  });
+});
+
+describe('container probe over NATS (predictors without HTTP)', () => {
+  it('is ready when a predictor for its model answers $SRV.INFO, whatever else answers', async () => {
+    const nats = await fakeNats([infoOf('mnist-cnn', 'A'), infoOf('iris-mlp', 'B')]);
+    const result = await probe('ready', { MSP_APP: 'predictor', MODEL_NAME: 'iris-mlp', NATS_URL: nats.url }, { timeoutMs: 1_000 });
+    expect(result).toEqual({ ok: true, message: 'ready: iris-mlp 3 is served (instance B)' });
+    expect(JSON.parse(nats.connects[0]!)).toMatchObject({ verbose: false, headers: true });
+  });
+
+  it('reads HMSG (messages with headers) too', async () => {
+    const nats = await fakeNats([infoOf('iris-trees', 'C')], { headers: true });
+    expect(await findPredictor(nats.url, 'iris-trees', 1_000)).toEqual({ id: 'C', version: '3' });
+  });
+
+  it('is not ready when no predictor serves its model', async () => {
+    const nats = await fakeNats([infoOf('mnist-cnn', 'A'), 'not json']);
+    const result = await probe('ready', { MSP_APP: 'predictor', MODEL_NAME: 'iris-mlp', NATS_URL: nats.url }, { timeoutMs: 300 });
+    expect(result).toEqual({ ok: false, message: 'no predictor for iris-mlp answered $SRV.INFO.msp-predictor within 300 ms' });
+  });
+
+  it('reports a refused connection and passes credentials from the URL', async () => {
+    const nats = await fakeNats([], { error: 'Authorization Violation' });
+    const result = await probe('ready', { MSP_APP: 'predictor', MODEL_NAME: 'iris-mlp', NATS_URL: nats.url.replace('//', '//me:secret@') });
+    expect(result.ok).toBe(false);
+    expect(result.message).toMatch(/^NATS at nats:\/\/\*\*\*@127\.0\.0\.1:\d+: server said 'Authorization Violation'$/);
+    expect(JSON.parse(nats.connects[0]!)).toMatchObject({ user: 'me', pass: 'secret' });
+  });
+
+  it('reports alive without asking anyone: a NATS-only predictor has no health endpoint', async () => {
+    expect(await probe('live', { MSP_APP: 'predictor', MODEL_NAME: 'iris-mlp', NATS_URL: 'nats://127.0.0.1:1' })).toMatchObject({ ok: true });
+  });
+});
+
+describe('wait-model', () => {
+  it('resolves once <MODELS_DIR>/<MODEL_NAME>/manifest.json exists', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'deploy-probe-'));
+    try {
+      const waiting = waitForModel({ MODELS_DIR: dir, MODEL_NAME: 'iris-mlp' }, { pollMs: 10 });
+      let done = false;
+      void waiting.then(() => (done = true));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(done).toBe(false);
+      mkdirSync(join(dir, 'iris-mlp'));
+      writeFileSync(join(dir, 'iris-mlp', 'manifest.json'), '{}');
+      await expect(waiting).resolves.toBe(join(dir, 'iris-mlp', 'manifest.json'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('needs MODEL_NAME', async () => {
+    await expect(waitForModel({})).rejects.toThrow(/MODEL_NAME/);
+  });
+});
