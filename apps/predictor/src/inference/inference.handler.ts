@@ -64,6 +64,10 @@ export class InferenceHandler implements OnApplicationBootstrap, BeforeApplicati
     for (const endpoint of endpoints) {
       addEndpoint(service, endpoint, handle, this.logger, this.config.requestTimeoutMs);
     }
+    // A round trip to the server, so the subscriptions are live there before we say we serve:
+    // "serving" is the readiness signal, and a client on another connection could otherwise
+    // still get "no responders".
+    await this.nc.flush();
     this.logger.info(
       { microService: ServiceNames.predictor, id: service.info().id, subjects: endpoints.map((e) => e.subject), queue },
       `serving ${name}@${version} over NATS`,
