@@ -1,11 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MessagingModule } from '@msp/messaging';
 import { OipHttpModule } from '@msp/oip-server';
-import { createLogger, type Logger } from '@msp/telemetry';
+import { createLogger, LoggerModule, type Logger } from '@msp/telemetry';
 import type { GatewayConfig } from './config/gateway-config.schema.js';
 import { InferenceModule } from './inference/inference.module.js';
 import { NatsBackend } from './inference/nats.backend.js';
-import { LoggerModule } from './logging/logger.module.js';
+
 
 export const GATEWAY_SERVICE = { name: 'msp-gateway', version: '0.1.0' } as const;
 

@@ -1,8 +1,9 @@
 import 'reflect-metadata';
+import { ConfigError } from '@msp/config';
 import { createOipApp } from '@msp/oip-server';
 import { createLogger } from '@msp/telemetry';
 import { AppModule } from './app.module.js';
-import { GatewayConfigError, loadGatewayConfig } from './config/gateway-config.schema.js';
+import { loadGatewayConfig } from './config/gateway-config.schema.js';
 
 async function main(): Promise<void> {
   const config = loadGatewayConfig();
@@ -13,7 +14,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof GatewayConfigError) {
+  if (error instanceof ConfigError) {
     process.stderr.write(`${error.message}\n`);
   } else {
     process.stderr.write(`gateway failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

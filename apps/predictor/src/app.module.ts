@@ -1,12 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MessagingModule } from '@msp/messaging';
 import { OipHttpModule } from '@msp/oip-server';
-import type { Logger } from '@msp/telemetry';
+import { LoggerModule, type Logger } from '@msp/telemetry';
 import { PREDICTOR_VERSION } from './app.info.js';
 import { ConfigModule } from './config/config.module.js';
 import type { PredictorConfig } from './config/predictor-config.schema.js';
 import { InferenceModule } from './inference/inference.module.js';
-import { LoggingModule } from './logging/logging.module.js';
+
 import { ModelModule } from './model/model.module.js';
 import { InProcessBackend } from './web-single/in-process.backend.js';
 import { WebSingleModule } from './web-single/web-single.module.js';
@@ -20,7 +20,7 @@ export class AppModule {
   static forRoot(config: PredictorConfig, logger: Logger): DynamicModule {
     const imports: DynamicModule['imports'] = [
       ConfigModule.forRoot(config),
-      LoggingModule.forRoot(logger),
+      LoggerModule.forRoot(logger),
       MessagingModule.forRoot({ servers: config.natsServers, name: `predictor:${config.modelName}` }),
       ModelModule,
       InferenceModule,

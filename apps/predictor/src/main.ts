@@ -1,16 +1,17 @@
 import 'reflect-metadata';
-import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { ConfigError } from '@msp/config';
 import { ModelLoadError } from '@msp/model-runtime';
 import { createOipApp } from '@msp/oip-server';
 import { createLogger, NestPinoLogger, type Logger } from '@msp/telemetry';
 import { AppModule } from './app.module.js';
-import { loadPredictorConfig, PredictorConfigError, type PredictorConfig } from './config/predictor-config.schema.js';
+import { loadPredictorConfig, type PredictorConfig } from './config/predictor-config.schema.js';
 
 /**
  * On these, Nest runs the shutdown hooks (stop the micro service, let work in flight finish,
  * drain NATS, release the model) and then exits 0 with `process.exit`, which also flushes the
  * asynchronous pino stream (re-raising the signal instead would lose the last log lines).
+ * createOipApp sets the same for web-single.
  */
 const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT'];
 
@@ -39,8 +40,6 @@ async function start(config: PredictorConfig, logger: Logger): Promise<void> {
   const root = AppModule.forRoot(config, logger);
   if (config.http) {
     const app = await createOipApp(root, { logger, bodyLimitBytes: config.http.bodyLimitBytes });
-    app.enableShutdownHooks(SHUTDOWN_SIGNALS, { useProcessExit: true }); // no-op while createOipApp enables them itself
-    exitAfterShutdown(app, logger);
     await app.listen(config.http.port, config.http.host);
     logger.info({ url: await app.getUrl() }, 'web-single: OIP v2 REST routes served in-process');
   } else {
@@ -54,33 +53,11 @@ async function start(config: PredictorConfig, logger: Logger): Promise<void> {
   logger.info({ model: config.modelName, http: config.http ?? false }, 'predictor started');
 }
 
-/**
- * createOipApp has already enabled Nest's hooks for every signal, without `useProcessExit`: after
- * the shutdown sequence Nest re-raises the signal, which kills the process before pino has
- * written its last lines. A listener of our own keeps that re-raise from killing the process,
- * joins the same shutdown (`close` shares Nest's in-flight sequence) and then exits 0.
- */
-function exitAfterShutdown(app: INestApplicationContext, logger: Logger): void {
-  let stopping = false;
-  const onSignal = (): void => {
-    if (stopping) return;
-    stopping = true;
-    app.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.fatal({ err: error }, 'predictor failed to shut down cleanly');
-        process.exit(1);
-      },
-    );
-  };
-  for (const signal of SHUTDOWN_SIGNALS) process.on(signal, onSignal);
-}
-
 function readConfig(): PredictorConfig | undefined {
   try {
     return loadPredictorConfig(process.env);
   } catch (error) {
-    if (!(error instanceof PredictorConfigError)) throw error;
+    if (!(error instanceof ConfigError)) throw error;
     createLogger({ service: 'predictor' }).fatal({ problems: error.problems }, error.message);
     process.exitCode = 1;
     return undefined;

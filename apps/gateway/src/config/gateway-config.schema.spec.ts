@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GatewayConfigError, loadGatewayConfig } from './gateway-config.schema.js';
+import { ConfigError } from '@msp/config';
+import { loadGatewayConfig } from './gateway-config.schema.js';
 
 describe('loadGatewayConfig', () => {
   it('has defaults for everything', () => {
@@ -57,7 +58,7 @@ describe('loadGatewayConfig', () => {
     } catch (caught) {
       error = caught;
     }
-    expect(error).toBeInstanceOf(GatewayConfigError);
+    expect(error).toBeInstanceOf(ConfigError);
     const message = (error as Error).message;
     for (const name of Object.keys(env)) expect(message).toContain(`${name}=`);
   });

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { loadPredictorConfig, PredictorConfigError } from './predictor-config.schema.js';
+import { ConfigError } from '@msp/config';
+import { loadPredictorConfig } from './predictor-config.schema.js';
 
-function errorOf(env: Record<string, string>): PredictorConfigError {
+function errorOf(env: Record<string, string>): ConfigError {
   try {
     loadPredictorConfig(env, '/srv');
   } catch (error) {
-    expect(error).toBeInstanceOf(PredictorConfigError);
-    return error as PredictorConfigError;
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
   }
   throw new Error('expected the configuration to be refused');
 }

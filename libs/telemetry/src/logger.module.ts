@@ -1,7 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { LOGGER, type Logger } from '@msp/telemetry';
+import type { Logger } from 'pino';
+import { LOGGER } from './tokens.js';
 
-/** Makes the process's logger injectable everywhere as LOGGER. */
+/** Makes the process's logger (created in main, before Nest) injectable everywhere as LOGGER. */
 @Module({})
 export class LoggerModule {
   static forRoot(logger: Logger): DynamicModule {
