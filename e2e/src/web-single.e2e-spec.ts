@@ -3,7 +3,7 @@ import { loadIrisSplit } from '@msp/datasets';
 import { http, inferBody, postJson, type OipResponse } from './support/http.js';
 import { target } from './support/target.js';
 
-describe('web-single pattern: the model inside one web server', () => {
+describe.runIf(target().webSingleUrl)('web-single pattern: the model inside one web server', () => {
   const { test: iris } = loadIrisSplit();
 
   it('is live and ready on its own', async () => {
