@@ -7,16 +7,20 @@ export const Subjects = {
   infer: (model: string): string => `msp.infer.${model}`,
   /** Request-reply inference pinned to one version. */
   inferVersion: (model: string, version: string): string => `msp.infer.${model}.${version}`,
+  /** Request-reply preprocessing of one kind of input, e.g. `msp.prep.mnist` (prep-pred pattern). */
+  prep: (kind: string): string => `msp.prep.${kind}`,
 } as const;
 
 /** Replicas of one model share a queue group, so NATS spreads requests across them. */
 export const QueueGroups = {
   predictor: (model: string): string => `msp.predictor.${model}`,
+  preprocess: (kind: string): string => `msp.preprocess.${kind}`,
 } as const;
 
 /** NATS micro service names (discovery through `$SRV.INFO.<name>`). */
 export const ServiceNames = {
   predictor: 'msp-predictor',
+  preprocess: 'msp-preprocess',
 } as const;
 
 /** Keys of the metadata a predictor advertises in its micro service info. */

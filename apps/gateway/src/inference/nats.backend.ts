@@ -2,14 +2,13 @@ import { Injectable } from '@nestjs/common';
 import {
   checkAgainstModel,
   MspError,
-  Subjects,
   type InferRequest,
   type InferResponse,
   type ModelMetadata,
 } from '@msp/contracts';
-import { NatsBus, NatsConnectionState } from '@msp/messaging';
+import { NatsConnectionState } from '@msp/messaging';
 import type { InferContext, InferenceBackend } from '@msp/oip-server';
-import { RequestBatcher } from './request-batcher.js';
+import { PredictorClient } from './predictor.client.js';
 import { ModelRegistry, toMetadata, type ModelRoute } from '../discovery/model-registry.service.js';
 
 /**
@@ -17,14 +16,11 @@ import { ModelRegistry, toMetadata, type ModelRoute } from '../discovery/model-r
  * group (`msp.infer.<model>[.<version>]`), bounded by the client's deadline. NatsBus turns
  * "no responders" into 503 and a timeout into 504, so a request never outlives its deadline.
  * The hot path is a map lookup, an input check and the request: no discovery, no logging.
- * Requests start through a RequestBatcher so that those arriving together share a socket write.
  */
 @Injectable()
 export class NatsBackend implements InferenceBackend {
-  private readonly batcher = new RequestBatcher();
-
   constructor(
-    private readonly bus: NatsBus,
+    private readonly predictors: PredictorClient,
     private readonly connection: NatsConnectionState,
     private readonly registry: ModelRegistry,
   ) {}
@@ -54,10 +50,7 @@ export class NatsBackend implements InferenceBackend {
   ): Promise<InferResponse> {
     const route = this.registry.find(model, version) ?? (await this.registry.resolve(model, version));
     precheckInputs(route, request);
-    const subject = version === undefined ? Subjects.infer(model) : Subjects.inferVersion(model, version);
-    return this.batcher.run(() =>
-      this.bus.request<InferResponse>(subject, request, { deadline: context.deadline, requestId: context.requestId }),
-    );
+    return this.predictors.infer(model, version, request, context);
   }
 }
 
