@@ -7,6 +7,7 @@ export const GatewayEnvSchema = z
     PORT: integer(8080, 0, 65_535),
     HOST: text('0.0.0.0'),
     NATS_URL: natsServers(),
+    REDIS_URL: text('redis://127.0.0.1:6379'),
     REQUEST_TIMEOUT_MS: integer(10_000, 1),
     MAX_TIMEOUT_MS: integer(60_000, 1),
     BODY_LIMIT_BYTES: integer(8 * 1024 * 1024, 1024),
@@ -22,6 +23,8 @@ export interface GatewayConfig {
   port: number;
   host: string;
   natsServers: string[];
+  /** Job state (asynchronous) and late answers (time-lag); the synchronous path never needs it. */
+  redisUrl: string;
   requestTimeoutMs: number;
   maxTimeoutMs: number;
   bodyLimitBytes: number;
@@ -36,6 +39,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     port: e.PORT,
     host: e.HOST,
     natsServers: e.NATS_URL,
+    redisUrl: e.REDIS_URL,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     maxTimeoutMs: e.MAX_TIMEOUT_MS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
