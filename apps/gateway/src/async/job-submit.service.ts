@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, UnprocessableEntityException, ConflictException, type OnApplicationBootstrap } from '@nestjs/common';
+import { checkAgainstModel, MspError, parseInferRequest, type JobMessage } from '@msp/contracts';
+import { JobQueue, JobRepository, requestHash, type JobRecord } from '@msp/jobs';
+import { LOGGER, type Logger } from '@msp/telemetry';
+import { NatsBackend } from '../inference/nats.backend.js';
+
+export interface SubmitOptions {
+  requestId: string;
+  idempotencyKey?: string;
+}
+
+export interface Submitted {
+  job: JobRecord;
+  /** True when an Idempotency-Key named an earlier job, which is returned instead of a new one. */
+  replayed: boolean;
+}
+
+/**
+ * Accepts a job only when it can succeed and is durably queued: the request is validated
+ * against the model's metadata first (400 / 404 at once), the job record is written to Redis
+ * (queued), then the job is published to JetStream and the publish acknowledged. If the
+ * publish fails the record is marked failed and the answer is 503: never a 202 for a job that
+ * is not queued.
+ */
+@Injectable()
+export class JobSubmitService implements OnApplicationBootstrap {
+  private streams: Promise<void> | undefined;
+
+  constructor(
+    private readonly models: NatsBackend,
+    private readonly repository: JobRepository,
+    private readonly queue: JobQueue,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  /** Creates the streams at start; a gateway without JetStream still serves everything else. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.ensureStreams().catch((error: unknown) =>
+      this.logger.warn({ err: error }, 'job streams not ready yet: asynchronous submits will retry'),
+    );
+  }
+
+  async submit(model: string, version: string | undefined, body: unknown, options: SubmitOptions): Promise<Submitted> {
+    if (body === undefined || body === null) {
+      throw MspError.badRequest('the request body is missing: send an inference request as application/json');
+    }
+    const request = parseInferRequest(body);
+    const metadata = await this.models.modelMetadata(model, version);
+    if (metadata.inputs.length > 0) checkAgainstModel({ inputs: request.inputs }, { name: model, inputs: metadata.inputs, outputs: [] });
+
+    const hash = requestHash(model, version, body);
+    const jobId = randomUUID();
+    const created = await store(() =>
+      this.repository.create(
+        { jobId, model, ...(version === undefined ? {} : { version }), requestId: options.requestId, requestHash: hash },
+        options.idempotencyKey,
+      ),
+    );
+    if (!created.created) return { job: this.replay(created.job, hash, options.idempotencyKey ?? ''), replayed: true };
+
+    const message: JobMessage = {
+      job_id: jobId,
+      model,
+      ...(version === undefined ? {} : { version }),
+      request_id: options.requestId,
+      request: request as unknown as Record<string, unknown>,
+    };
+    try {
+      await this.ensureStreams();
+      await this.queue.publish(message);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.logger.error({ err: error, jobId }, 'could not queue a job');
+      await this.repository.fail(jobId, `the job could not be queued: ${reason}`).catch(() => undefined);
+      if (options.idempotencyKey !== undefined) {
+        await this.repository.releaseIdempotencyKey(options.idempotencyKey, jobId).catch(() => undefined);
+      }
+      throw MspError.unavailable(`the job queue is unavailable, nothing was queued: ${reason}`, error);
+    }
+    return { job: created.job, replayed: false };
+  }
+
+  async get(jobId: string): Promise<JobRecord | undefined> {
+    return store(() => this.repository.get(jobId));
+  }
+
+  private replay(job: JobRecord | undefined, hash: string, key: string): JobRecord {
+    if (!job) {
+      throw new ConflictException(`Idempotency-Key '${key}' names a job that no longer exists; use a new key`);
+    }
+    if (job.request_hash !== hash) {
+      throw new UnprocessableEntityException(
+        `Idempotency-Key '${key}' was used for a different request (job ${job.job_id}); use a new key for a new request`,
+      );
+    }
+    return job;
+  }
+
+  private ensureStreams(): Promise<void> {
+    this.streams ??= this.queue.ensureStreams().catch((error: unknown) => {
+      this.streams = undefined;
+      throw error;
+    });
+    return this.streams;
+  }
+}
+
+/** Redis trouble is a 503 with a clear message, not an anonymous 500. */
+async function store<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    if (MspError.is(error)) throw error;
+    throw MspError.unavailable(`the job store (Redis) is unavailable: ${error instanceof Error ? error.message : String(error)}`, error);
+  }
+}

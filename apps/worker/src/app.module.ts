@@ -1,0 +1,26 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { MessagingModule } from '@msp/messaging';
+import { RedisModule } from '@msp/redis';
+import { LoggerModule, type Logger } from '@msp/telemetry';
+import { ConfigModule } from './config/config.module.js';
+import type { WorkerConfig } from './config/worker-config.schema.js';
+import { JobsModule } from './jobs/jobs.module.js';
+
+export const WORKER_SERVICE = { name: 'msp-worker', version: '0.1.0' } as const;
+
+/** One worker process of the asynchronous pattern (no HTTP). */
+@Module({})
+export class AppModule {
+  static forRoot(config: WorkerConfig, logger: Logger): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot(logger),
+        MessagingModule.forRoot({ servers: config.natsServers, name: WORKER_SERVICE.name }),
+        RedisModule.forRoot({ url: config.redisUrl, name: WORKER_SERVICE.name }),
+        JobsModule,
+      ],
+    };
+  }
+}
