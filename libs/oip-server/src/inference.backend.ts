@@ -4,6 +4,8 @@ export interface InferContext {
   requestId: string;
   /** Absolute deadline (epoch ms) for the whole request. */
   deadline: number;
+  /** Aborted when the HTTP client has gone before its answer was sent (optional; created on first read). */
+  readonly signal?: AbortSignal;
 }
 
 /**

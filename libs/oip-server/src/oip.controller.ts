@@ -11,7 +11,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpHeaders } from './http-headers.js';
 import { INFERENCE_BACKEND, type InferenceBackend } from './inference.backend.js';
 import { OIP_HTTP_OPTIONS, type OipHttpOptions } from './oip-http.options.js';
-import { requestTimeoutMs, resolveRequestId } from './request-context.js';
+import { HttpInferContext, requestTimeoutMs, resolveRequestId } from './request-context.js';
 
 /**
  * The Open Inference Protocol v2 REST routes. Thin: every decision about models belongs to the
@@ -120,6 +120,6 @@ export class OipController {
       throw MspError.badRequest('the request body is missing: send an inference request as application/json');
     }
     const inferRequest = parseInferRequest(body);
-    return this.backend.infer(model, version, inferRequest, { requestId, deadline: deadlineIn(timeoutMs) });
+    return this.backend.infer(model, version, inferRequest, new HttpInferContext(requestId, deadlineIn(timeoutMs), reply));
   }
 }

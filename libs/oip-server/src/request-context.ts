@@ -1,6 +1,6 @@
 import { MspError } from '@msp/contracts';
 import { newRequestId } from '@msp/telemetry';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpHeaders } from './http-headers.js';
 import type { OipHttpOptions } from './oip-http.options.js';
 
@@ -47,4 +47,32 @@ export function requestTimeoutMs(
     );
   }
   return Math.min(ms, timeouts.maxMs);
+}
+
+/**
+ * The InferContext of one HTTP request. Its `signal` (aborted when the client closes the
+ * connection before the answer is sent) is only created when a backend reads it, so the
+ * plain model path pays nothing for it.
+ */
+export class HttpInferContext {
+  private controller: AbortController | undefined;
+
+  constructor(
+    readonly requestId: string,
+    readonly deadline: number,
+    private readonly reply: FastifyReply,
+  ) {}
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      const controller = new AbortController();
+      this.controller = controller;
+      const raw = this.reply.raw;
+      if (raw.destroyed && !raw.writableFinished) controller.abort();
+      else raw.once('close', () => {
+        if (!raw.writableFinished) controller.abort();
+      });
+    }
+    return this.controller.signal;
+  }
 }

@@ -1,0 +1,41 @@
+import { Injectable } from '@nestjs/common';
+import type { InferRequest, InferResponse, ModelMetadata } from '@msp/contracts';
+import type { InferContext, InferenceBackend } from '@msp/oip-server';
+import { NatsBackend } from '../inference/nats.backend.js';
+import { GraphService } from './graph.service.js';
+
+/**
+ * The gateway's InferenceBackend: a graph name is served by the graph engine, any other
+ * name by the synchronous path (NatsBackend), so a client cannot tell a graph from a model.
+ */
+@Injectable()
+export class GatewayBackend implements InferenceBackend {
+  constructor(
+    private readonly models: NatsBackend,
+    private readonly graphs: GraphService,
+  ) {}
+
+  isReady(): Promise<boolean> {
+    return this.models.isReady();
+  }
+
+  async listModels(): Promise<ModelMetadata[]> {
+    const [models, graphs] = await Promise.all([this.models.listModels(), this.graphs.list()]);
+    const names = new Set(graphs.map((graph) => graph.name));
+    return [...models.filter((model) => !names.has(model.name)), ...graphs].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  modelMetadata(model: string, version?: string): Promise<ModelMetadata> {
+    return this.graphs.has(model) ? this.graphs.metadata(model, version) : this.models.modelMetadata(model, version);
+  }
+
+  isModelReady(model: string, version?: string): Promise<boolean> {
+    return this.graphs.has(model) ? this.graphs.isReady(model, version) : this.models.isModelReady(model, version);
+  }
+
+  infer(model: string, version: string | undefined, request: InferRequest, context: InferContext): Promise<InferResponse> {
+    return this.graphs.has(model)
+      ? this.graphs.infer(model, version, request, context)
+      : this.models.infer(model, version, request, context);
+  }
+}
