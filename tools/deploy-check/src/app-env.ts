@@ -2,12 +2,18 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The apps that deploy files run, by the name of their folder under apps/ (= Docker build arg APP). */
-export type AppName = 'gateway' | 'predictor' | 'trainer';
+export type AppName = 'gateway' | 'predictor' | 'preprocess' | 'worker' | 'trainer';
 
-export const APP_NAMES: readonly AppName[] = ['gateway', 'predictor', 'trainer'];
+export const APP_NAMES: readonly AppName[] = ['gateway', 'predictor', 'preprocess', 'worker', 'trainer'];
 
-/** Apps that answer requests: their images must carry no training code. */
-export const SERVING_APPS: readonly AppName[] = ['gateway', 'predictor'];
+/**
+ * Apps built from the serving image recipe (`--build-arg APP=<app>`): no training code, a
+ * read-only root, a health probe. The worker image also runs the batch job (`dist/batch-main.js`).
+ */
+export const SERVING_APPS: readonly AppName[] = ['gateway', 'predictor', 'preprocess', 'worker'];
+
+/** The worker image's second entry point: the batch job (a CronJob, a one-shot Compose service). */
+export const BATCH_ENTRY = 'dist/batch-main.js';
 
 /**
  * The environment each app reads (its `src/config` schema). Deploy files may set only these,
@@ -15,7 +21,20 @@ export const SERVING_APPS: readonly AppName[] = ['gateway', 'predictor'];
  * Keep in step with the apps' config schemas (`checkEnvDrift` warns when a name is missing there).
  */
 export const APP_ENV: Readonly<Record<AppName, readonly string[]>> = {
-  gateway: ['PORT', 'HOST', 'NATS_URL', 'REQUEST_TIMEOUT_MS', 'MAX_TIMEOUT_MS', 'BODY_LIMIT_BYTES', 'DISCOVERY_INTERVAL_MS', 'LOG_LEVEL'],
+  gateway: [
+    'PORT',
+    'HOST',
+    'NATS_URL',
+    'REDIS_URL',
+    'REQUEST_TIMEOUT_MS',
+    'MAX_TIMEOUT_MS',
+    'BODY_LIMIT_BYTES',
+    'DISCOVERY_INTERVAL_MS',
+    'GRAPHS_DIR',
+    'JOBS_NAMESPACE',
+    'JOB_TTL_S',
+    'LOG_LEVEL',
+  ],
   predictor: [
     'MODEL_NAME',
     'MODELS_DIR',
@@ -28,6 +47,33 @@ export const APP_ENV: Readonly<Record<AppName, readonly string[]>> = {
     'MAX_BATCH_ROWS',
     'FAULT_DELAY_MS',
     'LOG_LEVEL',
+  ],
+  preprocess: ['NATS_URL', 'REQUEST_TIMEOUT_MS', 'MAX_IMAGES', 'MAX_IMAGE_BYTES', 'MAX_IMAGE_PIXELS', 'MAX_IMAGE_SIDE', 'LOG_LEVEL'],
+  // The worker (dist/main.js) and the batch job (dist/batch-main.js, BATCH_* or its arguments).
+  worker: [
+    'NATS_URL',
+    'REDIS_URL',
+    'JOBS_NAMESPACE',
+    'WORKER_CONCURRENCY',
+    'ACK_WAIT_MS',
+    'MAX_DELIVER',
+    'JOB_TIMEOUT_MS',
+    'RETRY_BACKOFF_MS',
+    'JOB_TTL_S',
+    'SHUTDOWN_GRACE_MS',
+    'LOG_LEVEL',
+    'BATCH_MODEL',
+    'BATCH_INPUT',
+    'BATCH_OUTPUT',
+    'BATCH_ERRORS',
+    'BATCH_FORMAT',
+    'BATCH_COLUMNS',
+    'BATCH_CHUNK_SIZE',
+    'BATCH_CONCURRENCY',
+    'BATCH_TIMEOUT_MS',
+    'BATCH_RETRIES',
+    'BATCH_PROGRESS_MS',
+    'BATCH_OVERWRITE',
   ],
   // Otherwise driven by its command line (`--missing --out <dir>`).
   trainer: ['MODELS_DIR'],
@@ -44,16 +90,25 @@ export function isAppName(value: string): value is AppName {
   return (APP_NAMES as readonly string[]).includes(value);
 }
 
+/** Where an app reads its environment, besides `src/config` (relative to `apps/<app>`). */
+const EXTRA_ENV_SOURCES: Readonly<Partial<Record<AppName, readonly string[]>>> = {
+  worker: ['src/batch/batch-options.ts'],
+};
+
 /**
- * Names in APP_ENV that the app's config sources (`apps/<app>/src/config/**.ts`) do not
- * mention, for apps whose config folder exists. Empty when there is nothing to compare with.
+ * Names in APP_ENV that the app's config sources (`apps/<app>/src/config/**.ts`, plus
+ * EXTRA_ENV_SOURCES) do not mention, for apps whose config folder exists. Empty when there is
+ * nothing to compare with.
  */
 export function checkEnvDrift(root: string, app: AppName, names: Iterable<string>): string[] {
   const dir = join(root, 'apps', app, 'src', 'config');
   if (!existsSync(dir)) return [];
+  const extra = (EXTRA_ENV_SOURCES[app] ?? []).map((file) => join(root, 'apps', app, file)).filter((file) => existsSync(file));
   const sources = readdirSync(dir, { recursive: true, encoding: 'utf8' })
     .filter((file) => file.endsWith('.ts') && !file.endsWith('.spec.ts'))
-    .map((file) => readFileSync(join(dir, file), 'utf8'));
+    .map((file) => join(dir, file))
+    .concat(extra)
+    .map((file) => readFileSync(file, 'utf8'));
   if (sources.length === 0) return [];
   const text = sources.join('\n');
   return [...names].filter((name) => !RUNTIME_ENV.includes(name) && !new RegExp(`\\b${name}\\b`).test(text));

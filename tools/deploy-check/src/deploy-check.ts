@@ -4,6 +4,7 @@ import { APP_ENV, APP_NAMES, checkEnvDrift } from './app-env.js';
 import { checkCompose, type ComposeSummary } from './compose/compose.check.js';
 import { checkDockerfile, type ParsedDockerfile } from './dockerfile/dockerfile.check.js';
 import { checkK8s, type K8sSummary } from './k8s/k8s.check.js';
+import { checkPatternGraphs } from './patterns.js';
 import { CheckReport } from './report.js';
 import { readYamlDocuments } from './yaml-load.js';
 
@@ -52,6 +53,7 @@ export async function runDeployChecks(root: string): Promise<DeployCheckResult> 
   if (!k8s) report.problem(DEPLOY_FILES.k8s, 'missing');
 
   const patterns = checkPatternsAgree(compose, k8s, report);
+  checkPatternGraphs(root, report);
   checkDocs(path(DEPLOY_FILES.docs), patterns, report);
 
   for (const app of APP_NAMES) {

@@ -8,6 +8,7 @@ import { checkCompose, parsePort } from './compose/compose.check.js';
 import { interpolateString } from './compose/interpolate.js';
 import { runDeployChecks } from './deploy-check.js';
 import { checkDockerfile } from './dockerfile/dockerfile.check.js';
+import { checkPatternGraphs, graphNeeds } from './patterns.js';
 import { checkOverlay } from './k8s/k8s.check.js';
 import { validateK8sObject, type K8sObject } from './k8s/k8s-validate.js';
 import { applyJson6902, KustomizeError, renderKustomization, strategicMerge } from './k8s/kustomize.js';
@@ -19,6 +20,16 @@ const root = findRepoRoot();
 const read = (file: string): string => readFileSync(join(root, file), 'utf8');
 const composeDocument = (): Record<string, unknown> =>
   readYamlDocuments(join(root, 'docker-compose.yml'), { merge: true })[0] as Record<string, unknown>;
+const PATTERNS = [
+  'asynchronous',
+  'batch',
+  'microservice-horizontal',
+  'microservice-vertical',
+  'multi-stage',
+  'prep-pred',
+  'synchronous',
+  'web-single',
+];
 const STAGES = ['base', 'deps', 'workspace', 'build', 'trainer-build', 'trainer', 'runtime'];
 
 /** Problems of the compose checks on a (changed) compose document. */
@@ -60,8 +71,8 @@ describe('the deploy artefacts of this repository', () => {
   it('pass every offline check', async () => {
     const { report, compose, k8s } = await runDeployChecks(root);
     expect(report.problemLines()).toEqual([]);
-    expect(compose?.profiles).toEqual(['synchronous', 'web-single']);
-    expect([...(k8s?.overlays.keys() ?? [])]).toEqual(['synchronous', 'web-single']);
+    expect(compose?.profiles).toEqual(PATTERNS);
+    expect([...(k8s?.overlays.keys() ?? [])]).toEqual(PATTERNS);
     expect(report.checked.length).toBeGreaterThan(8);
   });
 });
@@ -119,7 +130,7 @@ describe('compose checks', () => {
   })();
 
   // docker-compose v1 (Debian package) parses and resolves a compose file without an engine.
-  it.skipIf(!dockerComposeV1).each(['synchronous', 'web-single'])('is accepted by `docker-compose --profile %s config`', (profile) => {
+  it.skipIf(!dockerComposeV1).each(PATTERNS)('is accepted by `docker-compose --profile %s config`', (profile) => {
     expect(() =>
       execFileSync('docker-compose', ['--file', join(root, 'docker-compose.yml'), '--profile', profile, 'config', '--quiet'], { stdio: 'pipe' }),
     ).not.toThrow();
@@ -214,6 +225,93 @@ describe('overlay consistency checks', () => {
   });
 });
 
+describe('the new patterns (asynchronous, batch, prep-pred, graphs)', () => {
+  type Services = Record<string, Record<string, unknown> & { environment?: Record<string, string> }>;
+
+  it('rejects one worker where two are needed, a batch job that restarts, and a URL host that is not a service', () => {
+    const document = composeDocument();
+    const services = document['services'] as Services;
+    services['worker']!['deploy'] = { replicas: 1 };
+    services['batch']!['restart'] = 'on-failure';
+    services['batch']!['command'] = ['node', 'dist/batch-main.js', '--model', 'iris-xgb', '--input', '/data/in.csv'];
+    services['worker']!.environment!['REDIS_URL'] = 'redis://cache:6379';
+    const problems = composeProblems(document).join('\n');
+    expect(problems).toMatch(/profile asynchronous: 1 asynchronous worker\(s\), the pattern needs 2/);
+    expect(problems).toMatch(/services\.batch: the batch job runs once: restart: "no"/);
+    expect(problems).toMatch(/services\.batch: the batch job needs --output or BATCH_OUTPUT/);
+    expect(problems).toMatch(/services\.batch: batch model iris-xgb is not one of/);
+    expect(problems).toMatch(/profile batch: no batch job .* scores with iris-mlp/);
+    expect(problems).toMatch(/services\.worker: REDIS_URL names host cache, which is not a service/);
+  });
+
+  it('rejects a pattern without its preprocess service or redis, and a gateway without its graphs', () => {
+    const document = composeDocument();
+    const services = document['services'] as Services;
+    delete services['preprocess'];
+    services['redis']!['profiles'] = ['synchronous'];
+    delete services['gateway']!.environment!['GRAPHS_DIR'];
+    services['worker']!.environment!['BATCH_SIZE'] = '10';
+    const problems = composeProblems(document).join('\n');
+    expect(problems).toMatch(/profile prep-pred: no preprocess service/);
+    expect(problems).toMatch(/profile multi-stage: no redis/);
+    expect(problems).toMatch(/services\.gateway: depends_on redis, which is not enabled in every profile/);
+    expect(problems).toMatch(/profile microservice-vertical: gateway serves graphs \(iris-checked\): GRAPHS_DIR must be \/app\/graphs/);
+    expect(problems).toMatch(/services\.worker: environment BATCH_SIZE is not read by the worker/);
+  });
+
+  it('renders the batch CronJob from the worker image and preprocess with its own HPA', () => {
+    const batch = overlay('batch');
+    const cronJob = find(batch, 'CronJob', 'batch');
+    expect(JSON.stringify(cronJob)).toContain('dist/batch-main.js');
+    expect(find(batch, 'PersistentVolumeClaim', 'batch-data').metadata.labels).toMatchObject({ 'ml-serving-patterns/pattern': 'batch' });
+    const hpa = find(overlay('prep-pred'), 'HorizontalPodAutoscaler', 'preprocess')['spec'] as Record<string, unknown>;
+    expect(hpa['scaleTargetRef']).toMatchObject({ kind: 'Deployment', name: 'preprocess' });
+    expect((find(overlay('asynchronous'), 'Deployment', 'worker')['spec'] as Record<string, unknown>)['replicas']).toBe(2);
+  });
+
+  it('rejects a batch job in a Deployment, a worker image in a Job, preprocess without HPA, and an unknown Service host', () => {
+    const prep = structuredClone(overlay('prep-pred')).filter((object) => object.kind !== 'HorizontalPodAutoscaler' || object.metadata.name !== 'preprocess');
+    const gateway = podOf(find(prep, 'Deployment', 'gateway')).spec.containers[0]!;
+    gateway.env!.find((variable) => variable.name === 'REDIS_URL')!.value = 'redis://redis-master:6379';
+    gateway.env!.find((variable) => variable.name === 'GRAPHS_DIR')!.value = 'graphs';
+    const prepProblems = overlayProblems('prep-pred', prep).join('\n');
+    expect(prepProblems).toMatch(/prep-pred: no HorizontalPodAutoscaler scales Deployment\/preprocess/);
+    expect(prepProblems).toMatch(/gateway container gateway: REDIS_URL names host redis-master, which is no Service of the overlay/);
+    expect(prepProblems).toMatch(/GRAPHS_DIR must be \/app\/graphs/);
+
+    const async = structuredClone(overlay('asynchronous'));
+    const worker = find(async, 'Deployment', 'worker');
+    (worker['spec'] as Record<string, unknown>)['replicas'] = 1;
+    const container = podOf(worker).spec.containers[0]! as Container & Record<string, unknown>;
+    container['command'] = ['node', 'dist/batch-main.js', '--model', 'iris-mlp'];
+    const asyncProblems = overlayProblems('asynchronous', async).join('\n');
+    expect(asyncProblems).toMatch(/asynchronous: 1 asynchronous worker replica\(s\), the pattern needs 2/);
+    expect(asyncProblems).toMatch(/Deployment\/worker container worker: the batch job \(dist\/batch-main\.js\) runs as a Job or CronJob, not a Deployment/);
+
+    const batch = structuredClone(overlay('batch'));
+    const jobPod = ((find(batch, 'CronJob', 'batch')['spec'] as { jobTemplate: { spec: { template: ReturnType<typeof podOf> } } }).jobTemplate.spec.template);
+    const batchContainer = jobPod.spec.containers[0]! as Container & Record<string, unknown>;
+    batchContainer['command'] = ['node', 'dist/main.js'];
+    const batchProblems = overlayProblems('batch', batch).join('\n');
+    expect(batchProblems).toMatch(/CronJob\/batch container batch: a serving image in a CronJob/);
+    expect(batchProblems).toMatch(/batch: no CronJob runs the batch job \(dist\/batch-main\.js\) with iris-mlp/);
+  });
+
+  it('reads what a graph needs, and rejects a pattern that does not deploy it', () => {
+    expect(graphNeeds(root, 'mnist-image')).toEqual({ models: ['mnist-cnn'], preprocess: true });
+    expect(graphNeeds(root, 'iris-ensemble').models).toEqual(['iris-mlp', 'iris-softmax', 'iris-trees']);
+    const report = new CheckReport();
+    checkPatternGraphs(root, report, {
+      'prep-pred': { models: ['mnist-mlp'], graphs: ['mnist-image'] },
+      vertical: { models: ['iris-mlp'], graphs: ['iris-checkd'] },
+    });
+    const problems = report.problemLines().join('\n');
+    expect(problems).toMatch(/prep-pred: graph mnist-image uses mnist-cnn, which the pattern does not deploy/);
+    expect(problems).toMatch(/prep-pred: graph mnist-image has a preprocess step, but the pattern has no preprocess service/);
+    expect(problems).toMatch(/vertical: graphs\/iris-checkd\.yaml does not exist/);
+  });
+});
+
 describe('the in-process kustomize renderer', () => {
   const dirs: string[] = [];
   afterAll(() => {
@@ -269,7 +367,7 @@ describe('the in-process kustomize renderer', () => {
     }
   })();
 
-  it.skipIf(!kubectl).each(['synchronous', 'web-single'])('renders the %s overlay as `kubectl kustomize` does', (pattern) => {
+  it.skipIf(!kubectl).each(PATTERNS)('renders the %s overlay as `kubectl kustomize` does', (pattern) => {
     const dir = join(root, 'k8s', 'overlays', pattern);
     const expected = parseYamlDocuments(execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8' }), 'kubectl kustomize');
     expect(canonical(renderKustomization(dir).map(({ object }) => object))).toEqual(canonical(expected));
@@ -334,5 +432,7 @@ describe('Dockerfile checks', () => {
     expect(problems(trainerInServing).join('\n')).toMatch(/a serving stage touches trainer code/);
     const noTrainer = dockerfile.replace('AS trainer\n', 'AS trainer-image\n');
     expect(problems(noTrainer).join('\n')).toMatch(/no `trainer` stage/);
+    const noGraphs = dockerfile.replace(/cp -r graphs \/out\/graphs/, 'true');
+    expect(problems(noGraphs).join('\n')).toMatch(/the gateway image does not carry graphs/);
   });
 });

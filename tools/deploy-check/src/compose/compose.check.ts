@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { MODEL_NAMES } from '@msp/contracts';
-import { isAppName, isKnownEnv, SERVING_APPS, type AppName } from '../app-env.js';
-import { PATTERN_EXPECTATIONS } from '../patterns.js';
+import { BATCH_ENTRY, isAppName, isKnownEnv, SERVING_APPS, type AppName } from '../app-env.js';
+import { IMAGE_GRAPHS_DIR, PATTERN_EXPECTATIONS } from '../patterns.js';
 import type { CheckReport } from '../report.js';
 import { isRecord } from '../yaml-load.js';
 import { composeSchemaErrors } from './compose-schema.js';
@@ -28,6 +28,8 @@ export interface ComposeService {
   profiles: string[];
   env: Map<string, string>;
   ports: PortMapping[];
+  /** `command` as a list (empty when the image's CMD applies). */
+  command: string[];
   raw: Record<string, unknown>;
 }
 
@@ -71,6 +73,7 @@ export function checkCompose(parsed: unknown, context: ComposeContext, report: C
     checkImage(service, context, where, report);
     checkEnv(service, where, report);
     checkDependencies(service, byName, where, report);
+    checkUrlHosts(service, byName, where, report);
     checkVolumes(service, declaredVolumes, where, report);
     checkPorts(service, where, report);
     if (service.app && SERVING_APPS.includes(service.app)) checkServingApp(service, where, report);
@@ -79,6 +82,11 @@ export function checkCompose(parsed: unknown, context: ComposeContext, report: C
   for (const profile of profiles) checkPattern(profile, services, source, report);
   report.ok(`${source}: ${services.length} services, profiles ${profiles.join(', ') || '(none)'}`);
   return { services, profiles };
+}
+
+function replicasOf(service: ComposeService): number {
+  const deploy = service.raw['deploy'];
+  return isRecord(deploy) && typeof deploy['replicas'] === 'number' ? deploy['replicas'] : 1;
 }
 
 /** Services started by `docker compose --profile <profile> up`. */
@@ -98,6 +106,7 @@ function readService(name: string, raw: Record<string, unknown>): ComposeService
     profiles: Array.isArray(raw['profiles']) ? raw['profiles'].map(String) : [],
     env: readEnvLike(raw['environment']),
     ports: Array.isArray(raw['ports']) ? raw['ports'].flatMap((port) => parsePort(port) ?? []) : [],
+    command: Array.isArray(raw['command']) ? raw['command'].map(String) : typeof raw['command'] === 'string' ? raw['command'].split(/\s+/) : [],
     raw,
   };
 }
@@ -275,13 +284,72 @@ function listenPort(service: ComposeService): number | undefined {
   return undefined;
 }
 
+/** The worker image running its batch entry: a one-shot job, not a service. */
+export function isBatchJob(service: ComposeService): boolean {
+  return service.app === 'worker' && service.command.includes(BATCH_ENTRY);
+}
+
+/** A `--flag value` argument of a command line, or the variable that stands for it. */
+export function batchModelOf(command: readonly string[], env: ReadonlyMap<string, string>): string | undefined {
+  const index = command.indexOf('--model');
+  return index >= 0 ? command[index + 1] : env.get('BATCH_MODEL');
+}
+
 function checkServingApp(service: ComposeService, where: string, report: CheckReport): void {
   const healthcheck = service.raw['healthcheck'];
-  if (!isRecord(healthcheck)) report.problem(where, 'a serving app needs a healthcheck (depends_on conditions rely on it)');
+  if (isBatchJob(service)) {
+    // Resumes from <output>.checkpoint.json when rerun; restarting it by itself would loop on a usage error.
+    const restart = service.raw['restart'];
+    if (restart !== 'no') report.problem(where, `the batch job runs once: restart: "no" (has ${String(restart ?? 'unless-stopped from x-app')})`);
+    for (const flag of ['--input', '--output']) {
+      const variable = `BATCH_${flag.slice(2).toUpperCase()}`;
+      if (!service.command.includes(flag) && !service.env.has(variable)) report.problem(where, `the batch job needs ${flag} or ${variable}`);
+    }
+    const model = batchModelOf(service.command, service.env);
+    if (!model) report.problem(where, 'the batch job needs --model or BATCH_MODEL');
+    else if (!(MODEL_NAMES as readonly string[]).includes(model)) report.problem(where, `batch model ${model} is not one of ${MODEL_NAMES.join(', ')}`);
+  } else if (!isRecord(healthcheck)) {
+    report.problem(where, 'a serving app needs a healthcheck (depends_on conditions rely on it)');
+  }
   if (service.raw['read_only'] !== true) report.problem(where, 'a serving app runs with read_only: true');
   if (service.app === 'gateway' && service.env.get('HOST') !== '0.0.0.0') {
     report.problem(where, 'the gateway must listen on HOST=0.0.0.0 inside a container');
   }
+}
+
+/** Variables that name another service by URL: its host must be a service that runs alongside. */
+const URL_VARIABLES = ['NATS_URL', 'REDIS_URL'];
+
+function checkUrlHosts(service: ComposeService, byName: ReadonlyMap<string, ComposeService>, where: string, report: CheckReport): void {
+  if (!service.app) return;
+  for (const variable of URL_VARIABLES) {
+    const value = service.env.get(variable);
+    if (!value) continue;
+    for (const host of urlHosts(value)) {
+      const target = byName.get(host);
+      if (!target) {
+        report.problem(where, `${variable} names host ${host}, which is not a service`);
+        continue;
+      }
+      const together = target.profiles.length === 0 || (service.profiles.length > 0 && service.profiles.every((profile) => target.profiles.includes(profile)));
+      if (!together) report.problem(where, `${variable} names ${host}, which is not enabled in every profile of ${service.name}`);
+    }
+  }
+}
+
+/** Hosts of a URL or a comma-separated list of them (NATS_URL), e.g. `nats://nats:4222` → nats. */
+export function urlHosts(value: string): string[] {
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)
+    .flatMap((item) => {
+      try {
+        return [new URL(item.includes('://') ? item : `tcp://${item}`).hostname];
+      } catch {
+        return [];
+      }
+    });
 }
 
 function checkPublishedPortsUnique(services: readonly ComposeService[], source: string, report: CheckReport): void {
@@ -315,6 +383,25 @@ function checkPattern(profile: string, services: readonly ComposeService[], sour
       (service) => service.env.get('MODEL_NAME') === expected.httpPredictor && service.env.has('HTTP_PORT') && service.ports.length > 0,
     );
     if (!web) report.problem(where, `no predictor serves ${expected.httpPredictor} over a published HTTP_PORT`);
+  }
+  if (expected.redis && !active.some((service) => /(^|\/)redis:/.test(service.image ?? ''))) report.problem(where, 'no redis');
+  if (expected.workers !== undefined) {
+    const workers = active
+      .filter((service) => service.app === 'worker' && !isBatchJob(service))
+      .reduce((sum, service) => sum + replicasOf(service), 0);
+    if (workers < expected.workers) report.problem(where, `${workers} asynchronous worker(s), the pattern needs ${expected.workers}`);
+  }
+  if (expected.preprocess && !active.some((service) => service.app === 'preprocess')) report.problem(where, 'no preprocess service');
+  if (expected.batchModel) {
+    const job = active.find((service) => isBatchJob(service) && batchModelOf(service.command, service.env) === expected.batchModel);
+    if (!job) report.problem(where, `no batch job (worker image, ${BATCH_ENTRY}) scores with ${expected.batchModel}`);
+  }
+  if (expected.graphs && expected.graphs.length > 0) {
+    for (const gateway of active.filter((service) => service.app === 'gateway')) {
+      if (gateway.env.get('GRAPHS_DIR') !== IMAGE_GRAPHS_DIR) {
+        report.problem(where, `${gateway.name} serves graphs (${expected.graphs.join(', ')}): GRAPHS_DIR must be ${IMAGE_GRAPHS_DIR}, where the image carries them`);
+      }
+    }
   }
   report.ok(`${where}: ${active.map((service) => service.name).join(', ')}`);
 }

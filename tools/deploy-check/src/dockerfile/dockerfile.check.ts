@@ -135,6 +135,12 @@ export function checkDockerfile(text: string, source: string, report: CheckRepor
     report.problem(source, 'the serving image is not built from a production-only install (pnpm deploy --prod)');
   }
 
+  // The gateway serves inference graphs from GRAPHS_DIR=/app/graphs: its image must carry graphs/.
+  const copiesGraphs = servingChain.some((stage) =>
+    stage.instructions.some((i) => (i.keyword === 'RUN' && /\bcp\b[^&;|]*\bgraphs\b[^&;|]*\/out\/graphs\b/.test(i.args)) || (i.keyword === 'COPY' && /\bgraphs\/?\s+\S*graphs/.test(i.args))),
+  );
+  if (!copiesGraphs) report.problem(source, 'the gateway image does not carry graphs/ (copy it to /out/graphs in the build stage: GRAPHS_DIR=/app/graphs)');
+
   const trainer = stages.find((stage) => stage.name === 'trainer');
   if (!trainer) report.problem(source, 'no `trainer` stage: the trainer gets an image target of its own');
   else checkFinalImage(trainer, stageNames, where(trainer), report, { serving: false });

@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { MODEL_NAMES } from '@msp/contracts';
-import { isAppName, isKnownEnv, SERVING_APPS, type AppName } from '../app-env.js';
-import { PATTERN_EXPECTATIONS } from '../patterns.js';
+import { BATCH_ENTRY, isAppName, isKnownEnv, SERVING_APPS, type AppName } from '../app-env.js';
+import { urlHosts } from '../compose/compose.check.js';
+import { IMAGE_GRAPHS_DIR, PATTERN_EXPECTATIONS } from '../patterns.js';
 import type { CheckReport } from '../report.js';
 import { isRecord, parseYamlDocuments } from '../yaml-load.js';
 import {
@@ -112,7 +113,8 @@ export function checkOverlay(pattern: string, objects: readonly K8sObject[], whe
     for (const label of REQUIRED_LABELS) if (!labels[label]) report.problem(at(object), `no ${label} label`);
   }
 
-  for (const workload of workloads) checkWorkload(workload, claims, at(workload), report);
+  const serviceNames = new Set(byKind('Service').map((object) => object.metadata.name));
+  for (const workload of workloads) checkWorkload(workload, claims, serviceNames, at(workload), report);
 
   for (const service of byKind('Service')) {
     const spec = isRecord(service['spec']) ? service['spec'] : {};
@@ -157,7 +159,17 @@ export function checkOverlay(pattern: string, objects: readonly K8sObject[], whe
   checkPatternObjects(pattern, objects, where, report);
 }
 
-function checkWorkload(workload: K8sObject, claims: ReadonlySet<string>, where: string, report: CheckReport): void {
+/** The worker image running its batch entry (`node dist/batch-main.js …`). */
+export function isBatchContainer(container: Record<string, unknown>): boolean {
+  return appOfImage(String(container['image'] ?? '')) === 'worker' && commandLine(container).includes(BATCH_ENTRY);
+}
+
+function commandLine(container: Record<string, unknown>): string[] {
+  const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
+  return [...list(container['command']), ...list(container['args'])];
+}
+
+function checkWorkload(workload: K8sObject, claims: ReadonlySet<string>, services: ReadonlySet<string>, where: string, report: CheckReport): void {
   const template = podTemplateOf(workload) ?? {};
   const podLabels = labelsOf(template, 'metadata', 'labels');
   const spec = isRecord(workload['spec']) ? workload['spec'] : {};
@@ -213,9 +225,22 @@ function checkWorkload(workload: K8sObject, claims: ReadonlySet<string>, where: 
     for (const variable of env.keys()) {
       if (!isKnownEnv(app, variable)) report.problem(cwhere, `env ${variable} is not read by the ${app}`);
     }
+    for (const variable of ['NATS_URL', 'REDIS_URL']) {
+      for (const host of urlHosts(env.get(variable) ?? '')) {
+        if (!services.has(host)) report.problem(cwhere, `${variable} names host ${host}, which is no Service of the overlay`);
+      }
+    }
     const serving = SERVING_APPS.includes(app);
     const isInit = (Array.isArray(pod['initContainers']) ? pod['initContainers'] : []).includes(container);
-    if (serving && workload.kind === 'Job') report.problem(cwhere, 'a serving image in a Job');
+    const batch = isBatchContainer(container);
+    const isJob = workload.kind === 'Job' || workload.kind === 'CronJob';
+    if (serving && isJob && !batch) report.problem(cwhere, `a serving image in a ${workload.kind}`);
+    if (batch && !isJob) report.problem(cwhere, `the batch job (${BATCH_ENTRY}) runs as a Job or CronJob, not a ${workload.kind}`);
+    if (batch) {
+      const model = batchModel(container, env);
+      if (!model) report.problem(cwhere, 'the batch job needs --model or BATCH_MODEL');
+      else if (!(MODEL_NAMES as readonly string[]).includes(model)) report.problem(cwhere, `batch model ${model} is not one of ${MODEL_NAMES.join(', ')}`);
+    }
     if (app === 'trainer' && workload.kind !== 'Job') report.problem(cwhere, 'the trainer image runs only as a Job');
     if (app === 'predictor') {
       const model = env.get('MODEL_NAME');
@@ -231,7 +256,7 @@ function checkWorkload(workload: K8sObject, claims: ReadonlySet<string>, where: 
       report.problem(cwhere, `listens on ${httpPort} (${app === 'gateway' ? 'PORT' : 'HTTP_PORT'}) but declares no such containerPort`);
     }
     if (app === 'gateway' && env.get('HOST') !== '0.0.0.0') report.problem(cwhere, 'the gateway must listen on HOST=0.0.0.0 in a pod');
-    if (serving && !isRecord(container['readinessProbe'])) report.problem(cwhere, 'no readinessProbe');
+    if (serving && !batch && !isRecord(container['readinessProbe'])) report.problem(cwhere, 'no readinessProbe');
     if (serving && httpPort !== undefined && !isRecord(container['livenessProbe'])) report.problem(cwhere, 'serves HTTP but has no livenessProbe');
   }
 }
@@ -289,6 +314,64 @@ function checkPatternObjects(pattern: string, objects: readonly K8sObject[], whe
     if (!web) report.problem(where, `no predictor serves ${expected.httpPredictor} with HTTP_PORT`);
     else if (!objects.some((object) => object.kind === 'Service' && selects(object, web))) report.problem(where, `no Service in front of ${objectId(web)}`);
   }
+  const ofApp = (app: AppName): K8sObject[] =>
+    deployments.filter((object) => mainContainers(object).some((container) => appOfImage(String(container['image'])) === app));
+  const hpaFor = (object: K8sObject): K8sObject | undefined =>
+    objects.find((hpa) => {
+      if (hpa.kind !== 'HorizontalPodAutoscaler' || !isRecord(hpa['spec']) || !isRecord(hpa['spec']['scaleTargetRef'])) return false;
+      const ref = hpa['spec']['scaleTargetRef'];
+      return ref['kind'] === object.kind && ref['name'] === object.metadata.name;
+    });
+  if (expected.redis) {
+    const redis = deployments.find((object) => mainContainers(object).some((container) => /(^|\/)redis:/.test(String(container['image']))));
+    if (!redis) report.problem(where, 'no redis Deployment');
+    else if (!objects.some((object) => object.kind === 'Service' && object.metadata.name === 'redis' && selects(object, redis))) report.problem(where, 'no Service redis in front of redis');
+  }
+  if (expected.workers !== undefined) {
+    const replicas = ofApp('worker').reduce((sum, object) => {
+      const spec = isRecord(object['spec']) ? object['spec'] : {};
+      const hpa = hpaFor(object);
+      const min = hpa && isRecord(hpa['spec']) ? Number(hpa['spec']['minReplicas'] ?? 1) : Number(spec['replicas'] ?? 1);
+      return sum + min;
+    }, 0);
+    if (replicas < expected.workers) report.problem(where, `${replicas} asynchronous worker replica(s), the pattern needs ${expected.workers}`);
+  }
+  if (expected.preprocess) {
+    const preprocess = ofApp('preprocess');
+    if (preprocess.length === 0) report.problem(where, 'no preprocess Deployment');
+    for (const object of preprocess) {
+      if (mainContainers(object).some((container) => appOfImage(String(container['image'])) !== 'preprocess')) {
+        report.problem(where, `${objectId(object)} runs preprocess beside other containers; it is scaled on its own`);
+      }
+      if (!hpaFor(object)) report.problem(where, `no HorizontalPodAutoscaler scales ${objectId(object)} (prep-pred scales preprocessing independently)`);
+    }
+  }
+  if (expected.batchModel) {
+    const job = objects.find((object) => {
+      if (object.kind !== 'CronJob') return false;
+      const labels = labelsOf(podTemplateOf(object) ?? {}, 'metadata', 'labels');
+      return mainContainers(object).some(
+        (container) => isBatchContainer(container) && batchModel(container, resolveEnv(container, labels, where, report)) === expected.batchModel,
+      );
+    });
+    if (!job) report.problem(where, `no CronJob runs the batch job (${BATCH_ENTRY}) with ${expected.batchModel}`);
+  }
+  if (expected.graphs && expected.graphs.length > 0) {
+    for (const gateway of ofApp('gateway')) {
+      const labels = labelsOf(podTemplateOf(gateway) ?? {}, 'metadata', 'labels');
+      const container = mainContainers(gateway).find((candidate) => appOfImage(String(candidate['image'])) === 'gateway');
+      const env = container ? resolveEnv(container, labels, where, report) : new Map<string, string>();
+      if (env.get('GRAPHS_DIR') !== IMAGE_GRAPHS_DIR) {
+        report.problem(where, `${objectId(gateway)} serves graphs (${expected.graphs.join(', ')}): GRAPHS_DIR must be ${IMAGE_GRAPHS_DIR}, where the image carries them`);
+      }
+    }
+  }
+}
+
+function batchModel(container: Record<string, unknown>, env: ReadonlyMap<string, string>): string | undefined {
+  const line = commandLine(container);
+  const index = line.indexOf('--model');
+  return index >= 0 ? line[index + 1] : env.get('BATCH_MODEL');
 }
 
 function selects(service: K8sObject, workload: K8sObject): boolean {

@@ -439,6 +439,12 @@ function applyLabels(object: K8sObject, spec: LabelSpec): void {
     const template = object.kind === 'CronJob' ? child(objectSpec, 'jobTemplate', 'spec', 'template') : child(objectSpec, 'template');
     const metadata = template && child(template, 'metadata');
     if (metadata) setLabels(metadata, 'labels', spec.pairs);
+    // kustomize labels a CronJob's Job template too (creating its metadata when missing).
+    const jobTemplate = object.kind === 'CronJob' ? child(objectSpec, 'jobTemplate') : undefined;
+    if (jobTemplate) {
+      if (!isRecord(jobTemplate['metadata'])) jobTemplate['metadata'] = {};
+      setLabels(jobTemplate['metadata'] as Record<string, unknown>, 'labels', spec.pairs);
+    }
     if (object.kind === 'StatefulSet' && Array.isArray(objectSpec['volumeClaimTemplates'])) {
       for (const claim of objectSpec['volumeClaimTemplates']) {
         const claimMetadata = child(claim, 'metadata');

@@ -32,7 +32,7 @@ function infoOf(model: string, id: string): string {
  * A stand-in NATS server that speaks just enough of the protocol: INFO on connect, and an answer
  * per `responders` entry to a PUB on $SRV.INFO.msp-predictor, split over several writes.
  */
-async function fakeNats(responders: string[], options: { headers?: boolean; error?: string } = {}): Promise<{ url: string; connects: string[] }> {
+async function fakeNats(responders: string[], options: { headers?: boolean; error?: string; service?: string } = {}): Promise<{ url: string; connects: string[] }> {
   const connects: string[] = [];
   const server = createNetServer((socket: Socket) => {
     socket.write(`INFO ${JSON.stringify({ server_id: 'fake', version: '2.10.0', headers: true, max_payload: 1_048_576 })}\r\n`);
@@ -54,7 +54,7 @@ async function fakeNats(responders: string[], options: { headers?: boolean; erro
           if (options.error) send(`-ERR '${options.error}'\r\n`);
         }
         if (line.startsWith('SUB ')) sid = line.split(' ')[2]!;
-        if (line.startsWith('PUB $SRV.INFO.msp-predictor ')) {
+        if (line.startsWith(`PUB $SRV.INFO.${options.service ?? 'msp-predictor'} `)) {
           const inbox = line.split(' ')[2]!;
           const messages = responders
             .map((body) =>
@@ -142,6 +142,73 @@ describe('container probe over NATS (predictors without HTTP)', () => {
 
   it('reports alive without asking anyone: a NATS-only predictor has no health endpoint', async () => {
     expect(await probe('live', { MSP_APP: 'predictor', MODEL_NAME: 'iris-mlp', NATS_URL: 'nats://127.0.0.1:1' })).toMatchObject({ ok: true });
+  });
+});
+
+/** A stand-in Redis: answers PING with +PONG, AUTH with +OK or an error (password `right`). */
+async function fakeRedis(): Promise<{ url: string; commands: string[][] }> {
+  const commands: string[][] = [];
+  const server = createNetServer((socket: Socket) => {
+    let pending = '';
+    socket.on('data', (chunk) => {
+      pending += chunk.toString('utf8');
+      // RESP arrays of bulk strings: *<n> then $<len> <value> pairs.
+      const lines = pending.split('\r\n');
+      let index = 0;
+      while (index < lines.length && lines[index]!.startsWith('*')) {
+        const count = Number(lines[index]!.slice(1));
+        if (index + 2 * count >= lines.length) break;
+        const command = Array.from({ length: count }, (_, i) => lines[index + 2 + 2 * i]!);
+        index += 1 + 2 * count;
+        commands.push(command);
+        if (command[0] === 'AUTH') socket.write(command.at(-1) === 'right' ? '+OK\r\n' : '-WRONGPASS invalid password\r\n');
+        else if (command[0] === 'PING') socket.write('+PONG\r\n');
+      }
+      pending = lines.slice(index).join('\r\n');
+    });
+  });
+  const port = await listen(server);
+  return { url: `redis://127.0.0.1:${port}`, commands };
+}
+
+describe('container probe for preprocess and the worker', () => {
+  it('is ready when a preprocess instance answers $SRV.INFO.msp-preprocess, not when none does', async () => {
+    const info = JSON.stringify({ type: 'io.nats.micro.v1.info_response', name: 'msp-preprocess', id: 'P', version: '0.1.0', metadata: {}, endpoints: [] });
+    const nats = await fakeNats([info], { service: 'msp-preprocess' });
+    expect(await probe('ready', { MSP_APP: 'preprocess', NATS_URL: nats.url }, { timeoutMs: 1_000 })).toEqual({
+      ok: true,
+      message: 'ready: msp-preprocess instance P answers',
+    });
+    const silent = await fakeNats([info]); // answers msp-predictor only
+    expect(await probe('ready', { MSP_APP: 'preprocess', NATS_URL: silent.url }, { timeoutMs: 300 })).toEqual({
+      ok: false,
+      message: 'no instance answered $SRV.INFO.msp-preprocess within 300 ms',
+    });
+    expect(await probe('live', { MSP_APP: 'preprocess' })).toMatchObject({ ok: true });
+  });
+
+  it('is ready when NATS and Redis both answer a PING, with AUTH from the Redis URL', async () => {
+    const nats = await fakeNats([]);
+    const redis = await fakeRedis();
+    expect(await probe('ready', { MSP_APP: 'worker', NATS_URL: nats.url, REDIS_URL: redis.url }, { timeoutMs: 1_000 })).toEqual({
+      ok: true,
+      message: 'ready: NATS and Redis answer',
+    });
+    const withAuth = await probe('ready', { MSP_APP: 'worker', NATS_URL: nats.url, REDIS_URL: redis.url.replace('//', '//:right@') }, { timeoutMs: 1_000 });
+    expect(withAuth.ok).toBe(true);
+    expect(redis.commands).toEqual([['PING'], ['AUTH', 'right'], ['PING']]);
+    const wrong = await probe('ready', { MSP_APP: 'worker', NATS_URL: nats.url, REDIS_URL: redis.url.replace('//', '//:wrong@') }, { timeoutMs: 1_000 });
+    expect(wrong).toMatchObject({ ok: false, message: expect.stringMatching(/^Redis at redis:\/\/\*\*\*@127\.0\.0\.1:\d+: WRONGPASS/) as unknown });
+  });
+
+  it('is not ready when Redis or NATS is down', async () => {
+    const nats = await fakeNats([]);
+    const closed = await listen(createNetServer());
+    await new Promise((resolve) => servers.pop()!.close(resolve));
+    const noRedis = await probe('ready', { MSP_APP: 'worker', NATS_URL: nats.url, REDIS_URL: `redis://127.0.0.1:${closed}` }, { timeoutMs: 500 });
+    expect(noRedis).toMatchObject({ ok: false, message: expect.stringMatching(/ECONNREFUSED/) as unknown });
+    const noNats = await probe('ready', { MSP_APP: 'worker', NATS_URL: `nats://127.0.0.1:${closed}` }, { timeoutMs: 500 });
+    expect(noNats).toMatchObject({ ok: false, message: expect.stringMatching(/ECONNREFUSED/) as unknown });
   });
 });
 

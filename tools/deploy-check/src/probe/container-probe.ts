@@ -14,6 +14,9 @@
  *   NATS_URL. That proves NATS works and the model is served, not that this very replica is
  *   the one answering: a health port of the predictor's own will make it exact (docs/deploy.md).
  *   `live` has nothing to ask there, and reports alive while the process runs.
+ * - preprocess: an instance answers `$SRV.INFO.msp-preprocess` on NATS_URL (same caveat).
+ * - worker: NATS_URL answers a PING and REDIS_URL a Redis PING (the worker has no endpoint of
+ *   its own: this proves its dependencies are up, not that it consumes).
  *
  * Only node: modules and @msp/contracts: the probe runs inside the pruned serving image.
  */
@@ -39,6 +42,8 @@ export interface ProbeOptions {
 const DEFAULT_TIMEOUT_MS = 3_000;
 const DEFAULT_GATEWAY_PORT = '8080';
 const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
+const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+const PROBED_APPS = ['gateway', 'predictor', 'preprocess', 'worker'];
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -46,8 +51,27 @@ type Env = Readonly<Record<string, string | undefined>>;
 export async function probe(mode: ProbeMode, env: Env, options: ProbeOptions = {}): Promise<ProbeResult> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const app = env['MSP_APP'];
-  if (app !== 'gateway' && app !== 'predictor') {
-    return { ok: false, message: `MSP_APP is ${JSON.stringify(app)}; the probe knows gateway and predictor` };
+  if (app === undefined || !PROBED_APPS.includes(app)) {
+    return { ok: false, message: `MSP_APP is ${JSON.stringify(app)}; the probe knows ${PROBED_APPS.join(', ')}` };
+  }
+  const natsUrl = env['NATS_URL'] || DEFAULT_NATS_URL;
+  if (app === 'preprocess' || app === 'worker') {
+    if (mode === 'live') return { ok: true, message: `alive (the ${app} has no health endpoint)` };
+    try {
+      if (app === 'preprocess') {
+        const found = await findServiceInstance(natsUrl, ServiceNames.preprocess, () => true, timeoutMs);
+        return found
+          ? { ok: true, message: `ready: ${ServiceNames.preprocess} instance ${found.id} answers` }
+          : { ok: false, message: `no instance answered $SRV.INFO.${ServiceNames.preprocess} within ${timeoutMs} ms` };
+      }
+      const nats = await findServiceInstance(natsUrl, undefined, () => true, timeoutMs);
+      if (!nats) return { ok: false, message: `NATS at ${redactUrl(natsUrl)} did not answer within ${timeoutMs} ms` };
+      const redisUrl = env['REDIS_URL'] || DEFAULT_REDIS_URL;
+      const redis = await redisPing(redisUrl, timeoutMs);
+      return redis.ok ? { ok: true, message: `ready: NATS and Redis answer` } : redis;
+    } catch (error) {
+      return { ok: false, message: `NATS at ${redactUrl(natsUrl)}: ${errorMessage(error)}` };
+    }
   }
   const httpPort = app === 'gateway' ? env['PORT'] || DEFAULT_GATEWAY_PORT : env['HTTP_PORT'];
   if (httpPort) return httpProbe(`http://127.0.0.1:${httpPort}/v2/health/${mode}`, timeoutMs);
@@ -55,7 +79,6 @@ export async function probe(mode: ProbeMode, env: Env, options: ProbeOptions = {
   if (mode === 'live') return { ok: true, message: 'alive (a NATS-only predictor has no health endpoint yet)' };
   const model = env['MODEL_NAME'];
   if (!model) return { ok: false, message: 'MODEL_NAME is not set' };
-  const natsUrl = env['NATS_URL'] || DEFAULT_NATS_URL;
   try {
     const found = await findPredictor(natsUrl, model, timeoutMs);
     return found
@@ -94,9 +117,23 @@ export interface PredictorInstance {
  * user:password@ or token@ in the URL are passed on.
  */
 export function findPredictor(natsUrl: string, model: string, timeoutMs: number): Promise<PredictorInstance | undefined> {
+  return findServiceInstance(natsUrl, ServiceNames.predictor, (metadata) => metadata[PredictorMetadataKeys.model] === model, timeoutMs);
+}
+
+/**
+ * Asks every instance of the micro service `service` for its info (as `findPredictor`) and
+ * resolves with the first whose metadata `accept`s. With no service, resolves once the server
+ * answers a PING (NATS is up and takes our connection).
+ */
+export function findServiceInstance(
+  natsUrl: string,
+  service: string | undefined,
+  accept: (metadata: Record<string, unknown>) => boolean,
+  timeoutMs: number,
+): Promise<PredictorInstance | undefined> {
   const url = new URL(natsUrl.split(',')[0]!.trim());
   const inbox = `_INBOX.probe${process.pid}x${Date.now().toString(36)}`;
-  const subject = `$SRV.INFO.${ServiceNames.predictor}`;
+  const subject = service === undefined ? undefined : `$SRV.INFO.${service}`;
 
   return new Promise((resolve, reject) => {
     const socket = connect({ host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 4222) });
@@ -122,7 +159,7 @@ export function findPredictor(natsUrl: string, model: string, timeoutMs: number)
       }
       const record = info as { id?: unknown; metadata?: Record<string, unknown> };
       const metadata = record.metadata ?? {};
-      if (metadata[PredictorMetadataKeys.model] !== model) return;
+      if (!accept(metadata)) return;
       const version = metadata[PredictorMetadataKeys.version];
       finish(() => resolve({ id: String(record.id ?? '?'), version: typeof version === 'string' ? version : '?' }));
     };
@@ -145,10 +182,13 @@ export function findPredictor(natsUrl: string, model: string, timeoutMs: number)
             no_responders: false,
             ...credentials(url),
           };
-          socket.write(`CONNECT ${JSON.stringify(connectOptions)}\r\nSUB ${inbox} 1\r\nPUB ${subject} ${inbox} 0\r\n\r\nPING\r\n`);
+          const ask = subject === undefined ? '' : `SUB ${inbox} 1\r\nPUB ${subject} ${inbox} 0\r\n\r\n`;
+          socket.write(`CONNECT ${JSON.stringify(connectOptions)}\r\n${ask}PING\r\n`);
         }
       } else if (line === 'PING') {
         socket.write('PONG\r\n');
+      } else if (line === 'PONG' && subject === undefined) {
+        finish(() => resolve({ id: 'nats', version: '' }));
       } else if (line.startsWith('-ERR')) {
         finish(() => reject(new Error(`server said ${line.slice(5) || line}`)));
       } else if (line.startsWith('MSG ')) {
@@ -182,6 +222,33 @@ export function findPredictor(natsUrl: string, model: string, timeoutMs: number)
     });
     socket.on('error', (error) => finish(() => reject(error)));
     socket.on('close', () => finish(() => reject(new Error('the server closed the connection'))));
+  });
+}
+
+/** Sends a Redis PING (after AUTH when the URL carries credentials); ok on +PONG. */
+export function redisPing(redisUrl: string, timeoutMs: number): Promise<ProbeResult> {
+  const url = new URL(redisUrl);
+  const user = decodeURIComponent(url.username);
+  const pass = decodeURIComponent(url.password);
+  const command = (...parts: string[]): string => `*${parts.length}\r\n${parts.map((part) => `$${Buffer.byteLength(part)}\r\n${part}\r\n`).join('')}`;
+  const auth = pass ? (user ? command('AUTH', user, pass) : command('AUTH', pass)) : '';
+  const where = `Redis at ${redisUrl.replace(/\/\/[^@/]*@/, '//***@')}`;
+  return new Promise((resolve) => {
+    const socket = connect({ host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 6379) });
+    let text = '';
+    const finish = (result: ProbeResult): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(result);
+    };
+    const timer = setTimeout(() => finish({ ok: false, message: `${where}: no answer within ${timeoutMs} ms` }), timeoutMs);
+    socket.on('connect', () => socket.write(`${auth}${command('PING')}`));
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString('utf8');
+      if (text.startsWith('-')) finish({ ok: false, message: `${where}: ${text.split('\r\n')[0]!.slice(1)}` });
+      else if (text.includes('+PONG\r\n')) finish({ ok: true, message: `${where}: PONG` });
+    });
+    socket.on('error', (error) => finish({ ok: false, message: `${where}: ${errorMessage(error)}` }));
   });
 }
 
