@@ -3,9 +3,13 @@ import { MessagingModule } from '@msp/messaging';
 import { OipHttpModule } from '@msp/oip-server';
 import { RedisModule } from '@msp/redis';
 import { createLogger, LoggerModule, type Logger } from '@msp/telemetry';
+import { AsyncJobsModule } from './async/async-jobs.module.js';
 import type { GatewayConfig } from './config/gateway-config.schema.js';
+import { GatewayBackend } from './graphs/gateway.backend.js';
+import { GraphsModule } from './graphs/graphs.module.js';
 import { InferenceModule } from './inference/inference.module.js';
-import { NatsBackend } from './inference/nats.backend.js';
+import { UploadModule } from './upload/upload.module.js';
+import { UPLOAD_MAX_FILES } from './upload/upload.options.js';
 
 export const GATEWAY_SERVICE = { name: 'msp-gateway', version: '0.1.0' } as const;
 
@@ -16,6 +20,7 @@ export class AppModule {
     config: GatewayConfig,
     logger: Logger = createLogger({ service: 'gateway', level: config.logLevel }),
   ): DynamicModule {
+    const inference = InferenceModule.forRoot({ discoveryIntervalMs: config.discoveryIntervalMs });
     return {
       module: AppModule,
       imports: [
@@ -23,10 +28,19 @@ export class AppModule {
         MessagingModule.forRoot({ servers: config.natsServers, name: GATEWAY_SERVICE.name }),
         RedisModule.forRoot({ url: config.redisUrl, name: GATEWAY_SERVICE.name }),
         OipHttpModule.forRoot({
-          imports: [InferenceModule.forRoot({ discoveryIntervalMs: config.discoveryIntervalMs })],
-          backend: NatsBackend,
+          // Graph names go to the graph engine, model names to NatsBackend (GatewayBackend).
+          imports: [inference, GraphsModule.forRoot({ dir: config.graphsDir, inference })],
+          backend: GatewayBackend,
           timeouts: { defaultMs: config.requestTimeoutMs, maxMs: config.maxTimeoutMs },
           server: GATEWAY_SERVICE,
+        }),
+        // Asynchronous jobs (/v1/async, /v1/jobs): JetStream queue, state in Redis.
+        AsyncJobsModule.forRoot({ ...config.jobs, inference }),
+        // Multipart image uploads for curl (/v1/models/:model/upload → e.g. mnist-image).
+        UploadModule.forRoot({
+          maxFileBytes: config.bodyLimitBytes,
+          maxFiles: UPLOAD_MAX_FILES,
+          timeouts: { defaultMs: config.requestTimeoutMs, maxMs: config.maxTimeoutMs },
         }),
       ],
     };

@@ -4,11 +4,14 @@ import { createOipApp } from '@msp/oip-server';
 import { createLogger } from '@msp/telemetry';
 import { AppModule } from './app.module.js';
 import { loadGatewayConfig } from './config/gateway-config.schema.js';
+import { UPLOAD_MAX_FILES } from './upload/upload.options.js';
+import { registerUploads } from './upload/upload.plugin.js';
 
 async function main(): Promise<void> {
   const config = loadGatewayConfig();
   const logger = createLogger({ service: 'gateway', level: config.logLevel });
   const app = await createOipApp(AppModule.forRoot(config, logger), { logger, bodyLimitBytes: config.bodyLimitBytes });
+  await registerUploads(app, { maxFileBytes: config.bodyLimitBytes, maxFiles: UPLOAD_MAX_FILES });
   await app.listen(config.port, config.host);
   logger.info({ port: config.port, host: config.host, nats: config.natsServers }, 'gateway listening');
 }

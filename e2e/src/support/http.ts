@@ -95,7 +95,24 @@ export function postEarlyAnswered(url: string, body: string, timeoutMs = 15_000)
     req.on('timeout', () => req.destroy(new Error(`no answer from ${url} within ${timeoutMs} ms`)));
     req.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code !== 'EPIPE' && error.code !== 'ECONNRESET') reject(error);
+      // A broken pipe before any answer would otherwise leave the promise pending until the test times out.
+      else if (!answered) reject(new Error(`${url}: the connection broke (${error.code}) before an answer`));
     });
-    req.end(body);
+    // Headers first: a server that refuses by content-length answers and closes at once, and a
+    // body already in flight could lose that answer to the broken pipe. The body follows if no
+    // answer came within a second.
+    let answered = false;
+    let bodySent = false;
+    req.once('response', (response) => {
+      answered = true;
+      clearTimeout(sendBody);
+      // Answered before the body went out: the request can never complete, so free its socket.
+      if (!bodySent) response.once('end', () => req.destroy());
+    });
+    req.flushHeaders();
+    const sendBody = setTimeout(() => {
+      bodySent = true;
+      req.end(body);
+    }, 1000);
   });
 }

@@ -31,9 +31,41 @@ export {
   Subjects,
 } from './subjects.js';
 export {
+  decodeInferRequest,
+  decodeInferResponse,
+  decodeTensorMessage,
+  encodeInferRequest,
+  encodeInferResponse,
+  encodeTensorMessage,
+  TENSOR_CODEC_VERSION,
+} from './tensor.codec.js';
+export type {
+  DecodedTensorMessage,
+  TensorDecodeOptions,
+  TensorEncodeOptions,
+  WireInferRequest,
+  WireInferResponse,
+  WireTensor,
+  WireTensorData,
+} from './tensor.codec.js';
+export {
   checkAgainstModel,
   checkTensorAgainstSpec,
   elementCount,
   formatShape,
   parseInferRequest,
 } from './tensor.validation.js';
+export {
+  DEFAULT_JOBS_NAMESPACE,
+  IDEMPOTENCY_KEY,
+  IDEMPOTENCY_KEY_HEADER,
+  isJobId,
+  isJobsNamespace,
+  isTerminalStatus,
+  JOB_ID,
+  JOB_STATUSES,
+  JobHeaders,
+  JobMessageSchema,
+  jobQueueNames,
+} from './jobs.js';
+export type { DeadLetter, JobMessage, JobQueueNames, JobStatus } from './jobs.js';

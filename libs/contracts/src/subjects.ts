@@ -46,4 +46,6 @@ export const Headers = {
 
 export const ContentTypes = {
   json: 'application/json',
+  /** OIP requests and responses in the binary encoding of `tensor.codec.ts` (between services). */
+  tensor: 'application/x-msp-tensor',
 } as const;

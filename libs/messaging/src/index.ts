@@ -1,9 +1,9 @@
 export { discoverServices } from './discovery.js';
 export { MessagingModule, NATS_CONNECTION } from './messaging.module.js';
 export { addEndpoint, addMicroService } from './micro.service.js';
-export type { EndpointConfig, EndpointHandler, EndpointRequest, MicroServiceConfig } from './micro.service.js';
+export type { BodyEncoding, EndpointConfig, EndpointHandler, EndpointRequest, MicroServiceConfig } from './micro.service.js';
 export { NatsBus } from './nats.bus.js';
-export type { BusRequestOptions } from './nats.bus.js';
+export type { BusRequestOptions, BusTensorRequestOptions } from './nats.bus.js';
 export { connectNats, NatsConnectionState } from './nats.connection.js';
 export type { NatsOptions } from './nats.connection.js';
 export { fromRequestError } from './nats.errors.js';

@@ -1,6 +1,17 @@
-import type { NatsConnection, MsgHdrs } from '@nats-io/transport-node';
+import { headers as natsHeaders, type NatsConnection, type MsgHdrs } from '@nats-io/transport-node';
 import { Svcm, type Service, type ServiceMsg } from '@nats-io/services';
-import { ErrorCode, Headers, MspError, parseDeadline, remainingMs } from '@msp/contracts';
+import {
+  ContentTypes,
+  decodeTensorMessage,
+  encodeTensorMessage,
+  ErrorCode,
+  Headers,
+  MspError,
+  parseDeadline,
+  remainingMs,
+  type InferRequest,
+  type InferResponse,
+} from '@msp/contracts';
 import { newRequestId, type Logger } from '@msp/telemetry';
 
 export interface MicroServiceConfig {
@@ -16,12 +27,24 @@ export interface EndpointConfig {
   /** Replicas in one queue group share the load. */
   queue: string;
   metadata?: Record<string, string>;
+  /**
+   * BYTES elements of a binary (`application/x-msp-tensor`) body: as UTF-8 strings (default,
+   * the shape `parseInferRequest` takes) or as raw `Uint8Array`s (e.g. encoded images).
+   */
+  bytesAs?: 'utf8' | 'raw';
 }
+
+/** How a request body arrived; the reply goes back the same way. */
+export type BodyEncoding = 'json' | 'tensor';
 
 export interface EndpointRequest {
   subject: string;
-  /** The decoded JSON body. */
+  /**
+   * The decoded body: parsed JSON, or for a binary body the OIP request (or response) it
+   * holds, with numbers as number[] and BYTES as `EndpointConfig.bytesAs` says.
+   */
   body: unknown;
+  encoding: BodyEncoding;
   requestId: string;
   /** Absolute deadline (epoch ms) from the caller, or the endpoint's default. */
   deadline: number;
@@ -36,7 +59,8 @@ export function addMicroService(nc: NatsConnection, config: MicroServiceConfig):
 }
 
 /**
- * Serves one endpoint: JSON in, JSON out, errors as `Nats-Service-Error(-Code)` headers plus an
+ * Serves one endpoint: JSON or binary tensors in (by `Content-Type`), the reply in the same
+ * encoding (binary when the handler returns an OIP request or response), errors as `Nats-Service-Error(-Code)` headers plus an
  * `{error}` body. Work whose caller's deadline has already passed is dropped, not done for nobody.
  */
 export function addEndpoint(
@@ -55,12 +79,18 @@ export function addEndpoint(
         logger.error({ err: error, endpoint: config.name }, 'endpoint subscription failed');
         return;
       }
-      void respond(msg, handler, logger, defaultTimeoutMs);
+      void respond(msg, handler, logger, defaultTimeoutMs, config.bytesAs ?? 'utf8');
     },
   });
 }
 
-async function respond(msg: ServiceMsg, handler: EndpointHandler, logger: Logger, defaultTimeoutMs: number): Promise<void> {
+async function respond(
+  msg: ServiceMsg,
+  handler: EndpointHandler,
+  logger: Logger,
+  defaultTimeoutMs: number,
+  bytesAs: 'utf8' | 'raw',
+): Promise<void> {
   const requestId = msg.headers?.get(Headers.requestId) || newRequestId();
   const deadline = parseDeadline(msg.headers?.get(Headers.deadline)) ?? Date.now() + defaultTimeoutMs;
   if (remainingMs(deadline) <= 0) {
@@ -68,17 +98,13 @@ async function respond(msg: ServiceMsg, handler: EndpointHandler, logger: Logger
     return;
   }
   try {
-    let body: unknown;
-    try {
-      body = msg.json();
-    } catch (cause) {
-      throw MspError.badRequest('request body is not valid JSON', cause);
-    }
-    const result = await handler({ subject: msg.subject, body, requestId, deadline, headers: msg.headers });
+    const encoding: BodyEncoding = msg.headers?.get(Headers.contentType) === ContentTypes.tensor ? 'tensor' : 'json';
+    const body = decodeBody(msg, encoding, bytesAs);
+    const result = await handler({ subject: msg.subject, body, encoding, requestId, deadline, headers: msg.headers });
     if (remainingMs(deadline) <= 0) {
       logger.warn({ requestId, subject: msg.subject }, 'finished after the caller’s deadline');
     }
-    msg.respond(JSON.stringify(result));
+    sendReply(msg, result, encoding);
   } catch (error) {
     const failure = MspError.is(error) ? error : MspError.internal('internal error', error);
     if (failure.code >= ErrorCode.Internal) {
@@ -87,5 +113,47 @@ async function respond(msg: ServiceMsg, handler: EndpointHandler, logger: Logger
     // Header values cannot hold line breaks.
     const message = failure.message.replace(/[\r\n]+/g, ' ');
     msg.respondError(failure.code, message, JSON.stringify({ error: message }));
+  }
+}
+
+function decodeBody(msg: ServiceMsg, encoding: BodyEncoding, bytesAs: 'utf8' | 'raw'): unknown {
+  if (encoding === 'tensor') {
+    const message = decodeTensorMessage(msg.data, { bytesAs });
+    return message.kind === 'request' ? message.request : message.response;
+  }
+  try {
+    return msg.json();
+  } catch (cause) {
+    throw MspError.badRequest('request body is not valid JSON', cause);
+  }
+}
+
+function isTensorMessage(value: unknown): value is InferRequest | InferResponse {
+  if (typeof value !== 'object' || value === null) return false;
+  const record = value as Record<string, unknown>;
+  return Array.isArray(record['inputs']) || (typeof record['model_name'] === 'string' && Array.isArray(record['outputs']));
+}
+
+/** Replies in the caller's encoding; a reply over `max_payload` becomes a 413, not a lost message. */
+function sendReply(msg: ServiceMsg, result: unknown, encoding: BodyEncoding): void {
+  let payload: Uint8Array | string;
+  let headers: MsgHdrs | undefined;
+  if (encoding === 'tensor' && isTensorMessage(result)) {
+    payload = encodeTensorMessage(result);
+    headers = natsHeaders();
+    headers.set(Headers.contentType, ContentTypes.tensor);
+  } else {
+    payload = JSON.stringify(result);
+  }
+  try {
+    msg.respond(payload, headers ? { headers } : undefined);
+  } catch (error) {
+    if (error instanceof Error && /max_payload/i.test(error.message)) {
+      const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
+      throw MspError.payloadTooLarge(
+        `the reply (${size} bytes) is larger than a NATS message may carry (max_payload): send fewer or smaller inputs`,
+      );
+    }
+    throw error;
   }
 }

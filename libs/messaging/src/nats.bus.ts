@@ -1,6 +1,20 @@
-import { headers as natsHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
+import { headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import { ServiceError } from '@nats-io/services';
-import { ContentTypes, Headers, isErrorCode, MspError, ErrorCode, remainingMs } from '@msp/contracts';
+import {
+  ContentTypes,
+  decodeInferRequest,
+  decodeInferResponse,
+  encodeInferRequest,
+  ErrorCode,
+  Headers,
+  isErrorCode,
+  MspError,
+  remainingMs,
+  type InferRequest,
+  type InferResponse,
+  type TensorEncodeOptions,
+  type WireInferRequest,
+} from '@msp/contracts';
 import { fromRequestError } from './nats.errors.js';
 
 export interface BusRequestOptions {
@@ -9,6 +23,12 @@ export interface BusRequestOptions {
   requestId: string;
   headers?: Record<string, string>;
 }
+
+/** For the binary requests: how BYTES strings become bytes (base64 for images from the JSON edge). */
+export interface BusTensorRequestOptions extends BusRequestOptions, TensorEncodeOptions {}
+
+/** Room left for the message's headers (request id, deadline, content type, trace) under max_payload. */
+const HEADER_ALLOWANCE_BYTES = 1024;
 
 /**
  * Native NATS request-reply with the project's headers and JSON bodies, so the `nats` CLI and
@@ -29,20 +49,93 @@ export class NatsBus {
     } catch (error) {
       throw fromRequestError(error, subject, timeout);
     }
-    const serviceError = ServiceError.toServiceError(reply);
-    if (serviceError) {
-      const code = isErrorCode(serviceError.code) ? serviceError.code : ErrorCode.Internal;
-      throw new MspError(code, serviceError.message);
-    }
+    throwServiceError(reply);
     return reply.json<T>();
+  }
+
+  /**
+   * An inference request in the binary tensor encoding (`application/x-msp-tensor`); the reply
+   * is decoded whether the service answers in binary or JSON. A request over the server's
+   * `max_payload` is refused with 413 before anything is sent.
+   */
+  async requestInfer(
+    subject: string,
+    request: InferRequest | WireInferRequest,
+    options: BusTensorRequestOptions,
+  ): Promise<InferResponse> {
+    const reply = await this.requestTensors(subject, request, options);
+    return decodeReply(reply, subject, (data) => decodeInferResponse(data));
+  }
+
+  /**
+   * Like `requestInfer`, for services that answer with a request for the next hop (preprocess:
+   * raw input in, the model's tensors out).
+   */
+  async requestPreprocess(
+    subject: string,
+    request: InferRequest | WireInferRequest,
+    options: BusTensorRequestOptions,
+  ): Promise<InferRequest> {
+    const reply = await this.requestTensors(subject, request, options);
+    return decodeReply(reply, subject, (data) => decodeInferRequest(data));
+  }
+
+  /** The largest body this connection may publish (the server's max_payload less header room). */
+  get maxBodyBytes(): number {
+    return (this.connection.info?.max_payload ?? 1024 * 1024) - HEADER_ALLOWANCE_BYTES;
+  }
+
+  private async requestTensors(
+    subject: string,
+    request: InferRequest | WireInferRequest,
+    options: BusTensorRequestOptions,
+  ): Promise<Msg> {
+    const timeout = remainingMs(options.deadline);
+    if (timeout <= 0) throw MspError.deadlineExceeded(`deadline passed before calling '${subject}'`);
+    const payload = encodeInferRequest(request, options);
+    if (payload.length > this.maxBodyBytes) {
+      throw MspError.payloadTooLarge(
+        `request of ${payload.length} bytes is larger than the ${this.maxBodyBytes} bytes a NATS message may carry ` +
+          `(max_payload): send fewer or smaller inputs`,
+      );
+    }
+    let reply: Msg;
+    try {
+      reply = await this.connection.request(subject, payload, {
+        timeout,
+        headers: requestHeaders(options, ContentTypes.tensor),
+      });
+    } catch (error) {
+      throw fromRequestError(error, subject, timeout);
+    }
+    throwServiceError(reply);
+    return reply;
   }
 }
 
-function requestHeaders(options: BusRequestOptions): MsgHdrs {
+function throwServiceError(reply: Msg): void {
+  const serviceError = ServiceError.toServiceError(reply);
+  if (serviceError) {
+    const code = isErrorCode(serviceError.code) ? serviceError.code : ErrorCode.Internal;
+    throw new MspError(code, serviceError.message);
+  }
+}
+
+/** A reply in binary (by its content type) or JSON; a malformed one is the service's fault (500). */
+function decodeReply<T>(reply: Msg, subject: string, decodeBinary: (data: Uint8Array) => T): T {
+  try {
+    if (reply.headers?.get(Headers.contentType) === ContentTypes.tensor) return decodeBinary(reply.data);
+    return reply.json<T>();
+  } catch (error) {
+    throw MspError.internal(`malformed reply from '${subject}'`, error);
+  }
+}
+
+function requestHeaders(options: BusRequestOptions, contentType: string = ContentTypes.json): MsgHdrs {
   const headers = natsHeaders();
   headers.set(Headers.requestId, options.requestId);
   headers.set(Headers.deadline, String(options.deadline));
-  headers.set(Headers.contentType, ContentTypes.json);
+  headers.set(Headers.contentType, contentType);
   for (const [key, value] of Object.entries(options.headers ?? {})) headers.set(key, value);
   return headers;
 }

@@ -33,6 +33,8 @@ process.on('SIGTERM', () => process.exit(0));
 const folder = mkdtempSync(join(tmpdir(), 'msp-stand-ins-'));
 writeFileSync(join(folder, 'gateway.mjs'), GATEWAY);
 writeFileSync(join(folder, 'predictor.mjs'), PREDICTOR);
+// A preprocess service is ready the same way, by its "serving …" log line.
+writeFileSync(join(folder, 'preprocess.mjs'), PREDICTOR);
 
 const options: TopologyOptions = {
   ports: { gateway: 0, webSingle: 0 },
@@ -54,6 +56,7 @@ describe('startTopology (with stand-in apps)', () => {
         'predictor-mnist-mlp',
         'predictor-mnist-cnn',
         'web-single',
+        'preprocess',
       ]);
       expect(topology.baseUrl).toBe(topology.urls.gateway);
       expect((await fetch(`${topology.urls.gateway}/v2/models/mnist-cnn`)).status).toBe(200);

@@ -41,11 +41,12 @@ describe('planTopology', () => {
     });
   });
 
-  it('all: synchronous plus web-single on 8081 by default', () => {
+  it('all: synchronous plus web-single on 8081 by default, and a preprocess service', () => {
     const plan = planTopology('all');
     expect(plan.services.map((service) => service.name)).toEqual([
       ...planTopology('synchronous').services.map((service) => service.name),
       'web-single',
+      'preprocess',
     ]);
     expect(plan.urls).toEqual({ gateway: 'http://127.0.0.1:8080', webSingle: 'http://127.0.0.1:8081' });
   });
@@ -63,7 +64,21 @@ describe('planTopology', () => {
   });
 
   it('knows its names', () => {
-    expect(TOPOLOGY_NAMES).toEqual(['synchronous', 'web-single', 'all']);
+    expect(TOPOLOGY_NAMES).toEqual(['synchronous', 'web-single', 'asynchronous', 'prep-pred', 'all']);
+  });
+
+  it('prep-pred: gateway, two preprocess replicas (NATS only, log readiness) and the mnist predictors', () => {
+    const plan = planTopology('prep-pred', { natsUrl: 'nats://127.0.0.1:14222' });
+    expect(plan.services.map((service) => service.name)).toEqual([
+      'gateway',
+      'preprocess-1',
+      'preprocess-2',
+      'predictor-mnist-mlp',
+      'predictor-mnist-cnn',
+    ]);
+    const preprocess = plan.services.find((service) => service.name === 'preprocess-1');
+    expect(preprocess).toMatchObject({ app: 'preprocess', env: { NATS_URL: 'nats://127.0.0.1:14222' }, ready: { kind: 'log' } });
+    expect(preprocess?.env).not.toHaveProperty('MODEL_NAME');
   });
 });
 

@@ -24,7 +24,7 @@ export const DEFAULT_PORTS: Readonly<Record<PortName, number>> = { gateway: 8080
 export interface ServiceDefinition {
   /** Unique within the topology: the log label and the key of its handle. */
   name: string;
-  app: 'gateway' | 'predictor';
+  app: 'gateway' | 'predictor' | 'worker' | 'preprocess';
   /** The model a predictor serves (`MODEL_NAME`). */
   model?: ModelName;
   /** The port it serves HTTP on: the gateway's `PORT`, a predictor's `HTTP_PORT`. */
@@ -48,6 +48,24 @@ const synchronous: TopologyDefinition = {
   services: [gateway, ...MODEL_NAMES.map(predictor)],
 };
 
+/** A worker of the asynchronous pattern: pulls jobs from JetStream, calls predictors, stores results in Redis. */
+const worker = (n: number): ServiceDefinition => ({ name: `worker-${n}`, app: 'worker' });
+
+const asynchronous: TopologyDefinition = {
+  description: 'gateway → JetStream job queue → 2 workers → NATS request-reply → one predictor per model; job state in Redis',
+  services: [gateway, ...MODEL_NAMES.map(predictor), worker(1), worker(2)],
+};
+
+/** A preprocess service (prep-pred): encoded images → tensors on `msp.prep.mnist`; replicas share its queue group. */
+const preprocess = (name = 'preprocess'): ServiceDefinition => ({ name, app: 'preprocess' });
+
+const MNIST_MODELS = MODEL_NAMES.filter((model) => model.startsWith('mnist-'));
+
+const prepPred: TopologyDefinition = {
+  description: 'gateway → NATS → 2 preprocess replicas (image → tensor) → NATS → mnist predictors; mnist-image is the pipeline',
+  services: [gateway, preprocess('preprocess-1'), preprocess('preprocess-2'), ...MNIST_MODELS.map(predictor)],
+};
+
 const webSingle: TopologyDefinition = {
   description: 'iris-mlp inside one web server (OIP REST in the predictor process)',
   services: [webSinglePredictor],
@@ -57,9 +75,11 @@ const webSingle: TopologyDefinition = {
 export const TOPOLOGIES = {
   synchronous,
   'web-single': webSingle,
+  asynchronous,
+  'prep-pred': prepPred,
   all: {
     description: 'synchronous and web-single side by side',
-    services: [...synchronous.services, ...webSingle.services],
+    services: [...synchronous.services, ...webSingle.services, preprocess()],
   },
 } as const satisfies Record<string, TopologyDefinition>;
 
@@ -151,13 +171,15 @@ export function planTopology(name: TopologyName, settings: TopologySettings = {}
       const appEnv =
         service.app === 'gateway'
           ? { PORT: service.http ? String(ports[service.http]) : undefined, NATS_URL: natsUrl }
-          : {
-              MODEL_NAME: service.model,
-              MODELS_DIR: settings.modelsDir ?? modelsDir(),
-              NATS_URL: natsUrl,
-              // Cleared unless set here, so an HTTP_PORT in the caller's env cannot reach every predictor.
-              HTTP_PORT: service.http ? String(ports[service.http]) : undefined,
-            };
+          : service.app === 'worker' || service.app === 'preprocess'
+            ? { NATS_URL: natsUrl }
+            : {
+                MODEL_NAME: service.model,
+                MODELS_DIR: settings.modelsDir ?? modelsDir(),
+                NATS_URL: natsUrl,
+                // Cleared unless set here, so an HTTP_PORT in the caller's env cannot reach every predictor.
+                HTTP_PORT: service.http ? String(ports[service.http]) : undefined,
+              };
       return {
         name: service.name,
         app: service.app,

@@ -13,6 +13,8 @@ describe('loadGatewayConfig', () => {
       maxTimeoutMs: 60_000,
       bodyLimitBytes: 8 * 1024 * 1024,
       discoveryIntervalMs: 2_000,
+      graphsDir: 'graphs',
+      jobs: { namespace: 'msp', ttlSeconds: 86_400 },
       logLevel: 'info',
     });
   });
@@ -26,6 +28,9 @@ describe('loadGatewayConfig', () => {
       MAX_TIMEOUT_MS: '1000',
       BODY_LIMIT_BYTES: '2048',
       DISCOVERY_INTERVAL_MS: '300',
+      GRAPHS_DIR: '/etc/msp/graphs',
+      JOBS_NAMESPACE: 'e2e-7',
+      JOB_TTL_S: '60',
       LOG_LEVEL: 'DEBUG',
     });
     expect(config).toEqual({
@@ -37,6 +42,8 @@ describe('loadGatewayConfig', () => {
       maxTimeoutMs: 1000,
       bodyLimitBytes: 2048,
       discoveryIntervalMs: 300,
+      graphsDir: '/etc/msp/graphs',
+      jobs: { namespace: 'e2e-7', ttlSeconds: 60 },
       logLevel: 'debug',
     });
   });

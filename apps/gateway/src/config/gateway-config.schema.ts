@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_JOBS_NAMESPACE, isJobsNamespace } from '@msp/contracts';
 import { integer, logLevel, natsServers, parseEnv, text, type LogLevel } from '@msp/config';
 
 /** The gateway's environment: every variable, its default, and what is valid. */
@@ -12,6 +13,9 @@ export const GatewayEnvSchema = z
     MAX_TIMEOUT_MS: integer(60_000, 1),
     BODY_LIMIT_BYTES: integer(8 * 1024 * 1024, 1024),
     DISCOVERY_INTERVAL_MS: integer(2_000, 100),
+    GRAPHS_DIR: text('graphs'),
+    JOBS_NAMESPACE: text(DEFAULT_JOBS_NAMESPACE).refine(isJobsNamespace, 'expected lower-case letters, digits and dashes'),
+    JOB_TTL_S: integer(86_400, 1),
     LOG_LEVEL: logLevel(),
   })
   .refine((env) => env.REQUEST_TIMEOUT_MS <= env.MAX_TIMEOUT_MS, {
@@ -29,6 +33,10 @@ export interface GatewayConfig {
   maxTimeoutMs: number;
   bodyLimitBytes: number;
   discoveryIntervalMs: number;
+  /** Inference graph definitions (`*.yaml`), served as models; relative to the working directory. */
+  graphsDir: string;
+  /** Asynchronous jobs: the queue's namespace (stream, subjects, Redis keys) and how long job state lives. */
+  jobs: { namespace: string; ttlSeconds: number };
   logLevel: LogLevel;
 }
 
@@ -44,6 +52,8 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     maxTimeoutMs: e.MAX_TIMEOUT_MS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     discoveryIntervalMs: e.DISCOVERY_INTERVAL_MS,
+    graphsDir: e.GRAPHS_DIR,
+    jobs: { namespace: e.JOBS_NAMESPACE, ttlSeconds: e.JOB_TTL_S },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -1,11 +1,12 @@
 import { MNIST_LABELS } from '@msp/contracts';
 import type { Rng } from '@msp/datasets';
 import { loadMnistSplit, MNIST_PIXELS, MNIST_SIDE } from '@msp/datasets';
+import { DIGIT_TRANSFORM_NAME, digitTensorFromUnitFloats } from '@msp/preprocessing/digit';
 import type { HeldOutSet, TaskSpec } from './model-trainer.js';
 
 export const MNIST_TASK: TaskSpec = {
   dataset: 'mnist',
-  preprocessing: 'mnist-28x28-ink-1',
+  preprocessing: DIGIT_TRANSFORM_NAME,
   inputShape: [MNIST_SIDE, MNIST_SIDE],
   labels: MNIST_LABELS,
 };
@@ -17,8 +18,19 @@ export interface MnistData {
   heldOut: HeldOutSet;
 }
 
+/**
+ * A digit as serving sees it: MNIST's pixels as the 8-bit grey bitmap a PNG of the digit
+ * holds, through the same transform the preprocess service applies to uploads (@msp/preprocessing),
+ * so training and serving give bit-identical tensors for the same image.
+ */
+export function prepareDigit(image: Float32Array): Float32Array {
+  return digitTensorFromUnitFloats(image, MNIST_SIDE);
+}
+
 export function loadMnistData(seed: number): MnistData {
-  const { train, test } = loadMnistSplit(seed);
+  const split = loadMnistSplit(seed);
+  const train = { ...split.train, images: split.train.images.map(prepareDigit) };
+  const test = { ...split.test, images: split.test.images.map(prepareDigit) };
   const data = new Float32Array(test.images.length * MNIST_PIXELS);
   test.images.forEach((image, i) => data.set(image, i * MNIST_PIXELS));
   return {

@@ -8,7 +8,7 @@ import type { OnnxModel } from '../onnx/onnx-model.types.js';
 export interface TaskSpec {
   dataset: DatasetName;
   /** Named input convention the predictor and preprocess rely on. */
-  preprocessing: 'iris-features-cm' | 'mnist-28x28-ink-1';
+  preprocessing: 'iris-features-cm' | 'mnist-digit-v1';
   /** Input shape without the batch axis. */
   inputShape: readonly number[];
   labels: readonly string[];

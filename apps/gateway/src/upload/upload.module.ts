@@ -1,0 +1,18 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { UploadController } from './upload.controller.js';
+import { UPLOAD_OPTIONS, type UploadOptions } from './upload.options.js';
+
+/**
+ * The multipart upload route (`POST /v1/models/:model/upload`). Needs `registerUploads` on the
+ * app (the multipart parser) and an InferenceBackend in the app (OipHttpModule provides it).
+ */
+@Module({})
+export class UploadModule {
+  static forRoot(options: UploadOptions): DynamicModule {
+    return {
+      module: UploadModule,
+      controllers: [UploadController],
+      providers: [{ provide: UPLOAD_OPTIONS, useValue: options }],
+    };
+  }
+}

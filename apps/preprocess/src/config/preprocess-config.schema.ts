@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { integer, logLevel, natsServers, parseEnv, type LogLevel } from '@msp/config';
+
+/** The preprocess service's environment: every variable, its default, and what is valid. */
+export const PreprocessEnvSchema = z.object({
+  NATS_URL: natsServers(),
+  REQUEST_TIMEOUT_MS: integer(10_000, 1),
+  /** More images in one request are refused with a 400. */
+  MAX_IMAGES: integer(256, 1, 100_000),
+  /** A larger encoded image is refused with a 413. */
+  MAX_IMAGE_BYTES: integer(4 * 1024 * 1024, 64),
+  /** An image with more pixels is refused with a 413 before it is decoded. */
+  MAX_IMAGE_PIXELS: integer(40_000_000, 64),
+  /** Larger images are shrunk to fit this square before the digit transform. */
+  MAX_IMAGE_SIDE: integer(512, 28, 8192),
+  LOG_LEVEL: logLevel(),
+});
+
+export interface PreprocessConfig {
+  natsServers: string[];
+  /** Deadline of a request that carries none (NATS `Msp-Deadline`). */
+  requestTimeoutMs: number;
+  maxImages: number;
+  maxImageBytes: number;
+  maxImagePixels: number;
+  maxImageSide: number;
+  logLevel: LogLevel;
+}
+
+/** Reads and validates the environment; the one place of the preprocess app that reads it. */
+export function loadPreprocessConfig(env: Record<string, string | undefined>): PreprocessConfig {
+  const vars = parseEnv('preprocess', PreprocessEnvSchema, env);
+  return {
+    natsServers: vars.NATS_URL,
+    requestTimeoutMs: vars.REQUEST_TIMEOUT_MS,
+    maxImages: vars.MAX_IMAGES,
+    maxImageBytes: vars.MAX_IMAGE_BYTES,
+    maxImagePixels: vars.MAX_IMAGE_PIXELS,
+    maxImageSide: vars.MAX_IMAGE_SIDE,
+    logLevel: vars.LOG_LEVEL,
+  };
+}
