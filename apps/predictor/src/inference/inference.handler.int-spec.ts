@@ -15,6 +15,7 @@ import {
   connectTestClient,
   fixtureModelsDir,
   startPredictor,
+  trainedModelCopy,
   trainedModelPresent,
   TRAINED_MODELS,
 } from '../testing/predictor.harness.js';
@@ -204,15 +205,20 @@ describe.skipIf(!irisReady)(
   () => {
     let nc: NatsConnection;
     let app: INestApplicationContext;
+    let copy: Awaited<ReturnType<typeof trainedModelCopy>>;
+    let subject: string;
 
     beforeAll(async () => {
       nc = await connectTestClient();
-      app = await startPredictor({ MODEL_NAME: 'iris-mlp', MODELS_DIR: TRAINED_MODELS });
+      copy = await trainedModelCopy('iris-mlp');
+      subject = Subjects.infer(copy.name);
+      app = await startPredictor({ MODEL_NAME: copy.name, MODELS_DIR: copy.modelsDir });
     });
 
     afterAll(async () => {
       await app?.close();
       await nc?.close();
+      await copy?.cleanup();
     });
 
     afterEach(() => {
@@ -224,9 +230,9 @@ describe.skipIf(!irisReady)(
         [5.1, 3.5, 1.4, 0.2],
         [6.7, 3.0, 5.2, 2.3],
       ]);
-      const reply = await nc.request('msp.infer.iris-mlp', JSON.stringify(body), { timeout: 2000 });
+      const reply = await nc.request(subject, JSON.stringify(body), { timeout: 2000 });
       const response = reply.json<InferResponse>();
-      expect(response.model_name).toBe('iris-mlp');
+      expect(response.model_name).toBe(copy.name);
       expect(response.model_version).toBe(app.get(ModelRunner).version);
       expect(labelsOf(reply)).toEqual(['setosa', 'virginica']);
       const probabilities = response.outputs.find((output) => output.name === 'probabilities');
@@ -234,17 +240,17 @@ describe.skipIf(!irisReady)(
     });
 
     it('answers a wrong-shape body with Nats-Service-Error-Code 400', async () => {
-      const reply = await nc.request('msp.infer.iris-mlp', JSON.stringify(WRONG_SHAPE), { timeout: 2000 });
+      const reply = await nc.request(subject, JSON.stringify(WRONG_SHAPE), { timeout: 2000 });
       expect(reply.headers?.get(SERVICE_ERROR_CODE)).toBe('400');
       expect(reply.json<{ error: string }>().error).toMatch(/input 'input': shape \[1,3\]/);
     });
 
     it('lists the model metadata in $SRV.INFO.msp-predictor', async () => {
-      const found = await infoOf(nc, 'iris-mlp');
-      expect(found.length).toBeGreaterThanOrEqual(1); // other iris-mlp replicas may be running too
-      const mine = found.find(({ metadata }) => metadata.version === app.get(ModelRunner).version);
+      const found = await infoOf(nc, copy.name);
+      expect(found).toHaveLength(1);
+      const mine = found[0];
       expect(mine?.metadata).toMatchObject({
-        model: 'iris-mlp',
+        model: copy.name,
         platform: 'onnxruntime',
         inputs: [{ name: 'input', datatype: 'FP32', shape: [-1, 4] }],
         labels: ['setosa', 'versicolor', 'virginica'],
@@ -254,7 +260,7 @@ describe.skipIf(!irisReady)(
 
     it('does no work for a request whose Msp-Deadline has already passed', async () => {
       const infer = vi.spyOn(app.get(ModelRunner), 'infer');
-      const reply = await requestOrSilence(nc, 'msp.infer.iris-mlp', irisBody([[5.1, 3.5, 1.4, 0.2]]), {
+      const reply = await requestOrSilence(nc, subject, irisBody([[5.1, 3.5, 1.4, 0.2]]), {
         [Headers.deadline]: String(Date.now() - 1),
       });
       expect(reply).toBe('no reply');

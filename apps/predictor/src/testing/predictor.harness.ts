@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,6 +59,20 @@ export async function fixtureModelsDir(): Promise<{ modelsDir: string; name: str
     outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [-1, 3] }],
     labels: ['first', 'second', 'third'],
   });
+  return { modelsDir, name, cleanup: () => rm(modelsDir, { recursive: true, force: true }) };
+}
+
+/**
+ * A copy of a trained model under a unique name, so no other predictor on the same NATS (a
+ * parallel spec, a running topology) shares its subjects and queue group.
+ */
+export async function trainedModelCopy(model: string): Promise<{ modelsDir: string; name: string; cleanup: () => Promise<void> }> {
+  const modelsDir = await mkdtemp(join(tmpdir(), 'msp-predictor-'));
+  const name = `${model}-${randomBytes(4).toString('hex')}`;
+  await cp(join(TRAINED_MODELS, model), join(modelsDir, name), { recursive: true });
+  const manifestPath = join(modelsDir, name, 'manifest.json');
+  const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Record<string, unknown>;
+  await writeFile(manifestPath, JSON.stringify({ ...manifest, name }));
   return { modelsDir, name, cleanup: () => rm(modelsDir, { recursive: true, force: true }) };
 }
 
