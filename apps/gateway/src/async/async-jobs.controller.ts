@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_HEADER, isJobId, isTerminalStatus, MspError } from '@msp/contracts';
 import { toJobView, type JobRecord, type JobView } from '@msp/jobs';
-import { HttpHeaders, resolveRequestId } from '@msp/oip-server';
+import { HttpHeaders, openEventStream, resolveRequestId } from '@msp/oip-server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { JobSubmitService } from './job-submit.service.js';
 
@@ -60,24 +60,13 @@ export class AsyncJobsController {
   @Get('jobs/:id/events')
   async events(@Param('id') id: string, @Res() reply: FastifyReply): Promise<void> {
     let job = await this.find(id); // an unknown id is a 404 before any stream starts
-    reply.hijack();
-    const raw = reply.raw;
-    const closed = new AbortController();
-    raw.once('close', () => closed.abort());
-    raw.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    const send = (event: string, data: unknown): void => {
-      if (!closed.signal.aborted) raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    };
+    const stream = openEventStream(reply);
+    const { closed, send } = stream;
     send('status', toJobView(job));
     const until = Date.now() + MAX_EVENTS_MS;
     let lastBeat = Date.now();
-    while (!isTerminalStatus(job.status) && !closed.signal.aborted && Date.now() < until) {
-      await sleep(POLL_MS, closed.signal);
+    while (!isTerminalStatus(job.status) && !closed.aborted && Date.now() < until) {
+      await sleep(POLL_MS, closed);
       const next = await this.jobs.get(id).catch(() => job);
       if (!next) {
         send('error', { error: `job ${id} expired` });
@@ -87,7 +76,7 @@ export class AsyncJobsController {
         send('status', toJobView(next));
         lastBeat = Date.now();
       } else if (Date.now() - lastBeat > HEARTBEAT_MS) {
-        if (!closed.signal.aborted) raw.write(': keep-alive\n\n');
+        stream.keepAlive();
         lastBeat = Date.now();
       }
       job = next;
@@ -95,7 +84,7 @@ export class AsyncJobsController {
     if (!isTerminalStatus(job.status) && Date.now() >= until) {
       send('error', { error: `job ${id} did not finish within ${MAX_EVENTS_MS} ms; poll ${statusUrl(id)} later` });
     }
-    if (!closed.signal.aborted) raw.end();
+    stream.end();
   }
 
   private async accept(

@@ -1,4 +1,5 @@
 import { Controller, Get, Param, Res } from '@nestjs/common';
+import { openEventStream } from '@msp/oip-server';
 import type { FastifyReply } from 'fastify';
 import { TimeLagStore, type TimeLagRecord } from './time-lag.store.js';
 
@@ -24,29 +25,18 @@ export class TimeLagController {
   @Get(':id/events')
   async events(@Param('id') id: string, @Res() reply: FastifyReply): Promise<void> {
     let record = await this.store.get(id); // an unknown id is a 404 before any stream starts
-    reply.hijack();
-    const raw = reply.raw;
-    const closed = new AbortController();
-    raw.once('close', () => closed.abort());
-    raw.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    const send = (event: string, data: unknown): void => {
-      if (!closed.signal.aborted) raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    };
+    const stream = openEventStream(reply);
+    const { closed, send } = stream;
     send('fast', record.fast);
     const until = Date.now() + MAX_STREAM_MS;
-    while (record.status === 'pending' && !closed.signal.aborted && Date.now() < until) {
-      const pushed = await this.store.nextUpdate(id, Math.min(POLL_MS, Math.max(1, until - Date.now())), closed.signal);
+    while (record.status === 'pending' && !closed.aborted && Date.now() < until) {
+      const pushed = await this.store.nextUpdate(id, Math.min(POLL_MS, Math.max(1, until - Date.now())), closed);
       record = pushed ?? (await this.store.get(id).catch(() => record));
     }
     if (record.status === 'done') send('better', record.better);
     else if (record.status === 'failed') send('error', { error: record.error ?? 'the better model failed' });
     else send('error', { error: `no better answer within ${MAX_STREAM_MS} ms; fetch GET /v1/time-lag/${id} later` });
     send('end', { id, status: record.status });
-    if (!closed.signal.aborted) raw.end();
+    stream.end();
   }
 }
