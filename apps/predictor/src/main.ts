@@ -1,23 +1,13 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { ConfigError } from '@msp/config';
 import { ModelLoadError } from '@msp/model-runtime';
 import { createOipApp } from '@msp/oip-server';
-import { createLogger, NestPinoLogger, type Logger } from '@msp/telemetry';
+import { createLogger, readConfigOrExit, startServiceContext, type Logger } from '@msp/telemetry';
 import { AppModule } from './app.module.js';
 import { loadPredictorConfig, type PredictorConfig } from './config/predictor-config.schema.js';
 
-/**
- * On these, Nest runs the shutdown hooks (stop the micro service, let work in flight finish,
- * drain NATS, release the model) and then exits 0 with `process.exit`, which also flushes the
- * asynchronous pino stream (re-raising the signal instead would lose the last log lines).
- * createOipApp sets the same for web-single.
- */
-const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT'];
-
 /** Boots one predictor: config once, then the NATS service, and HTTP too when HTTP_PORT is set. */
 async function bootstrap(): Promise<void> {
-  const config = readConfig();
+  const config = readConfigOrExit('predictor', () => loadPredictorConfig(process.env));
   if (!config) return;
   const logger = createLogger({ service: `predictor:${config.modelName}`, level: config.logLevel });
   if (config.faultDelayMs > 0) {
@@ -43,25 +33,9 @@ async function start(config: PredictorConfig, logger: Logger): Promise<void> {
     await app.listen(config.http.port, config.http.host);
     logger.info({ url: await app.getUrl() }, 'web-single: OIP v2 REST routes served in-process');
   } else {
-    const app = await NestFactory.createApplicationContext(root, {
-      logger: new NestPinoLogger(logger),
-      abortOnError: false,
-    });
-    app.enableShutdownHooks(SHUTDOWN_SIGNALS, { useProcessExit: true });
-    await app.init();
+    await startServiceContext(root, logger);
   }
   logger.info({ model: config.modelName, http: config.http ?? false }, 'predictor started');
-}
-
-function readConfig(): PredictorConfig | undefined {
-  try {
-    return loadPredictorConfig(process.env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    createLogger({ service: 'predictor' }).fatal({ problems: error.problems }, error.message);
-    process.exitCode = 1;
-    return undefined;
-  }
 }
 
 void bootstrap();

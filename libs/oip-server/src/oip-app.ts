@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode, type ErrorBody } from '@msp/contracts';
-import { NestPinoLogger, type Logger } from '@msp/telemetry';
+import { NestPinoLogger, SHUTDOWN_SIGNALS, type Logger } from '@msp/telemetry';
 
 export interface OipAppOptions {
   logger: Logger;
@@ -39,6 +39,6 @@ export async function createOipApp(
   });
   // On these signals Nest runs the shutdown hooks (drain NATS, stop timers), then exits with
   // process.exit so the asynchronous pino stream flushes its last lines.
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
+  app.enableShutdownHooks(SHUTDOWN_SIGNALS, { useProcessExit: true });
   return app;
 }

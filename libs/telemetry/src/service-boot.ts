@@ -1,0 +1,36 @@
+import type { DynamicModule, INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ConfigError } from '@msp/config';
+import type { Logger } from 'pino';
+import { createLogger } from './logger.js';
+import { NestPinoLogger } from './nest-logger.js';
+
+/**
+ * On these, Nest runs the shutdown hooks (stop taking work, let work in flight finish, drain
+ * NATS, close Redis), then exits with `process.exit`, which also flushes the asynchronous pino
+ * stream (re-raising the signal, Nest's default, would lose the last log lines).
+ */
+export const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT'];
+
+/**
+ * Loads a service's configuration once at boot. A ConfigError is logged as one fatal line that
+ * lists every bad variable, and the process is left to exit 1; anything else is rethrown.
+ */
+export function readConfigOrExit<T>(service: string, load: () => T): T | undefined {
+  try {
+    return load();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    createLogger({ service }).fatal({ problems: error.problems }, error.message);
+    process.exitCode = 1;
+    return undefined;
+  }
+}
+
+/** Starts a Nest application without HTTP (a NATS service), with our logger and shutdown hooks. */
+export async function startServiceContext(root: DynamicModule, logger: Logger): Promise<INestApplicationContext> {
+  const app = await NestFactory.createApplicationContext(root, { logger: new NestPinoLogger(logger), abortOnError: false });
+  app.enableShutdownHooks(SHUTDOWN_SIGNALS, { useProcessExit: true });
+  await app.init();
+  return app;
+}
