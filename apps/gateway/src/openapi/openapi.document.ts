@@ -1,0 +1,502 @@
+import { DATATYPES, IDEMPOTENCY_KEY, InferRequestSchema, JOB_STATUSES, ModelMetadataSchema } from '@msp/contracts';
+import { HttpHeaders } from '@msp/oip-server';
+import { z } from 'zod';
+
+/**
+ * The gateway's OpenAPI 3.1 document, written once as data and served by OpenApiController.
+ * The request and metadata schemas are generated from the zod schemas of @msp/contracts (the
+ * ones the routes validate with); the rest mirror the controllers. `openapi.routes.int-spec.ts`
+ * fails when a route Fastify registered is missing here, or a documented one no longer exists.
+ */
+export type JsonObject = Record<string, unknown>;
+
+const ref = (name: string): JsonObject => ({ $ref: `#/components/schemas/${name}` });
+
+/** A zod schema as a component (`io: 'input'`: what the schema accepts, unknown keys included). */
+function fromZod(schema: z.ZodType): JsonObject {
+  const { $schema: _dialect, ...json } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' });
+  return json;
+}
+
+const parameters: JsonObject = {
+  type: 'object',
+  additionalProperties: true,
+  description: 'Free-form OIP parameters.',
+};
+
+const tensor: JsonObject = {
+  type: 'object',
+  required: ['name', 'shape', 'datatype', 'data'],
+  properties: {
+    name: { type: 'string', minLength: 1 },
+    shape: { type: 'array', items: { type: 'integer', minimum: 0 } },
+    datatype: ref('Datatype'),
+    parameters,
+    data: {
+      type: 'array',
+      description: 'Flat, row-major: numbers for numeric types, booleans for BOOL, strings for BYTES.',
+      items: { type: ['number', 'boolean', 'string'] },
+    },
+  },
+};
+
+const graphTrace: JsonObject = {
+  type: 'object',
+  description: '`parameters.graph` of every graph response: the steps that ran (docs/graphs.md).',
+  required: ['steps', 'partial'],
+  properties: {
+    steps: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['node', 'kind', 'status', 'ms'],
+        properties: {
+          node: { type: 'string' },
+          kind: { type: 'string', enum: ['model', 'preprocess', 'sequence', 'switch', 'ensemble', 'respond', 'time-lag'] },
+          status: { type: 'string', enum: ['ok', 'skipped', 'failed', 'timeout'] },
+          ms: { type: 'number' },
+          model: { type: 'string' },
+          version: { type: 'string' },
+          chose: { type: 'string' },
+          answered: { type: 'array', items: { type: 'string' } },
+          error: { type: 'string' },
+        },
+      },
+    },
+    partial: { type: 'boolean', description: 'Some ensemble answered with fewer branches than it has.' },
+    answered: { type: 'array', items: { type: 'string' } },
+    stopped_by: { type: 'string', description: 'The respond node that stopped the graph.' },
+    reason: { type: 'string' },
+  },
+};
+
+const timeLagRef: JsonObject = {
+  type: 'object',
+  description:
+    '`parameters.time_lag` of a time-lag graph: the fast answer (stage `fast`, with the URLs of the better one) ' +
+    'or the better answer (stage `better`).',
+  required: ['id', 'stage'],
+  properties: {
+    id: { type: 'string' },
+    stage: { type: 'string', enum: ['fast', 'better'] },
+    status: { type: 'string', enum: ['pending'] },
+    status_url: { type: 'string' },
+    events_url: { type: 'string' },
+  },
+};
+
+const inferResponse: JsonObject = {
+  type: 'object',
+  required: ['model_name', 'outputs'],
+  properties: {
+    model_name: { type: 'string' },
+    model_version: { type: 'string' },
+    id: { type: 'string' },
+    parameters: {
+      type: 'object',
+      additionalProperties: true,
+      properties: { graph: ref('GraphTrace'), time_lag: ref('TimeLagRef') },
+    },
+    outputs: { type: 'array', items: ref('Tensor') },
+  },
+};
+
+const jobView: JsonObject = {
+  type: 'object',
+  required: ['job_id', 'model', 'status', 'created_at', 'updated_at', 'attempts'],
+  properties: {
+    job_id: { type: 'string', format: 'uuid' },
+    model: { type: 'string' },
+    version: { type: 'string' },
+    status: { type: 'string', enum: [...JOB_STATUSES] },
+    created_at: { type: 'string', format: 'date-time' },
+    updated_at: { type: 'string', format: 'date-time' },
+    attempts: { type: 'integer', minimum: 0 },
+    result: { ...ref('InferResponse'), description: 'Once `succeeded`.' },
+    error: { type: 'string', description: 'Once `failed`.' },
+  },
+};
+
+const jobSubmitted: JsonObject = {
+  type: 'object',
+  required: ['job_id', 'status', 'status_url', 'events_url'],
+  properties: {
+    job_id: { type: 'string', format: 'uuid' },
+    status: { type: 'string', enum: [...JOB_STATUSES] },
+    status_url: { type: 'string', examples: ['/v1/jobs/0b8e…'] },
+    events_url: { type: 'string', examples: ['/v1/jobs/0b8e…/events'] },
+  },
+};
+
+const timeLagRecord: JsonObject = {
+  type: 'object',
+  required: ['id', 'model', 'status', 'fast', 'created', 'ms'],
+  properties: {
+    id: { type: 'string' },
+    model: { type: 'string' },
+    status: { type: 'string', enum: ['pending', 'done', 'failed'] },
+    fast: ref('InferResponse'),
+    better: ref('InferResponse'),
+    error: { type: 'string' },
+    created: { type: 'integer', description: 'When the request arrived (epoch ms).' },
+    ms: {
+      type: 'object',
+      required: ['fast'],
+      properties: { fast: { type: 'number' }, better: { type: 'number' } },
+    },
+  },
+};
+
+const schemas: Record<string, JsonObject> = {
+  Error: {
+    type: 'object',
+    required: ['error'],
+    properties: { error: { type: 'string' } },
+    description: 'Every failure: `{"error": "<message>"}`.',
+  },
+  Datatype: { type: 'string', enum: [...DATATYPES] },
+  InferRequest: fromZod(InferRequestSchema),
+  Tensor: tensor,
+  InferResponse: inferResponse,
+  GraphTrace: graphTrace,
+  TimeLagRef: timeLagRef,
+  ModelMetadata: fromZod(ModelMetadataSchema),
+  ServerMetadata: {
+    type: 'object',
+    required: ['name', 'version', 'extensions'],
+    properties: { name: { type: 'string' }, version: { type: 'string' }, extensions: { type: 'array', items: { type: 'string' } } },
+  },
+  JobSubmitted: jobSubmitted,
+  JobView: jobView,
+  TimeLagRecord: timeLagRecord,
+};
+
+// ---- parameters, headers, responses ------------------------------------------------------
+
+const pathParam = (name: string, description: string): JsonObject => ({
+  name,
+  in: 'path',
+  required: true,
+  schema: { type: 'string' },
+  description,
+});
+const model = pathParam('model', 'A model or graph name, e.g. `iris-mlp`.');
+const version = pathParam('version', 'A version of the model (see `versions` in its metadata).');
+const requestIdHeader: JsonObject = {
+  name: HttpHeaders.requestId,
+  in: 'header',
+  schema: { type: 'string' },
+  description: 'Correlation id, echoed in the response and carried to the predictor (one is made up when absent).',
+};
+const timeoutHeader: JsonObject = {
+  name: HttpHeaders.timeoutMs,
+  in: 'header',
+  schema: { type: 'integer', minimum: 1 },
+  description: "This request's deadline in ms (default REQUEST_TIMEOUT_MS, at most MAX_TIMEOUT_MS).",
+};
+const idempotencyKeyHeader: JsonObject = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  schema: { type: 'string', pattern: IDEMPOTENCY_KEY.source },
+  description: 'Submitting the same request with the same key answers the first job instead of a new one.',
+};
+const requestIdOut = { [HttpHeaders.requestId]: { schema: { type: 'string' }, description: 'The correlation id.' } };
+
+const ERROR_MEANING: Record<number, string> = {
+  400: 'Bad request (malformed JSON, a request that does not match the schema or the model)',
+  404: 'Unknown model, version, job or id',
+  409: 'The Idempotency-Key names a job that no longer exists',
+  413: 'The request body (or an uploaded file) is larger than the server accepts',
+  415: 'Unsupported content type',
+  422: 'The Idempotency-Key was used for a different request',
+  500: 'Unexpected failure ("internal error")',
+  503: 'Not ready, or a dependency (NATS, a predictor, Redis, the job queue) is unavailable',
+  504: 'The deadline passed before an answer',
+};
+
+function errors(...statuses: number[]): Record<string, JsonObject> {
+  const out: Record<string, JsonObject> = {};
+  for (const status of [...statuses, 500]) {
+    out[String(status)] = {
+      description: ERROR_MEANING[status] ?? 'Error',
+      headers: requestIdOut,
+      content: { 'application/json': { schema: ref('Error') } },
+    };
+  }
+  return out;
+}
+
+const json = (schema: JsonObject, description: string, headers?: JsonObject): JsonObject => ({
+  description,
+  ...(headers ? { headers } : {}),
+  content: { 'application/json': { schema } },
+});
+
+/** A Server-Sent Events response; `events` names each event and the JSON in its `data`. */
+function eventStream(description: string, events: Record<string, string>): JsonObject {
+  const list = Object.entries(events)
+    .map(([name, data]) => `- \`${name}\`: ${data}`)
+    .join('\n');
+  return {
+    description: `${description}\n\nEvents (\`event: <name>\` then \`data: <JSON>\`):\n${list}`,
+    content: {
+      'text/event-stream': {
+        schema: { type: 'string', description: 'A stream of `event:` / `data:` lines; `: keep-alive` comments in between.' },
+        'x-events': Object.keys(events),
+      },
+    },
+  };
+}
+
+const inferBody: JsonObject = {
+  required: true,
+  content: { 'application/json': { schema: ref('InferRequest') } },
+};
+
+function infer(summary: string, withVersion: boolean): JsonObject {
+  return {
+    post: {
+      tags: ['oip-v2'],
+      summary,
+      operationId: withVersion ? 'inferVersion' : 'infer',
+      parameters: [model, ...(withVersion ? [version] : []), timeoutHeader, requestIdHeader],
+      requestBody: inferBody,
+      responses: {
+        '200': json(ref('InferResponse'), 'The inference response (graph responses add `parameters.graph`; time-lag graphs `parameters.time_lag`).', requestIdOut),
+        ...errors(400, 404, 413, 415, 503, 504),
+      },
+    },
+  };
+}
+
+function submit(withVersion: boolean): JsonObject {
+  return {
+    post: {
+      tags: ['async'],
+      summary: 'Submit an asynchronous inference job; answers 202 with its id at once',
+      operationId: withVersion ? 'submitJobVersion' : 'submitJob',
+      parameters: [model, ...(withVersion ? [version] : []), idempotencyKeyHeader, requestIdHeader],
+      requestBody: inferBody,
+      responses: {
+        '202': json(ref('JobSubmitted'), 'Queued (or, with a replayed Idempotency-Key, the earlier job).', {
+          ...requestIdOut,
+          location: { schema: { type: 'string' }, description: 'The status URL, `/v1/jobs/{id}`.' },
+          'idempotent-replayed': { schema: { type: 'string', enum: ['true'] }, description: 'Present when the key named an earlier job.' },
+        }),
+        ...errors(400, 404, 409, 413, 415, 422, 503),
+      },
+    },
+  };
+}
+
+function metadata(withVersion: boolean): JsonObject {
+  return {
+    get: {
+      tags: ['oip-v2'],
+      summary: withVersion ? 'Metadata of one version of a model or graph' : 'Metadata of a model or graph',
+      operationId: withVersion ? 'modelVersionMetadata' : 'modelMetadata',
+      parameters: [model, ...(withVersion ? [version] : [])],
+      responses: { '200': json(ref('ModelMetadata'), 'The model metadata.'), ...errors(404, 503) },
+    },
+  };
+}
+
+function modelReady(withVersion: boolean): JsonObject {
+  return {
+    get: {
+      tags: ['oip-v2'],
+      summary: withVersion ? 'Is this version of the model ready?' : 'Is the model ready?',
+      operationId: withVersion ? 'modelVersionReady' : 'modelReady',
+      parameters: [model, ...(withVersion ? [version] : [])],
+      responses: {
+        '200': json(
+          { type: 'object', required: ['name', 'ready'], properties: { name: { type: 'string' }, ready: { const: true } } },
+          'Ready.',
+        ),
+        ...errors(404, 503),
+      },
+    },
+  };
+}
+
+const idParam = (description: string): JsonObject => pathParam('id', description);
+
+const paths: Record<string, JsonObject> = {
+  '/v2': {
+    get: {
+      tags: ['oip-v2'],
+      summary: 'Server metadata',
+      operationId: 'serverMetadata',
+      responses: { '200': json(ref('ServerMetadata'), 'The server metadata.'), ...errors() },
+    },
+  },
+  '/v2/health/live': {
+    get: {
+      tags: ['oip-v2'],
+      summary: 'Liveness',
+      operationId: 'live',
+      responses: {
+        '200': json({ type: 'object', required: ['live'], properties: { live: { const: true } } }, 'Live.'),
+        ...errors(),
+      },
+    },
+  },
+  '/v2/health/ready': {
+    get: {
+      tags: ['oip-v2'],
+      summary: 'Readiness: NATS reachable and at least one model can be served',
+      operationId: 'ready',
+      responses: {
+        '200': json({ type: 'object', required: ['ready'], properties: { ready: { const: true } } }, 'Ready.'),
+        ...errors(503),
+      },
+    },
+  },
+  '/v2/models': {
+    get: {
+      tags: ['oip-v2'],
+      summary: 'Every model and graph served (an extension of OIP v2)',
+      operationId: 'listModels',
+      responses: {
+        '200': json(
+          { type: 'object', required: ['models'], properties: { models: { type: 'array', items: ref('ModelMetadata') } } },
+          'The models.',
+        ),
+        ...errors(503),
+      },
+    },
+  },
+  '/v2/models/{model}': metadata(false),
+  '/v2/models/{model}/versions/{version}': metadata(true),
+  '/v2/models/{model}/ready': modelReady(false),
+  '/v2/models/{model}/versions/{version}/ready': modelReady(true),
+  '/v2/models/{model}/infer': infer('Inference', false),
+  '/v2/models/{model}/versions/{version}/infer': infer('Inference on one version', true),
+  '/v1/async/models/{model}/infer': submit(false),
+  '/v1/async/models/{model}/versions/{version}/infer': submit(true),
+  '/v1/jobs/{id}': {
+    get: {
+      tags: ['async'],
+      summary: 'The state of a job (with its result once succeeded)',
+      operationId: 'getJob',
+      parameters: [idParam('The job id (a UUID).')],
+      responses: { '200': json(ref('JobView'), 'The job.'), ...errors(404, 503) },
+    },
+  },
+  '/v1/jobs/{id}/events': {
+    get: {
+      tags: ['async'],
+      summary: 'Follow a job as Server-Sent Events until it finishes',
+      operationId: 'jobEvents',
+      parameters: [idParam('The job id (a UUID).')],
+      responses: {
+        '200': eventStream('The job state at once and on every change; the stream ends when the job has finished.', {
+          status: 'a JobView (`#/components/schemas/JobView`), at once and on every change',
+          error: '`{"error": string}`: the job expired, or did not finish while the stream was open',
+        }),
+        ...errors(404, 503),
+      },
+    },
+  },
+  '/v1/time-lag/{id}': {
+    get: {
+      tags: ['time-lag'],
+      summary: 'The stored answers (fast, then better) of one time-lag request',
+      operationId: 'getTimeLag',
+      parameters: [idParam('`parameters.time_lag.id` of the fast answer.')],
+      responses: { '200': json(ref('TimeLagRecord'), 'The answers so far.'), ...errors(404, 503) },
+    },
+  },
+  '/v1/time-lag/{id}/events': {
+    get: {
+      tags: ['time-lag'],
+      summary: 'The answers of one time-lag request as Server-Sent Events',
+      operationId: 'timeLagEvents',
+      parameters: [idParam('`parameters.time_lag.id` of the fast answer.')],
+      responses: {
+        '200': eventStream('`fast` at once, `better` (or `error`) when it is ready, then `end`.', {
+          fast: 'the fast InferResponse (`#/components/schemas/InferResponse`)',
+          better: 'the better InferResponse',
+          error: '`{"error": string}`: the better model failed or was not ready in time',
+          end: '`{"id": string, "status": "pending" | "done" | "failed"}`',
+        }),
+        ...errors(404, 503),
+      },
+    },
+  },
+  '/v1/models/{model}/upload': {
+    post: {
+      tags: ['upload'],
+      summary: 'Inference on uploaded image files (`curl -F image=@digit.png`)',
+      description:
+        'The files become the OIP request `{inputs: [{name: "image", datatype: "BYTES", shape: [N], data: [<base64>…]}]}` for the model.',
+      operationId: 'upload',
+      parameters: [model, timeoutHeader, requestIdHeader],
+      requestBody: {
+        required: true,
+        content: {
+          'multipart/form-data': {
+            schema: {
+              type: 'object',
+              description: 'One or more file parts (any field name); other fields are ignored.',
+              properties: { image: { type: 'string', contentMediaType: 'application/octet-stream' } },
+            },
+          },
+        },
+      },
+      responses: {
+        '200': json(ref('InferResponse'), 'The inference response.', requestIdOut),
+        ...errors(400, 404, 413, 415, 503, 504),
+      },
+    },
+  },
+  '/metrics': {
+    get: {
+      tags: ['meta'],
+      summary: 'Prometheus metrics of this gateway',
+      operationId: 'metrics',
+      responses: {
+        '200': {
+          description: 'The Prometheus text exposition format.',
+          content: { 'text/plain': { schema: { type: 'string' } } },
+        },
+      },
+    },
+  },
+  '/openapi.json': {
+    get: {
+      tags: ['meta'],
+      summary: 'This document as JSON',
+      operationId: 'openApiJson',
+      responses: { '200': { description: 'The OpenAPI document.', content: { 'application/json': { schema: { type: 'object' } } } } },
+    },
+  },
+  '/openapi.yaml': {
+    get: {
+      tags: ['meta'],
+      summary: 'This document as YAML',
+      operationId: 'openApiYaml',
+      responses: { '200': { description: 'The OpenAPI document.', content: { 'application/yaml': { schema: { type: 'string' } } } } },
+    },
+  },
+};
+
+export const OPENAPI_DOCUMENT: JsonObject = {
+  openapi: '3.1.0',
+  info: {
+    title: 'ml-serving-patterns gateway',
+    version: '0.1.0',
+    description:
+      'Open Inference Protocol v2 (`/v2`) for every model and graph, and the pattern routes under `/v1`: ' +
+      'asynchronous jobs, time-lag answers, multipart uploads. Every error is `{"error": string}`.',
+  },
+  tags: [
+    { name: 'oip-v2', description: 'Open Inference Protocol v2 REST' },
+    { name: 'async', description: 'Asynchronous pattern: jobs on JetStream, state in Redis' },
+    { name: 'time-lag', description: 'Multi-stage (time-lag) pattern: fast answer now, better answer later' },
+    { name: 'upload', description: 'Multipart image uploads' },
+    { name: 'meta', description: 'Operations: metrics and this document' },
+  ],
+  paths,
+  components: { schemas },
+};
