@@ -2,12 +2,13 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { MessagingModule } from '@msp/messaging';
 import { OipHttpModule } from '@msp/oip-server';
 import { RedisModule } from '@msp/redis';
-import { createLogger, LoggerModule, type Logger } from '@msp/telemetry';
+import { createLogger, LoggerModule, Metrics, Readiness, TelemetryModule, type Logger } from '@msp/telemetry';
 import { AsyncJobsModule } from './async/async-jobs.module.js';
 import type { GatewayConfig } from './config/gateway-config.schema.js';
 import { GatewayBackend } from './graphs/gateway.backend.js';
 import { GraphsModule } from './graphs/graphs.module.js';
 import { InferenceModule } from './inference/inference.module.js';
+import { OpenApiModule } from './openapi/openapi.module.js';
 import { UploadModule } from './upload/upload.module.js';
 import { UPLOAD_MAX_FILES } from './upload/upload.options.js';
 
@@ -19,12 +20,16 @@ export class AppModule {
   static forRoot(
     config: GatewayConfig,
     logger: Logger = createLogger({ service: 'gateway', level: config.logLevel }),
+    /** Served at `GET /metrics`; main.ts passes the instance it also gives createOipApp. */
+    metrics: Metrics = new Metrics({ service: 'gateway' }),
   ): DynamicModule {
     const inference = InferenceModule.forRoot({ discoveryIntervalMs: config.discoveryIntervalMs });
     return {
       module: AppModule,
       imports: [
         LoggerModule.forRoot(logger),
+        // The gateway's readiness is its OIP /v2/health/ready; Readiness here only satisfies the module.
+        TelemetryModule.forRoot({ metrics, readiness: new Readiness([]) }),
         MessagingModule.forRoot({ servers: config.natsServers, name: GATEWAY_SERVICE.name }),
         RedisModule.forRoot({ url: config.redisUrl, name: GATEWAY_SERVICE.name }),
         OipHttpModule.forRoot({
@@ -33,9 +38,11 @@ export class AppModule {
           backend: GatewayBackend,
           timeouts: { defaultMs: config.requestTimeoutMs, maxMs: config.maxTimeoutMs },
           server: GATEWAY_SERVICE,
+          metrics,
         }),
         // Asynchronous jobs (/v1/async, /v1/jobs): JetStream queue, state in Redis.
         AsyncJobsModule.forRoot({ ...config.jobs, inference }),
+        OpenApiModule, // GET /openapi.json, /openapi.yaml
         // Multipart image uploads for curl (/v1/models/:model/upload → e.g. mnist-image).
         UploadModule.forRoot({
           maxFileBytes: config.bodyLimitBytes,

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { ConfigError } from '@msp/config';
 import { createOipApp } from '@msp/oip-server';
-import { createLogger } from '@msp/telemetry';
+import { createLogger, Metrics } from '@msp/telemetry';
 import { AppModule } from './app.module.js';
 import { loadGatewayConfig } from './config/gateway-config.schema.js';
 import { UPLOAD_MAX_FILES } from './upload/upload.options.js';
@@ -10,7 +10,12 @@ import { registerUploads } from './upload/upload.plugin.js';
 async function main(): Promise<void> {
   const config = loadGatewayConfig();
   const logger = createLogger({ service: 'gateway', level: config.logLevel });
-  const app = await createOipApp(AppModule.forRoot(config, logger), { logger, bodyLimitBytes: config.bodyLimitBytes });
+  const metrics = new Metrics({ service: 'gateway' });
+  const app = await createOipApp(AppModule.forRoot(config, logger, metrics), {
+    logger,
+    bodyLimitBytes: config.bodyLimitBytes,
+    metrics,
+  });
   await registerUploads(app, { maxFileBytes: config.bodyLimitBytes, maxFiles: UPLOAD_MAX_FILES });
   await app.listen(config.port, config.host);
   logger.info({ port: config.port, host: config.host, nats: config.natsServers }, 'gateway listening');

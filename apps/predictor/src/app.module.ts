@@ -1,9 +1,10 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MessagingModule } from '@msp/messaging';
 import { OipHttpModule } from '@msp/oip-server';
-import { LoggerModule, type Logger } from '@msp/telemetry';
+import { LoggerModule, TelemetryModule, type Logger } from '@msp/telemetry';
 import { PREDICTOR_VERSION } from './app.info.js';
 import { ConfigModule } from './config/config.module.js';
+import { predictorTelemetry, type PredictorTelemetry } from './health/predictor.readiness.js';
 import type { PredictorConfig } from './config/predictor-config.schema.js';
 import { InferenceModule } from './inference/inference.module.js';
 
@@ -17,10 +18,11 @@ import { WebSingleModule } from './web-single/web-single.module.js';
  */
 @Module({})
 export class AppModule {
-  static forRoot(config: PredictorConfig, logger: Logger): DynamicModule {
+  static forRoot(config: PredictorConfig, logger: Logger, telemetry: PredictorTelemetry = predictorTelemetry()): DynamicModule {
     const imports: DynamicModule['imports'] = [
       ConfigModule.forRoot(config),
       LoggerModule.forRoot(logger),
+      TelemetryModule.forRoot(telemetry),
       MessagingModule.forRoot({ servers: config.natsServers, name: `predictor:${config.modelName}` }),
       ModelModule,
       InferenceModule,
@@ -32,6 +34,7 @@ export class AppModule {
           backend: InProcessBackend,
           timeouts: { defaultMs: config.requestTimeoutMs, maxMs: config.maxTimeoutMs },
           server: { name: 'msp-predictor', version: PREDICTOR_VERSION },
+          metrics: telemetry.metrics,
         }),
       );
     }

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import type { NatsConnection } from '@nats-io/transport-node';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Subjects, type InferResponse } from '@msp/contracts';
 import {
@@ -171,6 +171,16 @@ describe.skipIf(!built)(title, () => {
       expect((await fetch(`${base}/v2/models/${fixture.name}/versions/9`)).status).toBe(404);
     });
 
+    it('serves GET /metrics on its HTTP port, counting OIP requests by route template and model', async () => {
+      const response = await fetch(`${base}/metrics`);
+      expect(response.status).toBe(200);
+      const text = await response.text();
+      expect(text).toMatch(
+        new RegExp(`msp_requests_total\\{route="/v2/models/:model/infer",model="${fixture.name}",code="200",service="predictor"\\} [1-9]`),
+      );
+      expect(text).toContain(`msp_inference_duration_seconds_count{service="predictor",model="${fixture.name}"}`);
+    });
+
     it('shuts down on SIGTERM: stops the micro service, drains NATS, exits 0', async () => {
       expect(await stop(predictor, 'SIGTERM')).toEqual({ code: 0, signal: null });
       const messages = predictor.lines.map((line) => line.msg);
@@ -209,6 +219,56 @@ describe.skipIf(!built)(title, () => {
         await waitForLog(predictor, 'predictor started');
       } finally {
         await stop(predictor);
+      }
+    });
+  });
+
+  describe('ops server (OPS_PORT set, no HTTP_PORT)', () => {
+    it('is not ready (503) before the model is served, ready (200) after, and counts NATS inferences', async () => {
+      // NATS is not there at first (its port is free), so the predictor cannot serve yet.
+      const natsPort = await freePort();
+      const opsPort = await freePort();
+      const natsUrl = `nats://127.0.0.1:${natsPort}`;
+      const predictor = run({ MODEL_NAME: fixture.name, MODELS_DIR: fixture.modelsDir, NATS_URL: natsUrl, OPS_PORT: String(opsPort) });
+      const ops = `http://127.0.0.1:${opsPort}`;
+      let nats: ChildProcess | undefined;
+      let client: NatsConnection | undefined;
+      try {
+        await waitForLog(predictor, 'ops server listening');
+        expect((await fetch(`${ops}/health/live`)).status).toBe(200);
+        const before = await fetch(`${ops}/health/ready`);
+        expect(before.status).toBe(503);
+        expect(await before.json()).toMatchObject({
+          ready: false,
+          conditions: { 'nats-connected': false, 'endpoint-subscribed': false },
+        });
+
+        nats = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(natsPort)], { stdio: 'ignore' });
+        await waitForLog(predictor, 'predictor started', 20_000);
+        const after = await fetch(`${ops}/health/ready`);
+        expect(after.status).toBe(200);
+        expect(await after.json()).toEqual({
+          ready: true,
+          conditions: { 'model-loaded': true, 'nats-connected': true, 'endpoint-subscribed': true },
+        });
+
+        client = await connect({ servers: natsUrl, timeout: 2000 });
+        const reply = await client.request(
+          Subjects.infer(fixture.name),
+          JSON.stringify({ inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: [0, 5, 0, 0] }] }),
+          { timeout: 2000 },
+        );
+        expect(reply.json<InferResponse>().outputs[1]?.data).toEqual(['second']);
+        const metrics = await (await fetch(`${ops}/metrics`)).text();
+        expect(metrics).toContain(
+          `msp_requests_total{route="${Subjects.infer(fixture.name)}",model="${fixture.name}",code="200",service="predictor"} 1`,
+        );
+        expect(metrics).toContain(`msp_inference_duration_seconds_count{service="predictor",model="${fixture.name}"} 1`);
+        expect(metrics).toMatch(/nodejs_eventloop_lag_seconds\{service="predictor"\}/);
+      } finally {
+        await client?.close();
+        expect(await stop(predictor)).toEqual({ code: 0, signal: null });
+        nats?.kill('SIGTERM');
       }
     });
   });

@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { ModelLoadError } from '@msp/model-runtime';
 import { createOipApp } from '@msp/oip-server';
-import { createLogger, readConfigOrExit, startServiceContext, type Logger } from '@msp/telemetry';
+import { createLogger, readConfigOrExit, startOpsServer, startServiceContext, type Logger } from '@msp/telemetry';
 import { AppModule } from './app.module.js';
 import { loadPredictorConfig, type PredictorConfig } from './config/predictor-config.schema.js';
+import { predictorTelemetry } from './health/predictor.readiness.js';
 
 /** Boots one predictor: config once, then the NATS service, and HTTP too when HTTP_PORT is set. */
 async function bootstrap(): Promise<void> {
@@ -27,9 +28,12 @@ async function bootstrap(): Promise<void> {
 }
 
 async function start(config: PredictorConfig, logger: Logger): Promise<void> {
-  const root = AppModule.forRoot(config, logger);
+  const telemetry = predictorTelemetry();
+  // Up before the model loads: live at once, ready (200) only once the model is served.
+  if (config.opsPort !== undefined) await startOpsServer({ port: config.opsPort, ...telemetry, logger });
+  const root = AppModule.forRoot(config, logger, telemetry);
   if (config.http) {
-    const app = await createOipApp(root, { logger, bodyLimitBytes: config.http.bodyLimitBytes });
+    const app = await createOipApp(root, { logger, bodyLimitBytes: config.http.bodyLimitBytes, metrics: telemetry.metrics });
     await app.listen(config.http.port, config.http.host);
     logger.info({ url: await app.getUrl() }, 'web-single: OIP v2 REST routes served in-process');
   } else {

@@ -1,19 +1,21 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MessagingModule } from '@msp/messaging';
-import { LoggerModule, type Logger } from '@msp/telemetry';
+import { LoggerModule, TelemetryModule, type Logger } from '@msp/telemetry';
 import { ConfigModule } from './config/config.module.js';
 import type { PreprocessConfig } from './config/preprocess-config.schema.js';
 import { DigitsModule } from './digits/digits.module.js';
+import { preprocessTelemetry, type PreprocessTelemetry } from './health/preprocess.readiness.js';
 
 /** One preprocess process (prep-pred pattern): NATS in, NATS out, no HTTP. */
 @Module({})
 export class AppModule {
-  static forRoot(config: PreprocessConfig, logger: Logger): DynamicModule {
+  static forRoot(config: PreprocessConfig, logger: Logger, telemetry: PreprocessTelemetry = preprocessTelemetry()): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
         LoggerModule.forRoot(logger),
+        TelemetryModule.forRoot(telemetry),
         MessagingModule.forRoot({ servers: config.natsServers, name: 'preprocess' }),
         DigitsModule,
       ],

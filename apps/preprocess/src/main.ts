@@ -1,7 +1,8 @@
 import 'reflect-metadata';
-import { createLogger, readConfigOrExit, startServiceContext } from '@msp/telemetry';
+import { createLogger, readConfigOrExit, startOpsServer, startServiceContext } from '@msp/telemetry';
 import { AppModule } from './app.module.js';
 import { loadPreprocessConfig } from './config/preprocess-config.schema.js';
+import { preprocessTelemetry } from './health/preprocess.readiness.js';
 
 /** Boots one preprocess replica; on SIGTERM it stops the micro service, finishes work, drains NATS. */
 async function bootstrap(): Promise<void> {
@@ -9,7 +10,9 @@ async function bootstrap(): Promise<void> {
   if (!config) return;
   const logger = createLogger({ service: 'preprocess', level: config.logLevel });
   try {
-    await startServiceContext(AppModule.forRoot(config, logger), logger);
+    const telemetry = preprocessTelemetry();
+    if (config.opsPort !== undefined) await startOpsServer({ port: config.opsPort, ...telemetry, logger });
+    await startServiceContext(AppModule.forRoot(config, logger, telemetry), logger);
     logger.info({ maxImages: config.maxImages, maxImageBytes: config.maxImageBytes }, 'preprocess started');
   } catch (error) {
     logger.fatal({ err: error }, `preprocess failed to start: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,9 +1,10 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MessagingModule } from '@msp/messaging';
 import { RedisModule } from '@msp/redis';
-import { LoggerModule, type Logger } from '@msp/telemetry';
+import { LoggerModule, TelemetryModule, type Logger } from '@msp/telemetry';
 import { ConfigModule } from './config/config.module.js';
 import type { WorkerConfig } from './config/worker-config.schema.js';
+import { workerTelemetry, type WorkerTelemetry } from './health/worker.readiness.js';
 import { JobsModule } from './jobs/jobs.module.js';
 
 export const WORKER_SERVICE = { name: 'msp-worker', version: '0.1.0' } as const;
@@ -11,12 +12,13 @@ export const WORKER_SERVICE = { name: 'msp-worker', version: '0.1.0' } as const;
 /** One worker process of the asynchronous pattern (no HTTP). */
 @Module({})
 export class AppModule {
-  static forRoot(config: WorkerConfig, logger: Logger): DynamicModule {
+  static forRoot(config: WorkerConfig, logger: Logger, telemetry: WorkerTelemetry = workerTelemetry()): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
         LoggerModule.forRoot(logger),
+        TelemetryModule.forRoot(telemetry),
         MessagingModule.forRoot({ servers: config.natsServers, name: WORKER_SERVICE.name }),
         RedisModule.forRoot({ url: config.redisUrl, name: WORKER_SERVICE.name }),
         JobsModule,

@@ -1,7 +1,8 @@
 import 'reflect-metadata';
-import { createLogger, readConfigOrExit, startServiceContext } from '@msp/telemetry';
+import { createLogger, readConfigOrExit, startOpsServer, startServiceContext } from '@msp/telemetry';
 import { AppModule } from './app.module.js';
 import { loadWorkerConfig } from './config/worker-config.schema.js';
+import { workerTelemetry } from './health/worker.readiness.js';
 
 /** Boots one worker; on SIGTERM it stops pulling, lets jobs in flight finish within SHUTDOWN_GRACE_MS, drains NATS, quits Redis. */
 async function bootstrap(): Promise<void> {
@@ -9,7 +10,9 @@ async function bootstrap(): Promise<void> {
   if (!config) return;
   const logger = createLogger({ service: 'worker', level: config.logLevel });
   try {
-    await startServiceContext(AppModule.forRoot(config, logger), logger);
+    const telemetry = workerTelemetry();
+    if (config.opsPort !== undefined) await startOpsServer({ port: config.opsPort, ...telemetry, logger });
+    await startServiceContext(AppModule.forRoot(config, logger, telemetry), logger);
   } catch (error) {
     logger.fatal({ err: error }, `worker failed to start: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);

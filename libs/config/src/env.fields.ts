@@ -23,6 +23,9 @@ export const integer = (fallback: number, min: number, max?: number) =>
 
 export const optionalInteger = (min: number, max?: number) => z.preprocess(unsetIfEmpty, wholeNumber(min, max).optional());
 
+/** OPS_PORT: the operations HTTP port (probes, metrics) of a service without HTTP; unset = off. */
+export const opsPort = () => optionalInteger(0, 65_535);
+
 export const text = (fallback: string) => z.preprocess(unsetIfEmpty, z.string().trim().default(fallback));
 
 /** `nats://host:port`, `tls://…`, `ws(s)://…` or a bare `host:port`; user:password@ allowed. */

@@ -3,6 +3,7 @@ export {
   LOG_LEVELS,
   logLevel,
   natsServers,
+  opsPort,
   optionalInteger,
   text,
   unsetIfEmpty,

@@ -12,7 +12,7 @@ import {
   type InferRequest,
   type InferResponse,
 } from '@msp/contracts';
-import { newRequestId, type Logger } from '@msp/telemetry';
+import { newRequestId, type Logger, type RequestObserver } from '@msp/telemetry';
 
 export interface MicroServiceConfig {
   name: string;
@@ -32,6 +32,8 @@ export interface EndpointConfig {
    * the shape `parseInferRequest` takes) or as raw `Uint8Array`s (e.g. encoded images).
    */
   bytesAs?: 'utf8' | 'raw';
+  /** When given, every request is counted and timed here, with the status code it ended with. */
+  metrics?: RequestObserver;
 }
 
 /** How a request body arrived; the reply goes back the same way. */
@@ -79,7 +81,7 @@ export function addEndpoint(
         logger.error({ err: error, endpoint: config.name }, 'endpoint subscription failed');
         return;
       }
-      void respond(msg, handler, logger, defaultTimeoutMs, config.bytesAs ?? 'utf8');
+      void respond(msg, handler, logger, defaultTimeoutMs, config.bytesAs ?? 'utf8', config.metrics);
     },
   });
 }
@@ -90,11 +92,14 @@ async function respond(
   logger: Logger,
   defaultTimeoutMs: number,
   bytesAs: 'utf8' | 'raw',
+  metrics: RequestObserver | undefined,
 ): Promise<void> {
+  const started = performance.now();
   const requestId = msg.headers?.get(Headers.requestId) || newRequestId();
   const deadline = parseDeadline(msg.headers?.get(Headers.deadline)) ?? Date.now() + defaultTimeoutMs;
   if (remainingMs(deadline) <= 0) {
     logger.warn({ requestId, subject: msg.subject }, 'dropped a request whose deadline had passed');
+    metrics?.observe(ErrorCode.DeadlineExceeded, (performance.now() - started) / 1000);
     return;
   }
   try {
@@ -105,6 +110,7 @@ async function respond(
       logger.warn({ requestId, subject: msg.subject }, 'finished after the caller’s deadline');
     }
     sendReply(msg, result, encoding);
+    metrics?.observe(200, (performance.now() - started) / 1000);
   } catch (error) {
     const failure = MspError.is(error) ? error : MspError.internal('internal error', error);
     if (failure.code >= ErrorCode.Internal) {
@@ -113,6 +119,7 @@ async function respond(
     // Header values cannot hold line breaks.
     const message = failure.message.replace(/[\r\n]+/g, ' ');
     msg.respondError(failure.code, message, JSON.stringify({ error: message }));
+    metrics?.observe(failure.code, (performance.now() - started) / 1000);
   }
 }
 

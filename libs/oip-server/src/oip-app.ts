@@ -1,14 +1,36 @@
 import type { DynamicModule, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, onResponseHookHandler } from 'fastify';
 import { ErrorCode, type ErrorBody } from '@msp/contracts';
-import { NestPinoLogger, SHUTDOWN_SIGNALS, type Logger } from '@msp/telemetry';
+import { NestPinoLogger, SHUTDOWN_SIGNALS, type Logger, type Metrics } from '@msp/telemetry';
 
 export interface OipAppOptions {
   logger: Logger;
   /** Larger request bodies are refused with 413 before they are read. */
   bodyLimitBytes: number;
+  /** When given, every response is counted and timed (`msp_requests_total`, `msp_request_duration_seconds`). */
+  metrics?: Metrics;
+}
+
+/**
+ * Counts and times every routed response by route template (never the raw URL), model and
+ * status. Each route gets its own onResponse hook that knows its template, so the hot path
+ * reads no route options. An unknown model (404) is labelled without the name the client
+ * sent, so clients cannot grow the label set. Call before the routes are registered.
+ */
+export function instrumentResponses(instance: FastifyInstance, metrics: Metrics): void {
+  instance.addHook('onRoute', (route) => {
+    const template = route.url;
+    const hook: onResponseHookHandler = (request, reply, done) => {
+      const status = reply.statusCode;
+      const model = status === 404 ? '' : ((request.params as { model?: string } | undefined)?.model ?? '');
+      metrics.request(template, model, status, reply.elapsedTime / 1000);
+      done();
+    };
+    const existing = route.onResponse;
+    route.onResponse = existing === undefined ? [hook] : [...(Array.isArray(existing) ? existing : [existing]), hook];
+  });
 }
 
 /** Errors Fastify answers before routing (e.g. a malformed URL) get the OIP error shape too. */
@@ -32,6 +54,7 @@ export async function createOipApp(
   // Fastify's own JSON parser only: plain text is refused too, and `bodyParser: false` keeps
   // Nest's url-encoded parser out, so a curl -d without a JSON content type gets a clear 415.
   adapter.getInstance().removeContentTypeParser('text/plain');
+  if (options.metrics) instrumentResponses(adapter.getInstance(), options.metrics);
   const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, {
     logger: new NestPinoLogger(options.logger),
     bodyParser: false,

@@ -1,6 +1,8 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { Metrics } from '@msp/telemetry';
 import { INFERENCE_BACKEND, type InferenceBackend } from './inference.backend.js';
+import { MetricsController } from './metrics.controller.js';
 import { OipController } from './oip.controller.js';
 import { OipExceptionFilter } from './oip-exception.filter.js';
 import { OIP_HTTP_OPTIONS, type OipHttpOptions } from './oip-http.options.js';
@@ -10,6 +12,8 @@ export interface OipHttpModuleOptions extends OipHttpOptions {
   imports: (DynamicModule | Type<unknown>)[];
   /** The InferenceBackend class the routes serve; exported by one of `imports`. */
   backend: Type<InferenceBackend>;
+  /** When given, `GET /metrics` serves them (Prometheus text). */
+  metrics?: Metrics;
 }
 
 /**
@@ -28,8 +32,9 @@ export class OipHttpModule {
     return {
       module: OipHttpModule,
       imports: options.imports,
-      controllers: [OipController],
+      controllers: options.metrics ? [OipController, MetricsController] : [OipController],
       providers: [
+        ...(options.metrics ? [{ provide: Metrics, useValue: options.metrics }] : []),
         { provide: OIP_HTTP_OPTIONS, useValue: httpOptions },
         { provide: INFERENCE_BACKEND, useExisting: options.backend },
         { provide: APP_FILTER, useClass: OipExceptionFilter },

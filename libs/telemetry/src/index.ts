@@ -1,8 +1,15 @@
-// Tracing joins here later (OTel setup, traceparent over NATS headers); logging is in place now.
+// Tracing joins here later (OTel setup, traceparent over NATS headers); logging and metrics are in place now.
 export { createLogger } from './logger.js';
 export type { Logger, LoggerOptions } from './logger.js';
 export { LoggerModule } from './logger.module.js';
+export { LATENCY_BUCKETS_S, Metrics, secondsSince } from './metrics.js';
+export type { JobOutcome, RequestObserver } from './metrics.js';
 export { NestPinoLogger } from './nest-logger.js';
+export { OpsRoutes, startOpsServer } from './ops.server.js';
+export type { OpsServer, OpsServerOptions } from './ops.server.js';
+export { Readiness } from './readiness.js';
+export type { ReadinessCheck } from './readiness.js';
 export { newRequestId } from './request-id.js';
 export { readConfigOrExit, SHUTDOWN_SIGNALS, startServiceContext } from './service-boot.js';
+export { TelemetryModule } from './telemetry.module.js';
 export { LOGGER } from './tokens.js';

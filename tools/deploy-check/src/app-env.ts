@@ -46,9 +46,19 @@ export const APP_ENV: Readonly<Record<AppName, readonly string[]>> = {
     'BODY_LIMIT_BYTES',
     'MAX_BATCH_ROWS',
     'FAULT_DELAY_MS',
+    'OPS_PORT',
     'LOG_LEVEL',
   ],
-  preprocess: ['NATS_URL', 'REQUEST_TIMEOUT_MS', 'MAX_IMAGES', 'MAX_IMAGE_BYTES', 'MAX_IMAGE_PIXELS', 'MAX_IMAGE_SIDE', 'LOG_LEVEL'],
+  preprocess: [
+    'NATS_URL',
+    'REQUEST_TIMEOUT_MS',
+    'MAX_IMAGES',
+    'MAX_IMAGE_BYTES',
+    'MAX_IMAGE_PIXELS',
+    'MAX_IMAGE_SIDE',
+    'OPS_PORT',
+    'LOG_LEVEL',
+  ],
   // The worker (dist/main.js) and the batch job (dist/batch-main.js, BATCH_* or its arguments).
   worker: [
     'NATS_URL',
@@ -61,6 +71,7 @@ export const APP_ENV: Readonly<Record<AppName, readonly string[]>> = {
     'RETRY_BACKOFF_MS',
     'JOB_TTL_S',
     'SHUTDOWN_GRACE_MS',
+    'OPS_PORT',
     'LOG_LEVEL',
     'BATCH_MODEL',
     'BATCH_INPUT',

@@ -47,6 +47,19 @@ nodes:
   c: { kind: model, model: mc, timeout_ms: ${timeout} }
 `;
 
+describe('GraphEngine steps', () => {
+  it('tells the stepDone port of every step as it ends (metrics)', async () => {
+    const seen: string[] = [];
+    const engine = new GraphEngine({
+      ...ports({ ma: [0.6, 0.3, 0.1], mb: [0.2, 0.7, 0.1], mc: [0.1, 0.6, 0.3] }),
+      stepDone: (graph, step) => seen.push(`${graph}/${step.node}:${step.status}`),
+    });
+    const { trace } = await engine.run(parseGraph(ensembleYaml(), 'g'), row([1, 2, 3, 4]), context());
+    expect(seen.sort()).toEqual(trace.steps.map((step) => `ens/${step.node}:${step.status}`).sort());
+    expect(seen).toContain('ens/vote:ok');
+  });
+});
+
 describe('GraphEngine ensemble', () => {
   it('soft-votes: averages the probabilities and labels the argmax', async () => {
     const engine = new GraphEngine(ports({ ma: [0.6, 0.3, 0.1], mb: [0.2, 0.7, 0.1], mc: [0.1, 0.6, 0.3] }));

@@ -9,6 +9,8 @@ export interface GraphPorts {
   preprocess(kind: string, request: InferRequest, context: StepContext): Promise<InferRequest>;
   /** The class labels a model advertises (for soft vote), or undefined. */
   labelsOf(model: string): Promise<readonly string[] | undefined>;
+  /** Told of every step as it ends (metrics). */
+  stepDone?(graph: string, step: StepRecord): void;
 }
 
 export interface StepContext {
@@ -83,6 +85,11 @@ const isClientError = (error: unknown): boolean => MspError.is(error) && error.c
 export class GraphEngine {
   constructor(private readonly ports: GraphPorts) {}
 
+  private recordStep(run: Run, step: StepRecord): void {
+    run.trace.steps.push(step);
+    this.ports.stepDone?.(run.graph.name, step);
+  }
+
   /** Runs `node` (default: the entry) over `inputs`, with a fresh trace. */
   async run(
     graph: GraphDefinition,
@@ -124,7 +131,7 @@ export class GraphEngine {
     try {
       const outputs = await this.execKind(name, node, inputs, run, deadline);
       run.results.set(name, outputs);
-      if (leaf) run.trace.steps.push(record(name, node, 'ok', started, run.versions.get(name)));
+      if (leaf) this.recordStep(run, record(name, node, 'ok', started, run.versions.get(name)));
       return outputs;
     } catch (error) {
       if (error instanceof ClientGoneError) throw error;
@@ -133,10 +140,10 @@ export class GraphEngine {
       const recoverable = !isClientError(error) && remainingMs(run.deadline) > 0 && !run.signal?.aborted;
       const message = error instanceof Error ? error.message : String(error);
       if (recoverable && node.on_error === 'skip') {
-        run.trace.steps.push({ ...record(name, node, 'skipped', started), error: message });
+        this.recordStep(run, { ...record(name, node, 'skipped', started), error: message });
         return [...previous];
       }
-      run.trace.steps.push({ ...record(name, node, status, started), error: message });
+      this.recordStep(run, { ...record(name, node, status, started), error: message });
       if (recoverable && typeof node.on_error === 'object') return this.exec(node.on_error.fallback, previous, run, parentDeadline);
       throw error;
     }
@@ -183,7 +190,7 @@ export class GraphEngine {
         const started = performance.now();
         const scope = { request: run.request, current: inputs, results: run.results };
         const chosen = node.cases.find((c) => evaluate(c.when, scope))?.node ?? node.default;
-        run.trace.steps.push({ ...record(name, node, 'ok', started), ...(chosen === undefined ? {} : { chose: chosen }) });
+        this.recordStep(run, { ...record(name, node, 'ok', started), ...(chosen === undefined ? {} : { chose: chosen }) });
         return chosen === undefined ? inputs : this.exec(chosen, inputs, run, deadline);
       }
       case 'ensemble':
@@ -222,7 +229,7 @@ export class GraphEngine {
     const answered = answers.map((answer) => answer.node);
     const needed = node.min_answers ?? node.steps.length;
     if (answers.length < needed) {
-      run.trace.steps.push({ ...record(name, node, 'failed', started), answered });
+      this.recordStep(run, { ...record(name, node, 'failed', started), answered });
       const clientError = errors.find(isClientError);
       if (clientError) throw clientError;
       const allTimedOut = errors.every((e) => MspError.is(e) && e.code === ErrorCode.DeadlineExceeded);
@@ -233,7 +240,7 @@ export class GraphEngine {
     const partial = answers.length < node.steps.length;
     run.trace.partial ||= partial;
     run.trace.answered = answered;
-    run.trace.steps.push({ ...record(name, node, 'ok', started), answered });
+    this.recordStep(run, { ...record(name, node, 'ok', started), answered });
     return outputs;
   }
 

@@ -7,7 +7,7 @@ import {
   type TensorSpec,
 } from '@msp/contracts';
 import type { InferContext } from '@msp/oip-server';
-import { LOGGER, type Logger } from '@msp/telemetry';
+import { LOGGER, Metrics, type Logger } from '@msp/telemetry';
 import { NatsBackend } from '../inference/nats.backend.js';
 import { PredictorClient } from '../inference/predictor.client.js';
 import { PreprocessClient } from '../inference/preprocess.client.js';
@@ -37,6 +37,7 @@ export class GraphService implements OnModuleInit {
     private readonly models: NatsBackend,
     private readonly lateAnswers: TimeLagStore,
     @Inject(LOGGER) private readonly logger: Logger,
+    metrics: Metrics,
   ) {
     this.graphs = new Map(graphs.map((graph) => [graph.name, graph]));
     this.engine = new GraphEngine({
@@ -46,6 +47,7 @@ export class GraphService implements OnModuleInit {
         const labels = (await this.models.modelMetadata(model)).parameters?.['labels'];
         return Array.isArray(labels) && labels.every((l) => typeof l === 'string') ? (labels as string[]) : undefined;
       },
+      stepDone: (graph, step) => metrics.graphStep(graph, step.node, step.status),
     });
   }
 

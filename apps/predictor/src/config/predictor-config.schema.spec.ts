@@ -34,6 +34,7 @@ describe('loadPredictorConfig', () => {
         NATS_URL: 'nats://a:4222, b:4223',
         HTTP_PORT: '8081',
         HTTP_HOST: '127.0.0.1',
+        OPS_PORT: '9090',
         REQUEST_TIMEOUT_MS: '500',
         MAX_TIMEOUT_MS: '2000',
         BODY_LIMIT_BYTES: '4096',
@@ -51,6 +52,7 @@ describe('loadPredictorConfig', () => {
       requestTimeoutMs: 500,
       maxTimeoutMs: 2000,
       maxBatchRows: 32,
+      opsPort: 9090,
       faultDelayMs: 250,
       logLevel: 'debug',
     });

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { integer, logLevel, natsServers, optionalInteger, parseEnv, text, unsetIfEmpty, type LogLevel } from '@msp/config';
+import { integer, logLevel, natsServers, opsPort, optionalInteger, parseEnv, text, unsetIfEmpty, type LogLevel } from '@msp/config';
 
 export type { LogLevel };
 
@@ -22,6 +22,7 @@ export const PredictorEnvSchema = z
     NATS_URL: natsServers(),
     HTTP_PORT: optionalInteger(0, 65_535),
     HTTP_HOST: text('0.0.0.0'),
+    OPS_PORT: opsPort(),
     REQUEST_TIMEOUT_MS: integer(10_000, 1),
     MAX_TIMEOUT_MS: integer(60_000, 1),
     BODY_LIMIT_BYTES: integer(8 * 1024 * 1024, 1024),
@@ -47,6 +48,8 @@ export interface PredictorConfig {
   /** The longest deadline an HTTP client may ask for. */
   maxTimeoutMs: number;
   maxBatchRows: number;
+  /** Set when the ops server (probes, /metrics) listens on this port. */
+  opsPort?: number;
   /** Artificial delay per request, to make a predictor slow on purpose (tests, demos). */
   faultDelayMs: number;
   logLevel: LogLevel;
@@ -65,6 +68,7 @@ export function loadPredictorConfig(env: Record<string, string | undefined>, cwd
     requestTimeoutMs: vars.REQUEST_TIMEOUT_MS,
     maxTimeoutMs: vars.MAX_TIMEOUT_MS,
     maxBatchRows: vars.MAX_BATCH_ROWS,
+    ...(vars.OPS_PORT === undefined ? {} : { opsPort: vars.OPS_PORT }),
     faultDelayMs: vars.FAULT_DELAY_MS,
     logLevel: vars.LOG_LEVEL,
   };

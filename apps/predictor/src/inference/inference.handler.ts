@@ -11,15 +11,17 @@ import {
   addEndpoint,
   addMicroService,
   NATS_CONNECTION,
+  NatsConnectionState,
   type EndpointRequest,
   type NatsConnection,
   type Service,
 } from '@msp/messaging';
 import { ModelRunner } from '@msp/model-runtime';
-import { LOGGER, type Logger } from '@msp/telemetry';
+import { LOGGER, Metrics, Readiness, type Logger } from '@msp/telemetry';
 import { PREDICTOR_VERSION } from '../app.info.js';
 import { PREDICTOR_CONFIG } from '../config/config.module.js';
 import type { PredictorConfig } from '../config/predictor-config.schema.js';
+import { PredictorReadiness } from '../health/predictor.readiness.js';
 import { InferenceService } from './inference.service.js';
 
 /** Names of the micro service endpoints (`$SRV.STATS` reports per endpoint). */
@@ -43,7 +45,12 @@ export class InferenceHandler implements OnApplicationBootstrap, BeforeApplicati
     private readonly runner: ModelRunner,
     @Inject(PREDICTOR_CONFIG) private readonly config: PredictorConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    private readonly metrics: Metrics,
+    private readonly readiness: Readiness,
+    natsState: NatsConnectionState,
+  ) {
+    readiness.set(PredictorReadiness.nats, () => natsState.isConnected);
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const { name, version } = this.runner;
@@ -62,12 +69,14 @@ export class InferenceHandler implements OnApplicationBootstrap, BeforeApplicati
       { name: InferEndpoints.inferVersion, subject: Subjects.inferVersion(name, version), queue },
     ];
     for (const endpoint of endpoints) {
-      addEndpoint(service, endpoint, handle, this.logger, this.config.requestTimeoutMs);
+      const metrics = this.metrics.requestObserver(endpoint.subject, name);
+      addEndpoint(service, { ...endpoint, metrics }, handle, this.logger, this.config.requestTimeoutMs);
     }
     // A round trip to the server, so the subscriptions are live there before we say we serve:
     // "serving" is the readiness signal, and a client on another connection could otherwise
     // still get "no responders".
     await this.nc.flush();
+    this.readiness.set(PredictorReadiness.endpoint, true);
     this.logger.info(
       { microService: ServiceNames.predictor, id: service.info().id, subjects: endpoints.map((e) => e.subject), queue },
       `serving ${name}@${version} over NATS`,
@@ -79,6 +88,7 @@ export class InferenceHandler implements OnApplicationBootstrap, BeforeApplicati
     const service = this.service;
     if (!service) return;
     this.service = undefined;
+    this.readiness.set(PredictorReadiness.endpoint, false);
     await service.stop();
     const left = await this.inference.idle(this.config.requestTimeoutMs);
     this.logger.info({ unfinished: left }, 'NATS micro service stopped');

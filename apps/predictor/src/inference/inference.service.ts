@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { MspError, remainingMs, type InferRequest, type InferResponse } from '@msp/contracts';
 import { ModelRunner } from '@msp/model-runtime';
-import { LOGGER, type Logger } from '@msp/telemetry';
+import { LOGGER, Metrics, type Logger } from '@msp/telemetry';
 import { PREDICTOR_CONFIG } from '../config/config.module.js';
 import type { PredictorConfig } from '../config/predictor-config.schema.js';
 
@@ -25,6 +25,7 @@ export class InferenceService {
     private readonly runner: ModelRunner,
     @Inject(PREDICTOR_CONFIG) private readonly config: PredictorConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Optional() private readonly metrics?: Metrics,
   ) {}
 
   get model(): { name: string; version: string } {
@@ -56,8 +57,10 @@ export class InferenceService {
     }
     const started = performance.now();
     const outputs = await this.runner.infer(request);
+    const ms = performance.now() - started;
+    this.metrics?.inference(this.runner.name, ms / 1000);
     this.logger.debug(
-      { requestId: context.requestId, ms: performance.now() - started, rows: request.inputs[0]?.shape[0] },
+      { requestId: context.requestId, ms, rows: request.inputs[0]?.shape[0] },
       'inference done',
     );
     return {

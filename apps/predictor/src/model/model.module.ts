@@ -1,14 +1,15 @@
 import { Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { loadModel, ModelRunner, type LoadedModel } from '@msp/model-runtime';
-import { LOGGER, type Logger } from '@msp/telemetry';
+import { LOGGER, Readiness, type Logger } from '@msp/telemetry';
 import { PREDICTOR_CONFIG } from '../config/config.module.js';
 import type { PredictorConfig } from '../config/predictor-config.schema.js';
+import { PredictorReadiness } from '../health/predictor.readiness.js';
 
 /** Injection token of the LoadedModel (runner plus what was verified at load). */
 export const LOADED_MODEL = Symbol.for('msp.loaded-model');
 
 /** Loads, verifies and warms up the model before anything serves; logs what is served. */
-async function loadServedModel(config: PredictorConfig, logger: Logger): Promise<LoadedModel> {
+async function loadServedModel(config: PredictorConfig, logger: Logger, readiness: Readiness): Promise<LoadedModel> {
   const loaded = await loadModel({
     modelsDir: config.modelsDir,
     name: config.modelName,
@@ -31,6 +32,7 @@ async function loadServedModel(config: PredictorConfig, logger: Logger): Promise
     },
     `model ${runner.name}@${runner.version} loaded`,
   );
+  readiness.set(PredictorReadiness.model, true);
   return loaded;
 }
 
@@ -51,7 +53,7 @@ class ModelReleaser implements OnApplicationShutdown {
 /** The one model this predictor serves, as a ModelRunner. */
 @Module({
   providers: [
-    { provide: LOADED_MODEL, inject: [PREDICTOR_CONFIG, LOGGER], useFactory: loadServedModel },
+    { provide: LOADED_MODEL, inject: [PREDICTOR_CONFIG, LOGGER, Readiness], useFactory: loadServedModel },
     { provide: ModelRunner, inject: [LOADED_MODEL], useFactory: (loaded: LoadedModel) => loaded.runner },
     { provide: ModelReleaser, inject: [ModelRunner], useFactory: (runner: ModelRunner) => new ModelReleaser(runner) },
   ],

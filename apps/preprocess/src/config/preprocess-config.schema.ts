@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { integer, logLevel, natsServers, parseEnv, type LogLevel } from '@msp/config';
+import { integer, logLevel, natsServers, opsPort, parseEnv, type LogLevel } from '@msp/config';
 
 /** The preprocess service's environment: every variable, its default, and what is valid. */
 export const PreprocessEnvSchema = z.object({
@@ -13,6 +13,7 @@ export const PreprocessEnvSchema = z.object({
   MAX_IMAGE_PIXELS: integer(40_000_000, 64),
   /** Larger images are shrunk to fit this square before the digit transform. */
   MAX_IMAGE_SIDE: integer(512, 28, 8192),
+  OPS_PORT: opsPort(),
   LOG_LEVEL: logLevel(),
 });
 
@@ -24,6 +25,8 @@ export interface PreprocessConfig {
   maxImageBytes: number;
   maxImagePixels: number;
   maxImageSide: number;
+  /** Set when the ops server (probes, /metrics) listens on this port. */
+  opsPort?: number;
   logLevel: LogLevel;
 }
 
@@ -37,6 +40,7 @@ export function loadPreprocessConfig(env: Record<string, string | undefined>): P
     maxImageBytes: vars.MAX_IMAGE_BYTES,
     maxImagePixels: vars.MAX_IMAGE_PIXELS,
     maxImageSide: vars.MAX_IMAGE_SIDE,
+    ...(vars.OPS_PORT === undefined ? {} : { opsPort: vars.OPS_PORT }),
     logLevel: vars.LOG_LEVEL,
   };
 }

@@ -1,10 +1,11 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { QueueGroups, ServiceNames, Subjects, type InferRequest } from '@msp/contracts';
-import { addEndpoint, addMicroService, NATS_CONNECTION, type NatsConnection, type Service } from '@msp/messaging';
-import { LOGGER, type Logger } from '@msp/telemetry';
+import { addEndpoint, addMicroService, NATS_CONNECTION, NatsConnectionState, type NatsConnection, type Service } from '@msp/messaging';
+import { LOGGER, Metrics, Readiness, type Logger } from '@msp/telemetry';
 import { PREPROCESS_VERSION } from '../app.info.js';
 import { PREPROCESS_CONFIG } from '../config/config.module.js';
 import type { PreprocessConfig } from '../config/preprocess-config.schema.js';
+import { PreprocessReadiness } from '../health/preprocess.readiness.js';
 import { DIGIT_IMAGE_INPUT, DIGIT_MODEL_INPUT, DigitPreprocessService } from './digit-preprocess.service.js';
 
 export const DIGIT_KIND = 'mnist';
@@ -24,7 +25,12 @@ export class DigitPreprocessHandler implements OnApplicationBootstrap, BeforeApp
     private readonly digits: DigitPreprocessService,
     @Inject(PREPROCESS_CONFIG) private readonly config: PreprocessConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    private readonly metrics: Metrics,
+    private readonly readiness: Readiness,
+    natsState: NatsConnectionState,
+  ) {
+    readiness.set(PreprocessReadiness.nats, () => natsState.isConnected);
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const service = await addMicroService(this.nc, {
@@ -40,9 +46,10 @@ export class DigitPreprocessHandler implements OnApplicationBootstrap, BeforeApp
       queue: QueueGroups.preprocess(DIGIT_KIND),
       bytesAs: 'raw' as const,
     };
+    const metrics = this.metrics.requestObserver(endpoint.subject, '');
     addEndpoint(
       service,
-      endpoint,
+      { ...endpoint, metrics },
       (request) => {
         const work = this.digits.prepare(request.body);
         this.inFlight.add(work);
@@ -55,6 +62,7 @@ export class DigitPreprocessHandler implements OnApplicationBootstrap, BeforeApp
     );
     // The round trip makes the subscription live on the server before "serving" (readiness).
     await this.nc.flush();
+    this.readiness.set(PreprocessReadiness.endpoint, true);
     this.logger.info(
       { microService: ServiceNames.preprocess, id: service.info().id, subject: endpoint.subject, queue: endpoint.queue },
       `serving preprocess ${DIGIT_KIND} over NATS`,
@@ -66,6 +74,7 @@ export class DigitPreprocessHandler implements OnApplicationBootstrap, BeforeApp
     const service = this.service;
     if (!service) return;
     this.service = undefined;
+    this.readiness.set(PreprocessReadiness.endpoint, false);
     await service.stop();
     if (this.inFlight.size > 0) {
       const timeout = new Promise((resolve) => setTimeout(resolve, this.config.requestTimeoutMs).unref());

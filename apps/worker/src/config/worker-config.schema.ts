@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_JOBS_NAMESPACE, isJobsNamespace } from '@msp/contracts';
-import { integer, logLevel, natsServers, parseEnv, text, type LogLevel } from '@msp/config';
+import { integer, logLevel, natsServers, opsPort, parseEnv, text, type LogLevel } from '@msp/config';
 
 /** The worker's environment (asynchronous pattern): every variable, its default, and what is valid. */
 export const WorkerEnvSchema = z
@@ -15,6 +15,7 @@ export const WorkerEnvSchema = z
     RETRY_BACKOFF_MS: integer(1_000, 0, 600_000),
     JOB_TTL_S: integer(86_400, 1),
     SHUTDOWN_GRACE_MS: integer(10_000, 0),
+    OPS_PORT: opsPort(),
     LOG_LEVEL: logLevel(),
   });
 
@@ -37,6 +38,8 @@ export interface WorkerConfig {
   jobTtlSeconds: number;
   /** On SIGTERM, how long jobs in flight may take to finish before the worker exits anyway. */
   shutdownGraceMs: number;
+  /** Set when the ops server (probes, /metrics) listens on this port. */
+  opsPort?: number;
   logLevel: LogLevel;
 }
 
@@ -54,6 +57,7 @@ export function loadWorkerConfig(env: Record<string, string | undefined> = proce
     retryBackoffMs: e.RETRY_BACKOFF_MS,
     jobTtlSeconds: e.JOB_TTL_S,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    ...(e.OPS_PORT === undefined ? {} : { opsPort: e.OPS_PORT }),
     logLevel: e.LOG_LEVEL,
   };
 }

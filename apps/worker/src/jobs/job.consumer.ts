@@ -1,10 +1,12 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { Subjects, type InferResponse, type JobMessage } from '@msp/contracts';
 import { JobQueue, JobRepository, type JsMsg } from '@msp/jobs';
-import { NatsBus } from '@msp/messaging';
-import { LOGGER, type Logger } from '@msp/telemetry';
+import { NatsBus, NatsConnectionState } from '@msp/messaging';
+import { isRedisReady, REDIS, type Redis } from '@msp/redis';
+import { LOGGER, Metrics, Readiness, type Logger } from '@msp/telemetry';
 import { WORKER_CONFIG } from '../config/config.module.js';
 import type { WorkerConfig } from '../config/worker-config.schema.js';
+import { WorkerReadiness } from '../health/worker.readiness.js';
 import { JobProcessor } from './job.processor.js';
 
 type Messages = Awaited<ReturnType<Awaited<ReturnType<JobQueue['consumer']>>['consume']>>;
@@ -30,7 +32,14 @@ export class JobConsumer implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly bus: NatsBus,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    private readonly metrics: Metrics,
+    private readonly readiness: Readiness,
+    natsState: NatsConnectionState,
+    @Inject(REDIS) redis: Redis,
+  ) {
+    readiness.set(WorkerReadiness.nats, () => natsState.isConnected);
+    readiness.set(WorkerReadiness.redis, () => isRedisReady(redis));
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.queue.ensureStreams();
@@ -51,10 +60,12 @@ export class JobConsumer implements OnApplicationBootstrap, BeforeApplicationShu
         retryBackoffMs: this.config.retryBackoffMs,
       },
       this.logger,
+      (outcome, model) => this.metrics.job(model ?? '', outcome),
     );
     this.advisories = this.queue.onExhausted((job) => processor.exhausted(job, (seq) => this.queue.remove(seq)));
     this.messages = await consumer.consume({ max_messages: this.config.concurrency, expires: 30_000 });
     this.loop = this.run(this.messages, processor);
+    this.readiness.set(WorkerReadiness.consuming, true);
     this.logger.info(
       {
         stream: this.queue.names.stream,
@@ -70,6 +81,7 @@ export class JobConsumer implements OnApplicationBootstrap, BeforeApplicationShu
   async beforeApplicationShutdown(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.readiness.set(WorkerReadiness.consuming, false);
     this.slotFreed?.();
     this.advisories?.unsubscribe();
     await this.messages?.close().catch(() => undefined);

@@ -68,6 +68,20 @@ describe('JobProcessor', () => {
     expect(delivery.acked).toBe(1);
   });
 
+  it('tells its observer how each delivery ended, with the model (metrics)', async () => {
+    const seen: [string, string | undefined][] = [];
+    const processor = new JobProcessor(
+      new FakeStore(),
+      { deadLetter: async () => undefined },
+      { infer: async () => response },
+      settings,
+      logger,
+      (outcome, model) => seen.push([outcome, model]),
+    );
+    await processor.process(new FakeDelivery(job()));
+    expect(seen).toEqual([['succeeded', job().model]]);
+  });
+
   it('retries a transient failure with a growing delay', async () => {
     const { processor, store } = setup({ infer: async () => Promise.reject(MspError.unavailable('no predictor')) });
     const delivery = new FakeDelivery(job(), 2);

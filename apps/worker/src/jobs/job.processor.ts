@@ -72,15 +72,23 @@ export class JobProcessor {
     private readonly predictor: Predictor,
     private readonly settings: ProcessorSettings,
     private readonly logger: Logger,
+    /** Told how every delivery ended, with the job's model when the message was a job (metrics). */
+    private readonly observe?: (outcome: Outcome, model: string | undefined) => void,
   ) {}
 
   async process(delivery: JobDelivery): Promise<Outcome> {
-    const deliveries = delivery.info.deliveryCount;
     const text = Buffer.from(delivery.data).toString('utf8');
     const job = parseJob(text);
-    if (typeof job === 'string') {
-      return this.giveUp(delivery, undefined, `not a job message: ${job}`, parseLoosely(text), { markFailed: false });
-    }
+    const outcome =
+      typeof job === 'string'
+        ? await this.giveUp(delivery, undefined, `not a job message: ${job}`, parseLoosely(text), { markFailed: false })
+        : await this.attempt(delivery, job);
+    this.observe?.(outcome, typeof job === 'string' ? undefined : job.model);
+    return outcome;
+  }
+
+  private async attempt(delivery: JobDelivery, job: JobMessage): Promise<Outcome> {
+    const deliveries = delivery.info.deliveryCount;
     const log = this.logger.child({ jobId: job.job_id, model: job.model, requestId: job.request_id, delivery: deliveries });
 
     const keepAlive = setInterval(() => delivery.working(), Math.max(500, Math.floor(this.settings.ackWaitMs / 2)));

@@ -100,6 +100,24 @@ describe('container probe over HTTP', () => {
     expect(await probe('ready', { MSP_APP: 'predictor', HTTP_PORT: String(port), MODEL_NAME: 'iris-mlp' })).toMatchObject({ ok: true });
   });
 
+  it.each(['predictor', 'preprocess', 'worker'])('probes the %s on its ops port when OPS_PORT is set', async (app) => {
+    let status = 503;
+    const seen: string[] = [];
+    const port = await listen(
+      createHttpServer((req, res) => {
+        seen.push(req.url ?? '');
+        res.statusCode = status;
+        res.end('{}');
+      }),
+    );
+    const env = { MSP_APP: app, OPS_PORT: String(port), MODEL_NAME: 'iris-mlp', NATS_URL: 'nats://127.0.0.1:1' };
+    expect(await probe('ready', env)).toMatchObject({ ok: false });
+    status = 200;
+    expect(await probe('ready', env)).toMatchObject({ ok: true });
+    expect(await probe('live', env)).toMatchObject({ ok: true });
+    expect(seen).toEqual(['/health/ready', '/health/ready', '/health/live']);
+  });
+
   it('is not ready when nothing listens', async () => {
     const port = await listen(createHttpServer());
     await new Promise((resolve) => servers.pop()!.close(resolve));

@@ -8,6 +8,8 @@
  *   node /app/deploy-probe.js wait-model  wait until <MODELS_DIR>/<MODEL_NAME>/manifest.json exists
  *
  * What "ready" means per app (env as the app reads it; `MSP_APP` is set by the image):
+ * - predictor, preprocess, worker with OPS_PORT: `GET http://127.0.0.1:$OPS_PORT/health/ready`
+ *   (`live` likewise) answers 2xx: this replica's own conditions. Without it, as follows.
  * - gateway: `GET http://127.0.0.1:$PORT/v2/health/ready` (`live` likewise) answers 2xx.
  * - predictor with HTTP_PORT (web-single): the same on HTTP_PORT.
  * - predictor without HTTP: a predictor serving MODEL_NAME answers `$SRV.INFO.msp-predictor` on
@@ -54,6 +56,9 @@ export async function probe(mode: ProbeMode, env: Env, options: ProbeOptions = {
   if (app === undefined || !PROBED_APPS.includes(app)) {
     return { ok: false, message: `MSP_APP is ${JSON.stringify(app)}; the probe knows ${PROBED_APPS.join(', ')}` };
   }
+  // The ops port (OPS_PORT) answers for this very replica: exact where it is set.
+  const opsPort = env['OPS_PORT'];
+  if (app !== 'gateway' && opsPort) return httpProbe(`http://127.0.0.1:${opsPort}/health/${mode}`, timeoutMs);
   const natsUrl = env['NATS_URL'] || DEFAULT_NATS_URL;
   if (app === 'preprocess' || app === 'worker') {
     if (mode === 'live') return { ok: true, message: `alive (the ${app} has no health endpoint)` };

@@ -1,0 +1,132 @@
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+/** Buckets (seconds) from a fraction of a millisecond (the NATS hop) to seconds (a slow model). */
+export const LATENCY_BUCKETS_S = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** Outcomes of one job delivery (the worker's `Outcome`). */
+export type JobOutcome = 'succeeded' | 'retry' | 'failed' | 'dead-lettered' | 'duplicate';
+
+/** One route (an HTTP route template or a NATS endpoint subject) of one model. */
+export interface RequestObserver {
+  /** Counts one request that ended with `code` (an HTTP status) after `seconds`. */
+  observe(code: number, seconds: number): void;
+}
+
+interface RequestChildren {
+  count: { inc(): void };
+  duration: { observe(value: number): void };
+}
+
+/**
+ * The process's metrics: one registry with the default Node metrics and a `service` label on
+ * every series, and the few named metrics of the platform, declared here once. Label children
+ * are cached, so the hot path is a Map lookup, an increment and a histogram observation.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'route' | 'model' | 'code'>;
+  private readonly requestDuration: Histogram<'route' | 'model' | 'code'>;
+  private readonly inferenceDuration: Histogram<'model'>;
+  private readonly jobs: Counter<'model' | 'outcome'>;
+  private readonly graphSteps: Counter<'graph' | 'node' | 'status'>;
+  private readonly requestChildren = new Map<string, Map<string, Map<number, RequestChildren>>>();
+  private readonly inferenceChildren = new Map<string, { observe(value: number): void }>();
+  private readonly counterChildren = new Map<string, { inc(): void }>();
+
+  constructor(options: { service: string; defaultMetrics?: boolean }) {
+    this.registry.setDefaultLabels({ service: options.service });
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    const registers = [this.registry];
+    this.requests = new Counter({
+      name: 'msp_requests_total',
+      help: 'Requests served, by route (HTTP route template or NATS subject), model and status code',
+      labelNames: ['route', 'model', 'code'],
+      registers,
+    });
+    this.requestDuration = new Histogram({
+      name: 'msp_request_duration_seconds',
+      help: 'Time to answer a request, by route, model and status code',
+      labelNames: ['route', 'model', 'code'],
+      buckets: LATENCY_BUCKETS_S,
+      registers,
+    });
+    this.inferenceDuration = new Histogram({
+      name: 'msp_inference_duration_seconds',
+      help: 'Time of the onnxruntime run of one request, by model',
+      labelNames: ['model'],
+      buckets: LATENCY_BUCKETS_S,
+      registers,
+    });
+    this.jobs = new Counter({
+      name: 'msp_jobs_total',
+      help: 'Asynchronous job deliveries handled by a worker, by model and outcome',
+      labelNames: ['model', 'outcome'],
+      registers,
+    });
+    this.graphSteps = new Counter({
+      name: 'msp_graph_steps_total',
+      help: 'Inference graph steps, by graph, node and status',
+      labelNames: ['graph', 'node', 'status'],
+      registers,
+    });
+  }
+
+  /** Counts and times one request; keep the labels bounded (route templates, known models). */
+  request(route: string, model: string, code: number, seconds: number): void {
+    // Nested maps: no key string is built per request.
+    let byModel = this.requestChildren.get(route);
+    if (!byModel) this.requestChildren.set(route, (byModel = new Map()));
+    let byCode = byModel.get(model);
+    if (!byCode) byModel.set(model, (byCode = new Map()));
+    let children = byCode.get(code);
+    if (!children) {
+      const labels = { route, model, code: String(code) };
+      children = { count: this.requests.labels(labels), duration: this.requestDuration.labels(labels) };
+      byCode.set(code, children);
+    }
+    children.count.inc();
+    children.duration.observe(seconds);
+  }
+
+  /** An observer for one route and model (e.g. a NATS endpoint), so its caller needs no strings. */
+  requestObserver(route: string, model: string): RequestObserver {
+    return { observe: (code, seconds) => this.request(route, model, code, seconds) };
+  }
+
+  /** Times one model run. */
+  inference(model: string, seconds: number): void {
+    let child = this.inferenceChildren.get(model);
+    if (!child) {
+      child = this.inferenceDuration.labels({ model });
+      this.inferenceChildren.set(model, child);
+    }
+    child.observe(seconds);
+  }
+
+  job(model: string, outcome: JobOutcome): void {
+    this.increment(`j\u0000${model}\u0000${outcome}`, () => this.jobs.labels({ model, outcome }));
+  }
+
+  graphStep(graph: string, node: string, status: string): void {
+    this.increment(`g\u0000${graph}\u0000${node}\u0000${status}`, () => this.graphSteps.labels({ graph, node, status }));
+  }
+
+  /** The Prometheus text exposition of every metric. */
+  async expose(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+
+  private increment(key: string, child: () => { inc(): void }): void {
+    let counter = this.counterChildren.get(key);
+    if (!counter) {
+      counter = child();
+      this.counterChildren.set(key, counter);
+    }
+    counter.inc();
+  }
+}
+
+/** Seconds since a `performance.now()` reading. */
+export function secondsSince(startedMs: number): number {
+  return (performance.now() - startedMs) / 1000;
+}
