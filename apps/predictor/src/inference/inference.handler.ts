@@ -8,8 +8,7 @@ import {
   type InferResponse,
 } from '@msp/contracts';
 import {
-  addEndpoint,
-  addMicroService,
+  startMicroService,
   NATS_CONNECTION,
   NatsConnectionState,
   type EndpointRequest,
@@ -54,28 +53,29 @@ export class InferenceHandler implements OnApplicationBootstrap, BeforeApplicati
 
   async onApplicationBootstrap(): Promise<void> {
     const { name, version } = this.runner;
-    const service = await addMicroService(this.nc, {
-      name: ServiceNames.predictor,
-      version: PREDICTOR_VERSION,
-      description: `Predictor serving model ${name}@${version} (${this.runner.metadata.platform})`,
-      metadata: encodePredictorMetadata(this.runner.predictorModel),
-    });
-    this.service = service;
     const queue = QueueGroups.predictor(name);
-    const handle = (request: EndpointRequest): Promise<InferResponse> =>
+    const handler = (request: EndpointRequest): Promise<InferResponse> =>
       this.inference.infer(parseInferRequest(request.body), { requestId: request.requestId, deadline: request.deadline });
     const endpoints = [
       { name: InferEndpoints.infer, subject: Subjects.infer(name), queue },
       { name: InferEndpoints.inferVersion, subject: Subjects.inferVersion(name, version), queue },
     ];
-    for (const endpoint of endpoints) {
-      const metrics = this.metrics.requestObserver(endpoint.subject, name);
-      addEndpoint(service, { ...endpoint, metrics }, handle, this.logger, this.config.requestTimeoutMs);
-    }
-    // A round trip to the server, so the subscriptions are live there before we say we serve:
-    // "serving" is the readiness signal, and a client on another connection could otherwise
-    // still get "no responders".
-    await this.nc.flush();
+    const service = await startMicroService(
+      this.nc,
+      {
+        name: ServiceNames.predictor,
+        version: PREDICTOR_VERSION,
+        description: `Predictor serving model ${name}@${version} (${this.runner.metadata.platform})`,
+        metadata: encodePredictorMetadata(this.runner.predictorModel),
+      },
+      endpoints.map((endpoint) => ({
+        config: { ...endpoint, metrics: this.metrics.requestObserver(endpoint.subject, name) },
+        handler,
+      })),
+      this.logger,
+      this.config.requestTimeoutMs,
+    );
+    this.service = service;
     this.readiness.set(PredictorReadiness.endpoint, true);
     this.logger.info(
       { microService: ServiceNames.predictor, id: service.info().id, subjects: endpoints.map((e) => e.subject), queue },

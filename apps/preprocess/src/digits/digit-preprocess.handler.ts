@@ -1,6 +1,13 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { QueueGroups, ServiceNames, Subjects, type InferRequest } from '@msp/contracts';
-import { addEndpoint, addMicroService, NATS_CONNECTION, NatsConnectionState, type NatsConnection, type Service } from '@msp/messaging';
+import {
+  NATS_CONNECTION,
+  NatsConnectionState,
+  startMicroService,
+  type EndpointRequest,
+  type NatsConnection,
+  type Service,
+} from '@msp/messaging';
 import { LOGGER, Metrics, Readiness, type Logger } from '@msp/telemetry';
 import { PREPROCESS_VERSION } from '../app.info.js';
 import { PREPROCESS_CONFIG } from '../config/config.module.js';
@@ -33,35 +40,32 @@ export class DigitPreprocessHandler implements OnApplicationBootstrap, BeforeApp
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const service = await addMicroService(this.nc, {
-      name: ServiceNames.preprocess,
-      version: PREPROCESS_VERSION,
-      description: `Preprocess '${DIGIT_KIND}': encoded PNG/JPEG digits → FP32 [N,28,28]`,
-      metadata: { kind: DIGIT_KIND, input: `${DIGIT_IMAGE_INPUT} BYTES [-1]`, output: `${DIGIT_MODEL_INPUT} FP32 [-1,28,28]` },
-    });
-    this.service = service;
     const endpoint = {
       name: DIGIT_KIND,
       subject: Subjects.prep(DIGIT_KIND),
       queue: QueueGroups.preprocess(DIGIT_KIND),
       bytesAs: 'raw' as const,
     };
-    const metrics = this.metrics.requestObserver(endpoint.subject, '');
-    addEndpoint(
-      service,
-      { ...endpoint, metrics },
-      (request) => {
-        const work = this.digits.prepare(request.body);
-        this.inFlight.add(work);
-        const settle = (): void => void this.inFlight.delete(work);
-        work.then(settle, settle);
-        return work;
+    const handler = (request: EndpointRequest): Promise<InferRequest> => {
+      const work = this.digits.prepare(request.body);
+      this.inFlight.add(work);
+      const settle = (): void => void this.inFlight.delete(work);
+      work.then(settle, settle);
+      return work;
+    };
+    const service = await startMicroService(
+      this.nc,
+      {
+        name: ServiceNames.preprocess,
+        version: PREPROCESS_VERSION,
+        description: `Preprocess '${DIGIT_KIND}': encoded PNG/JPEG digits → FP32 [N,28,28]`,
+        metadata: { kind: DIGIT_KIND, input: `${DIGIT_IMAGE_INPUT} BYTES [-1]`, output: `${DIGIT_MODEL_INPUT} FP32 [-1,28,28]` },
       },
+      [{ config: { ...endpoint, metrics: this.metrics.requestObserver(endpoint.subject, '') }, handler }],
       this.logger,
       this.config.requestTimeoutMs,
     );
-    // The round trip makes the subscription live on the server before "serving" (readiness).
-    await this.nc.flush();
+    this.service = service;
     this.readiness.set(PreprocessReadiness.endpoint, true);
     this.logger.info(
       { microService: ServiceNames.preprocess, id: service.info().id, subject: endpoint.subject, queue: endpoint.queue },
