@@ -1,10 +1,9 @@
-import { request as httpRequest } from 'node:http';
 import { connect, headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContentTypes, deadlineIn, encodeInferRequest, Headers as MspHeaders, MNIST_LABELS, Subjects } from '@msp/contracts';
 import { loadMnistSplit } from '@msp/datasets';
-import { http, output, postJson, type HttpResult, type OipResponse } from './support/http.js';
+import { http, output, postEarlyAnswered, postJson, type OipResponse } from './support/http.js';
 import { target } from './support/target.js';
 
 /**
@@ -44,51 +43,6 @@ function multipart(files: Buffer[]): { body: Buffer; contentType: string } {
   });
   parts.push(Buffer.from(`--${boundary}--\r\n`));
   return { body: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };
-}
-
-/**
- * Posts raw bytes and takes an early answer (413) like curl does. With `headersFirstMs`, the
- * headers go out alone and the body only after that long without an answer: a server that
- * refuses by `content-length` answers and closes at once, and a body already in flight would
- * lose that answer to a broken pipe.
- */
-function postRaw(url: string, body: Buffer, contentType: string, timeoutMs = 30_000, headersFirstMs = 0): Promise<HttpResult<unknown>> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, {
-      method: 'POST',
-      headers: { 'content-type': contentType, 'content-length': body.length },
-      timeout: timeoutMs,
-    });
-    let answered = false;
-    req.on('response', (response) => {
-      answered = true;
-      clearTimeout(sendBody);
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed: unknown = text;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          // keep the text
-        }
-        resolve({ status: response.statusCode ?? 0, body: parsed, headers: new Headers(), ms: performance.now() - started });
-        req.destroy();
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error(`no answer from ${url} within ${timeoutMs} ms`)));
-    req.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EPIPE' || error.code === 'ECONNRESET') {
-        if (!answered) reject(new Error(`${url}: the connection broke (${error.code}) before an answer`));
-        return;
-      }
-      if (!answered) reject(error);
-    });
-    req.flushHeaders();
-    const sendBody = setTimeout(() => req.end(body), headersFirstMs);
-  });
 }
 
 function percentile(values: number[], p: number): number {
@@ -141,11 +95,11 @@ describe('prep-pred: mnist-image (preprocess → mnist-cnn)', () => {
     const { gatewayUrl } = target();
     const files = pngs.slice(0, 4);
     const form = multipart(files);
-    const upload = await postRaw(`${gatewayUrl}/v1/models/${MODEL}/upload`, form.body, form.contentType);
+    const upload = await postEarlyAnswered(`${gatewayUrl}/v1/models/${MODEL}/upload`, form.body, { contentType: form.contentType, timeoutMs: 30_000, headersFirstMs: 0 });
     expect(upload.status, JSON.stringify(upload.body)).toBe(200);
     const viaOip = await postJson<OipResponse>(`${gatewayUrl}/v2/models/${MODEL}/infer`, imagesBody(files));
     expect(output(upload.body as OipResponse, 'label').data).toEqual(output(viaOip.body, 'label').data);
-    const none = await postRaw(`${gatewayUrl}/v1/models/${MODEL}/upload`, multipart([]).body, multipart([]).contentType);
+    const none = await postEarlyAnswered(`${gatewayUrl}/v1/models/${MODEL}/upload`, multipart([]).body, { contentType: multipart([]).contentType, timeoutMs: 30_000, headersFirstMs: 0 });
     expect(none.status).toBe(400);
     expect(none.body).toEqual({ error: expect.stringMatching(/no file/) });
   });
@@ -165,17 +119,17 @@ describe('prep-pred: mnist-image (preprocess → mnist-cnn)', () => {
     const emptyImage = await postJson(url, imagesBody([Buffer.alloc(0)]));
     expect(emptyImage.status).toBe(400);
     expect(emptyImage.body).toEqual({ error: 'image 0 is empty (0 bytes)' });
-    const emptyUpload = await postRaw(`${gatewayUrl}/v1/models/${MODEL}/upload`, Buffer.alloc(0), 'multipart/form-data; boundary=x');
+    const emptyUpload = await postEarlyAnswered(`${gatewayUrl}/v1/models/${MODEL}/upload`, Buffer.alloc(0), { contentType: 'multipart/form-data; boundary=x', timeoutMs: 30_000, headersFirstMs: 0 });
     expect(emptyUpload.status).toBeGreaterThanOrEqual(400);
     expect(emptyUpload.status).toBeLessThan(500);
 
     const huge = Buffer.alloc(20 * 1024 * 1024, 7);
     huge.set(pngs[0]!.subarray(0, 8));
-    const viaJson = await postRaw(url, Buffer.from(JSON.stringify(imagesBody([huge]))), 'application/json', 30_000, 2000);
+    const viaJson = await postEarlyAnswered(url, Buffer.from(JSON.stringify(imagesBody([huge]))), { timeoutMs: 30_000, headersFirstMs: 2000 });
     expect(viaJson.status).toBe(413);
     expect(viaJson.body).toEqual({ error: expect.any(String) });
     const form = multipart([huge]);
-    const viaUpload = await postRaw(`${gatewayUrl}/v1/models/${MODEL}/upload`, form.body, form.contentType, 30_000);
+    const viaUpload = await postEarlyAnswered(`${gatewayUrl}/v1/models/${MODEL}/upload`, form.body, { contentType: form.contentType, timeoutMs: 30_000, headersFirstMs: 0 });
     expect(viaUpload.status).toBe(413);
     expect(viaUpload.body).toEqual({ error: expect.stringMatching(/larger than this server accepts/) });
     // Under the HTTP limits but over what one NATS message carries: still a clear 413.

@@ -64,19 +64,40 @@ export function inferBody(rows: ArrayLike<number>[], rowShape: number[]): unknow
   return { inputs: [{ name: 'input', datatype: 'FP32', shape: [rows.length, ...rowShape], data }] };
 }
 
+export interface RawPostOptions {
+  contentType?: string;
+  timeoutMs?: number;
+  /**
+   * Send the headers alone and the body only after this long without an answer: a server that
+   * refuses by content-length answers and closes at once, and a body already in flight could
+   * lose that answer to the broken pipe.
+   */
+  headersFirstMs?: number;
+}
+
 /**
  * Posts a body the server may refuse before reading it all (413): like curl, it takes the early
  * response and ignores the broken pipe of the rest of the upload, which fetch reports as a failure.
  */
-export function postEarlyAnswered(url: string, body: string, timeoutMs = 15_000): Promise<HttpResult<unknown>> {
+export function postEarlyAnswered(
+  url: string,
+  body: string | Buffer,
+  { contentType = 'application/json', timeoutMs = 15_000, headersFirstMs = 1000 }: RawPostOptions = {},
+): Promise<HttpResult<unknown>> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      headers: { 'content-type': contentType, 'content-length': Buffer.byteLength(body) },
       timeout: timeoutMs,
     });
+    let answered = false;
+    let bodySent = false;
     req.on('response', (response) => {
+      answered = true;
+      clearTimeout(sendBody);
+      // Answered before the body went out: the request can never complete, so free its socket.
+      if (!bodySent) response.once('end', () => req.destroy());
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => {
@@ -94,25 +115,18 @@ export function postEarlyAnswered(url: string, body: string, timeoutMs = 15_000)
     });
     req.on('timeout', () => req.destroy(new Error(`no answer from ${url} within ${timeoutMs} ms`)));
     req.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EPIPE' && error.code !== 'ECONNRESET') reject(error);
+      if (answered) return;
       // A broken pipe before any answer would otherwise leave the promise pending until the test times out.
-      else if (!answered) reject(new Error(`${url}: the connection broke (${error.code}) before an answer`));
-    });
-    // Headers first: a server that refuses by content-length answers and closes at once, and a
-    // body already in flight could lose that answer to the broken pipe. The body follows if no
-    // answer came within a second.
-    let answered = false;
-    let bodySent = false;
-    req.once('response', (response) => {
-      answered = true;
-      clearTimeout(sendBody);
-      // Answered before the body went out: the request can never complete, so free its socket.
-      if (!bodySent) response.once('end', () => req.destroy());
+      if (error.code === 'EPIPE' || error.code === 'ECONNRESET') {
+        reject(new Error(`${url}: the connection broke (${error.code}) before an answer`));
+      } else {
+        reject(error);
+      }
     });
     req.flushHeaders();
     const sendBody = setTimeout(() => {
       bodySent = true;
       req.end(body);
-    }, 1000);
+    }, headersFirstMs);
   });
 }
