@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, MODEL_NAMES, MspError, type InferRequest, type InferTensor } from '@msp/contracts';
 import { loadModel } from './model.loader.js';
 import type { ModelRunner } from './model.runner.js';
-import { softmaxClassifierOnnx, writeFixtureModel } from './testing/onnx-fixture.js';
+import { writeArgmaxClassifier } from './testing/onnx-fixture.js';
 
 /** The trainer's output at the repository root (git-ignored; `pnpm train` makes it). */
 const TRAINED_MODELS = fileURLToPath(new URL('../../../models', import.meta.url));
@@ -50,22 +50,7 @@ describe('ModelRunner (fixture classifier)', () => {
 
   beforeAll(async () => {
     modelsDir = await mkdtemp(join(tmpdir(), 'msp-runner-'));
-    await writeFixtureModel(modelsDir, {
-      name: 'argmax',
-      onnx: softmaxClassifierOnnx(
-        [
-          [4, 0, 0],
-          [0, 4, 0],
-          [0, 0, 4],
-          [0, 0, 0],
-        ],
-        [0, 0, 0],
-      ),
-      inputs: [{ name: 'input', datatype: 'FP32', shape: [-1, 4] }],
-      outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [-1, 3] }],
-      labels: ['first', 'second', 'third'],
-      version: '7',
-    });
+    await writeArgmaxClassifier(modelsDir, { name: 'argmax', version: '7' });
     ({ runner } = await loadModel({ modelsDir, name: 'argmax', maxBatchRows: 16 }));
   });
 

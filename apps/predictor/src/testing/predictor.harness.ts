@@ -9,7 +9,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { createLogger } from '@msp/telemetry';
-import { softmaxClassifierOnnx, writeFixtureModel } from '@msp/model-runtime/testing';
+import { writeArgmaxClassifier } from '@msp/model-runtime/testing';
 import { AppModule } from '../app.module.js';
 import { loadPredictorConfig } from '../config/predictor-config.schema.js';
 
@@ -43,22 +43,7 @@ export async function connectTestClient(): Promise<NatsConnection> {
 export async function fixtureModelsDir(): Promise<{ modelsDir: string; name: string; cleanup: () => Promise<void> }> {
   const modelsDir = await mkdtemp(join(tmpdir(), 'msp-predictor-'));
   const name = `fixture-${randomBytes(4).toString('hex')}`;
-  await writeFixtureModel(modelsDir, {
-    name,
-    version: '3',
-    onnx: softmaxClassifierOnnx(
-      [
-        [4, 0, 0],
-        [0, 4, 0],
-        [0, 0, 4],
-        [0, 0, 0],
-      ],
-      [0, 0, 0],
-    ),
-    inputs: [{ name: 'input', datatype: 'FP32', shape: [-1, 4] }],
-    outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [-1, 3] }],
-    labels: ['first', 'second', 'third'],
-  });
+  await writeArgmaxClassifier(modelsDir, { name, version: '3' });
   return { modelsDir, name, cleanup: () => rm(modelsDir, { recursive: true, force: true }) };
 }
 

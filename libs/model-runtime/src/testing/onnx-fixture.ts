@@ -179,3 +179,25 @@ export async function writeFixtureModel(modelsDir: string, options: FixtureModel
   await writeFile(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
 }
+
+/**
+ * A classifier whose answers are known by construction: 4 FP32 features, class = the largest of
+ * the first three (the fourth is ignored), labels 'first' | 'second' | 'third'.
+ */
+export function writeArgmaxClassifier(modelsDir: string, options: { name: string; version?: string }): Promise<ModelManifest> {
+  return writeFixtureModel(modelsDir, {
+    ...options,
+    onnx: softmaxClassifierOnnx(
+      [
+        [4, 0, 0],
+        [0, 4, 0],
+        [0, 0, 4],
+        [0, 0, 0],
+      ],
+      [0, 0, 0],
+    ),
+    inputs: [{ name: 'input', datatype: 'FP32', shape: [-1, 4] }],
+    outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [-1, 3] }],
+    labels: ['first', 'second', 'third'],
+  });
+}
