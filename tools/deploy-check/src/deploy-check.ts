@@ -6,6 +6,7 @@ import { checkDockerfile, type ParsedDockerfile } from './dockerfile/dockerfile.
 import { checkK8s, type K8sSummary } from './k8s/k8s.check.js';
 import { checkPatternGraphs } from './patterns.js';
 import { CheckReport } from './report.js';
+import { checkProjectReferences } from './workspace/references.check.js';
 import { readYamlDocuments } from './yaml-load.js';
 
 export interface DeployCheckResult {
@@ -39,6 +40,7 @@ export async function runDeployChecks(root: string): Promise<DeployCheckResult> 
     report.problem(DEPLOY_FILES.dockerfile, 'missing');
   }
   checkDockerignore(path(DEPLOY_FILES.dockerignore), report);
+  checkProjectReferences(root, report);
 
   let compose: ComposeSummary | undefined;
   try {
