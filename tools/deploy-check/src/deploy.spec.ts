@@ -21,6 +21,7 @@ const read = (file: string): string => readFileSync(join(root, file), 'utf8');
 const composeDocument = (): Record<string, unknown> =>
   readYamlDocuments(join(root, 'docker-compose.yml'), { merge: true })[0] as Record<string, unknown>;
 const PATTERNS = [
+  'all',
   'asynchronous',
   'batch',
   'microservice-horizontal',
@@ -434,5 +435,7 @@ describe('Dockerfile checks', () => {
     expect(problems(noTrainer).join('\n')).toMatch(/no `trainer` stage/);
     const noGraphs = dockerfile.replace(/cp -r graphs \/out\/graphs/, 'true');
     expect(problems(noGraphs).join('\n')).toMatch(/the gateway image does not carry graphs/);
+    const noWorkerStage = dockerfile.replace('AS app-worker\n', 'AS app-workers\n');
+    expect(problems(noWorkerStage).join('\n')).toMatch(/no stage app-worker for the serving app worker/);
   });
 });
