@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { MANIFEST_FILE, MODEL_NAMES, ModelManifestSchema, type ModelManifest, type TensorSpec } from '@msp/contracts';
+import { MANIFEST_FILE, MODEL_NAMES, ModelManifestSchema, type ModelManifest } from '@msp/contracts';
 import { DEPLOY_FILES, PREDICTORS_DIR, runDeployChecks, type DeployCheckOptions } from '@msp/deploy-check';
-import { inspectOnnx, loadModel, ONNX_FILE, sha256Hex, type OnnxDescription } from '@msp/model-runtime';
+import { inspectOnnx, LABEL_OUTPUT, loadModel, ONNX_FILE, PROBABILITIES_OUTPUT, sha256Hex, type OnnxDescription } from '@msp/model-runtime';
 import type { NewPredictorOptions } from './cli-args.parser.js';
 import { predictorKustomization, predictorServiceName, withComposeService, withOverlayResource } from './predictor.template.js';
 
@@ -70,10 +70,16 @@ export async function planNewPredictor(root: string, options: NewPredictorOption
 export function importedManifest(options: NewPredictorOptions, onnxDescription: OnnxDescription, onnx: Uint8Array, now: Date): ModelManifest {
   const opset = options.opset ?? onnxDescription.opset;
   if (opset === undefined) throw new NewPredictorError(`${options.model} imports no ai.onnx opset; pass --opset`);
-  const labels = options.labels ?? defaultLabels(onnxDescription.outputs, options.model);
-  const classes = onnxDescription.outputs[0]?.shape.at(-1) ?? -1;
+  // The runner serves its own BYTES `label` from `probabilities` and the labels, so a graph's
+  // own label output (ONNX-ML classifiers have an INT64 one) is not listed, as the trainer does.
+  const outputs = onnxDescription.outputs.some((spec) => spec.name === PROBABILITIES_OUTPUT)
+    ? onnxDescription.outputs.filter((spec) => spec.name !== LABEL_OUTPUT)
+    : onnxDescription.outputs;
+  const scores = outputs.find((spec) => spec.name === PROBABILITIES_OUTPUT) ?? outputs[0];
+  const classes = scores?.shape.length === 2 ? scores.shape[1]! : -1;
+  const labels = options.labels ?? defaultLabels(classes, options.model);
   if (classes > 0 && labels.length !== classes) {
-    throw new NewPredictorError(`${labels.length} labels, but output '${onnxDescription.outputs[0]!.name}' has ${classes} classes`);
+    throw new NewPredictorError(`${labels.length} labels, but output '${scores!.name}' has ${classes} classes`);
   }
   const parsed = ModelManifestSchema.safeParse({
     name: options.name,
@@ -86,7 +92,7 @@ export function importedManifest(options: NewPredictorOptions, onnxDescription: 
     metrics: { accuracy: options.accuracy },
     gate: { metric: 'accuracy', min: 0 },
     inputs: onnxDescription.inputs,
-    outputs: onnxDescription.outputs,
+    outputs,
     labels,
     preprocessing: options.preprocessing,
     onnx: { file: ONNX_FILE, sha256: sha256Hex(onnx), bytes: onnx.byteLength, opset },
@@ -98,9 +104,8 @@ export function importedManifest(options: NewPredictorOptions, onnxDescription: 
   return parsed.data;
 }
 
-function defaultLabels(outputs: readonly TensorSpec[], model: string): string[] {
-  const classes = outputs[0]?.shape.at(-1) ?? -1;
-  if (classes < 2) throw new NewPredictorError(`${model}: the number of classes is not fixed in the graph; pass --labels`);
+function defaultLabels(classes: number, model: string): string[] {
+  if (classes < 2) throw new NewPredictorError(`${model}: the number of classes is not fixed in the graph; pass --labels (one per class of its [N, classes] scores)`);
   return Array.from({ length: classes }, (_, index) => String(index));
 }
 
