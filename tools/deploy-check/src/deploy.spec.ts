@@ -349,6 +349,19 @@ describe('rendering with kubectl kustomize', () => {
     await expect(kustomize(tree({ 'kustomization.yaml': 'resourcez:\n  - missing.yaml\n' }))).rejects.toThrow(/resourcez/);
   });
 
+  it('rejects a patch whose target matches nothing, which kubectl applies as a no-op', async () => {
+    const configMap = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  labels:\n    app.kubernetes.io/name: demo\n    app.kubernetes.io/part-of: demo\ndata:\n  a: "1"\n';
+    const patch = (name: string): string =>
+      `resources:\n  - settings.yaml\npatches:\n  - target:\n      kind: ConfigMap\n      name: ${name}\n    patch: |-\n      - op: replace\n        path: /data/a\n        value: "2"\n`;
+    for (const [name, problem] of [['settings', undefined], ['setings', /patch target .*"name":"setings".* matches no object it renders/]] as const) {
+      const root = tree({ 'k8s/overlays/demo/kustomization.yaml': patch(name), 'k8s/overlays/demo/settings.yaml': configMap });
+      const report = new CheckReport();
+      await checkK8s(root, report);
+      if (problem) expect(report.problemLines().join('\n')).toMatch(problem);
+      else expect(report.problemLines()).toEqual([]);
+    }
+  });
+
   it('fails, naming how to install kubectl, when kubectl is missing — it never skips the k8s checks', async () => {
     const kubectl = join(tmpdir(), 'no-such-kubectl');
     await expect(kustomize(join(root, 'k8s', 'overlays', 'synchronous'), { kubectl })).rejects.toThrow(KubectlMissingError);

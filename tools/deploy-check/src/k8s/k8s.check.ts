@@ -77,6 +77,27 @@ export async function checkK8s(root: string, report: CheckReport, options: K8sCh
     }
   }
 
+  // kubectl applies a patch whose target matches nothing as a no-op; a renamed object would
+  // silently lose its patch, so each target must match an object its kustomization renders.
+  for (const dir of kustomizationDirs) {
+    const targets = patchTargets(kustomizationFile(dir)!);
+    if (targets.length === 0) continue;
+    let objects = rendered.get(dir);
+    if (!objects) {
+      try {
+        objects = await kustomize(dir, { ...(options.kubectl ? { kubectl: options.kubectl } : {}) });
+      } catch (error) {
+        report.problem(rel(dir), message(error));
+        continue;
+      }
+    }
+    for (const target of targets) {
+      if (!objects.some((object) => matchesTarget(object, target))) {
+        report.problem(rel(kustomizationFile(dir)!), `patch target ${JSON.stringify(target)} matches no object it renders`);
+      }
+    }
+  }
+
   // Every object as written in its file (patch files are partial and only checked once applied).
   const patchFiles = new Set(yamlFiles.filter((file) => /\.patch\.ya?ml$/.test(file)));
   let fileObjects = 0;
@@ -131,6 +152,42 @@ function kustomizationReferences(dir: string, file: string): string[] {
     ...list(document['patches']).map((patch) => (isRecord(patch) ? patch['path'] : undefined)),
   ];
   return paths.filter((path): path is string => typeof path === 'string' && !/^[a-z]+:\/\//.test(path)).map((path) => join(dir, path));
+}
+
+interface PatchTarget {
+  group?: string;
+  version?: string;
+  kind?: string;
+  name?: string;
+  namePrefix: string;
+  nameSuffix: string;
+}
+
+/** The `target` of each entry of `patches`, with the kustomization's own name prefix and suffix. */
+function patchTargets(file: string): PatchTarget[] {
+  const [document] = parseYamlDocuments(readFileSync(file, 'utf8'), file);
+  if (!isRecord(document) || !Array.isArray(document['patches'])) return [];
+  const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+  return document['patches'].flatMap((patch) => {
+    if (!isRecord(patch) || !isRecord(patch['target'])) return [];
+    const { group, version, kind, name } = patch['target'];
+    const target: PatchTarget = { namePrefix: text(document['namePrefix']) ?? '', nameSuffix: text(document['nameSuffix']) ?? '' };
+    for (const [key, value] of Object.entries({ group, version, kind, name })) if (text(value) !== undefined) target[key as 'kind'] = text(value)!;
+    return [target];
+  });
+}
+
+/** kustomize's selector: exact fields, `name` a regular expression, before or after this kustomization's renaming. */
+function matchesTarget(object: K8sObject, target: PatchTarget): boolean {
+  const [group, version] = object.apiVersion.includes('/') ? object.apiVersion.split('/') : ['', object.apiVersion];
+  if (target.kind !== undefined && object.kind !== target.kind) return false;
+  if (target.group !== undefined && group !== target.group) return false;
+  if (target.version !== undefined && version !== target.version) return false;
+  if (target.name === undefined) return true;
+  const name = new RegExp(`^(?:${target.name})$`);
+  const bare = object.metadata.name;
+  const unrenamed = bare.startsWith(target.namePrefix) && bare.endsWith(target.nameSuffix) ? bare.slice(target.namePrefix.length, bare.length - target.nameSuffix.length) : bare;
+  return name.test(bare) || name.test(unrenamed);
 }
 
 function safeParse(file: string, report: CheckReport, rel: (path: string) => string): unknown[] {
