@@ -39,6 +39,7 @@ export async function checkK8s(root: string, report: CheckReport, options: K8sCh
   const rel = (path: string): string => relative(root, path);
   const overlays = new Map<string, K8sObject[]>();
   const models = options.models ?? knownModels(root);
+  const render = (dir: string): Promise<K8sObject[]> => kustomize(dir, options.kubectl ? { kubectl: options.kubectl } : {});
 
   const yamlFiles = listFiles(k8sDir).filter((file) => /\.ya?ml$/.test(file));
   const kustomizationDirs = yamlFiles.filter((file) => /^kustomization\.ya?ml$/.test(basename(file))).map((file) => join(file, '..'));
@@ -64,7 +65,7 @@ export async function checkK8s(root: string, report: CheckReport, options: K8sCh
   // Render each root once; every included kustomization renders as part of a root.
   const roots = kustomizationDirs.filter((dir) => !included.has(dir));
   const rendered = new Map<string, K8sObject[]>();
-  const results = await Promise.allSettled(roots.map((dir) => kustomize(dir, { ...(options.kubectl ? { kubectl: options.kubectl } : {}) })));
+  const results = await Promise.allSettled(roots.map(render));
   for (const [index, result] of results.entries()) {
     const dir = roots[index]!;
     if (result.status === 'fulfilled') {
@@ -85,7 +86,7 @@ export async function checkK8s(root: string, report: CheckReport, options: K8sCh
     let objects = rendered.get(dir);
     if (!objects) {
       try {
-        objects = await kustomize(dir, { ...(options.kubectl ? { kubectl: options.kubectl } : {}) });
+        objects = await render(dir);
       } catch (error) {
         report.problem(rel(dir), message(error));
         continue;
