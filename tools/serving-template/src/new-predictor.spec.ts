@@ -83,7 +83,7 @@ describe('pnpm new:predictor', () => {
     const before = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
     const plan = await planNewPredictor(root, options(root, ['--name', 'two-way', '--model', onnxFile(root), '--pattern', 'web-single', '--dry-run']));
     expect(plan.manifest.labels).toEqual(['0', '1']);
-    expect(plan.files.find((file) => file.path === 'docker-compose.yml')?.content).toMatch(/profiles:\n {6}- web-single\n/);
+    expect(plan.files.find((file) => file.path === 'docker-compose.yml')?.content).toMatch(/profiles:\n {6}- all\n {6}- web-single\n/);
     expect(existsSync(join(root, 'models', 'two-way'))).toBe(false);
     expect(readFileSync(join(root, 'docker-compose.yml'), 'utf8')).toBe(before);
   });
