@@ -60,29 +60,6 @@ export function addMicroService(nc: NatsConnection, config: MicroServiceConfig):
   return new Svcm(nc).add({ ...config, queue: '' });
 }
 
-export interface ServedEndpoint {
-  config: EndpointConfig;
-  handler: EndpointHandler;
-}
-
-/**
- * Registers a micro service with its endpoints and resolves once the server has them: after a
- * round trip (flush), so a client on another connection can no longer get "no responders".
- * Call it before reporting ready.
- */
-export async function startMicroService(
-  nc: NatsConnection,
-  config: MicroServiceConfig,
-  endpoints: readonly ServedEndpoint[],
-  logger: Logger,
-  defaultTimeoutMs: number,
-): Promise<Service> {
-  const service = await addMicroService(nc, config);
-  for (const { config: endpoint, handler } of endpoints) addEndpoint(service, endpoint, handler, logger, defaultTimeoutMs);
-  await nc.flush();
-  return service;
-}
-
 /**
  * Serves one endpoint: JSON or binary tensors in (by `Content-Type`), the reply in the same
  * encoding (binary when the handler returns an OIP request or response), errors as `Nats-Service-Error(-Code)` headers plus an
@@ -109,7 +86,12 @@ export function addEndpoint(
   });
 }
 
-async function respond(
+/**
+ * Answers one request of a micro-service endpoint (shared by `addEndpoint` and `NatsTransport`):
+ * drops it when the caller's deadline has passed, decodes the body, runs the handler, replies
+ * in the caller's encoding or with the error headers, and counts it.
+ */
+export async function respond(
   msg: ServiceMsg,
   handler: EndpointHandler,
   logger: Logger,

@@ -14,13 +14,11 @@ export interface InferenceContext {
 
 /**
  * One inference, whichever door it came in by (NATS or in-process HTTP), so both answer alike:
- * the optional fault delay, a deadline check, the runner, the OIP response. Counts what is in
- * flight so shutdown can let it finish.
+ * the optional fault delay, a deadline check, the runner, the OIP response. (Work in flight at
+ * shutdown is the transport's and the HTTP server's business.)
  */
 @Injectable()
 export class InferenceService {
-  private readonly inFlight = new Set<Promise<unknown>>();
-
   constructor(
     private readonly runner: ModelRunner,
     @Inject(PREDICTOR_CONFIG) private readonly config: PredictorConfig,
@@ -33,24 +31,7 @@ export class InferenceService {
   }
 
   /** Runs a request already parsed by `parseInferRequest`. */
-  infer(request: InferRequest, context: InferenceContext): Promise<InferResponse> {
-    const work = this.run(request, context);
-    this.inFlight.add(work);
-    const settle = (): void => void this.inFlight.delete(work);
-    work.then(settle, settle);
-    return work;
-  }
-
-  /** Resolves once no request is in flight, or after `maxWaitMs`; returns how many were left. */
-  async idle(maxWaitMs: number): Promise<number> {
-    if (this.inFlight.size > 0) {
-      const timeout = sleep(maxWaitMs, undefined, { ref: false });
-      await Promise.race([Promise.allSettled([...this.inFlight]), timeout]);
-    }
-    return this.inFlight.size;
-  }
-
-  private async run(request: InferRequest, context: InferenceContext): Promise<InferResponse> {
+  async infer(request: InferRequest, context: InferenceContext): Promise<InferResponse> {
     if (this.config.faultDelayMs > 0) await this.faultDelay(context);
     if (remainingMs(context.deadline) <= 0) {
       throw MspError.deadlineExceeded(`the deadline passed before model '${this.runner.name}' could run`);
