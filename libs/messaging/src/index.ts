@@ -1,7 +1,7 @@
 export { discoverServices } from './discovery.js';
 export { MessagingModule, NATS_CONNECTION } from './messaging.module.js';
 export { addEndpoint, addMicroService } from './micro.service.js';
-export type { BodyEncoding, EndpointConfig, EndpointHandler, EndpointRequest, MicroServiceConfig } from './micro.service.js';
+export type { BodyDecoding, BodyEncoding, EndpointConfig, EndpointHandler, EndpointRequest, MicroServiceConfig } from './micro.service.js';
 export { NatsBus } from './nats.bus.js';
 export type { BusRequestOptions, BusTensorRequestOptions } from './nats.bus.js';
 export { connectNats, NatsConnectionState } from './nats.connection.js';

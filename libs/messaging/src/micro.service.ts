@@ -36,6 +36,12 @@ export interface EndpointConfig {
   metrics?: RequestObserver;
 }
 
+/** How a binary body decodes: BYTES as strings or raw bytes; numbers as number[] or typed arrays. */
+export interface BodyDecoding {
+  bytesAs: 'utf8' | 'raw';
+  numbersAs?: 'array' | 'typed';
+}
+
 /** How a request body arrived; the reply goes back the same way. */
 export type BodyEncoding = 'json' | 'tensor';
 
@@ -81,7 +87,7 @@ export function addEndpoint(
         logger.error({ err: error, endpoint: config.name }, 'endpoint subscription failed');
         return;
       }
-      void respond(msg, handler, logger, defaultTimeoutMs, config.bytesAs ?? 'utf8', config.metrics);
+      void respond(msg, handler, logger, defaultTimeoutMs, { bytesAs: config.bytesAs ?? 'utf8' }, config.metrics);
     },
   });
 }
@@ -96,7 +102,7 @@ export async function respond(
   handler: EndpointHandler,
   logger: Logger,
   defaultTimeoutMs: number,
-  bytesAs: 'utf8' | 'raw',
+  decoding: BodyDecoding,
   metrics: RequestObserver | undefined,
 ): Promise<void> {
   const started = performance.now();
@@ -109,7 +115,7 @@ export async function respond(
   }
   try {
     const encoding: BodyEncoding = msg.headers?.get(Headers.contentType) === ContentTypes.tensor ? 'tensor' : 'json';
-    const body = decodeBody(msg, encoding, bytesAs);
+    const body = decodeBody(msg, encoding, decoding);
     const result = await handler({ subject: msg.subject, body, encoding, requestId, deadline, headers: msg.headers });
     if (remainingMs(deadline) <= 0) {
       logger.warn({ requestId, subject: msg.subject }, 'finished after the caller’s deadline');
@@ -128,9 +134,9 @@ export async function respond(
   }
 }
 
-function decodeBody(msg: ServiceMsg, encoding: BodyEncoding, bytesAs: 'utf8' | 'raw'): unknown {
+function decodeBody(msg: ServiceMsg, encoding: BodyEncoding, decoding: BodyDecoding): unknown {
   if (encoding === 'tensor') {
-    const message = decodeTensorMessage(msg.data, { bytesAs });
+    const message = decodeTensorMessage(msg.data, decoding);
     return message.kind === 'request' ? message.request : message.response;
   }
   try {

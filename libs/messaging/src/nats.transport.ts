@@ -19,6 +19,8 @@ export interface EndpointSpec {
   metadata?: Record<string, string>;
   /** BYTES of a binary body as UTF-8 strings (default) or raw `Uint8Array`s (e.g. images). */
   bytesAs?: 'utf8' | 'raw';
+  /** Numbers of a binary body as number[] (default) or the typed arrays onnxruntime takes. */
+  numbersAs?: 'array' | 'typed';
 }
 
 /** Work a service pulls rather than answers (e.g. a JetStream consumer), on the same lifecycle. */
@@ -159,7 +161,8 @@ export class NatsTransport extends Server implements CustomTransportStrategy {
           logger.error({ err: error, endpoint: name }, 'endpoint subscription failed');
           return;
         }
-        const work = respond(msg, invoke, logger, this.options.defaultTimeoutMs, spec.bytesAs ?? 'utf8', observer);
+        const decoding = { bytesAs: spec.bytesAs ?? 'utf8', numbersAs: spec.numbersAs ?? 'array' } as const;
+        const work = respond(msg, invoke, logger, this.options.defaultTimeoutMs, decoding, observer);
         this.inFlight.add(work);
         const settle = (): void => void this.inFlight.delete(work);
         work.then(settle, settle);

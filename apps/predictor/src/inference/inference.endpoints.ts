@@ -26,8 +26,9 @@ export function inferenceServiceOptions(runner: ModelRunner, config: PredictorCo
       metadata: encodePredictorMetadata(runner.predictorModel),
     },
     endpoints: {
-      [InferEndpoints.infer]: { subject: Subjects.infer(name), queue },
-      [InferEndpoints.inferVersion]: { subject: Subjects.inferVersion(name, version), queue },
+      // A binary body decodes straight into the typed arrays onnxruntime takes.
+      [InferEndpoints.infer]: { subject: Subjects.infer(name), queue, numbersAs: 'typed' },
+      [InferEndpoints.inferVersion]: { subject: Subjects.inferVersion(name, version), queue, numbersAs: 'typed' },
     },
     defaultTimeoutMs: config.requestTimeoutMs,
     shutdownGraceMs: config.requestTimeoutMs,

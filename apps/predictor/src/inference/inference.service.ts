@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { MspError, remainingMs, type InferRequest, type InferResponse } from '@msp/contracts';
+import { MspError, remainingMs, type InferRequest, type InferResponse, type WireInferRequest } from '@msp/contracts';
 import { ModelRunner } from '@msp/model-runtime';
 import { LOGGER, Metrics, type Logger } from '@msp/telemetry';
 import { PREDICTOR_CONFIG } from '../config/config.module.js';
@@ -30,8 +30,8 @@ export class InferenceService {
     return { name: this.runner.name, version: this.runner.version };
   }
 
-  /** Runs a request already parsed by `parseInferRequest`. */
-  async infer(request: InferRequest, context: InferenceContext): Promise<InferResponse> {
+  /** Runs a request parsed by `parseInferRequest` or decoded from a binary body (the runner checks it against the model). */
+  async infer(request: InferRequest | WireInferRequest, context: InferenceContext): Promise<InferResponse> {
     if (this.config.faultDelayMs > 0) await this.faultDelay(context);
     if (remainingMs(context.deadline) <= 0) {
       throw MspError.deadlineExceeded(`the deadline passed before model '${this.runner.name}' could run`);
