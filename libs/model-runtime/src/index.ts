@@ -5,4 +5,4 @@ export { loadModel, parseManifest } from './model.loader.js';
 export type { LoadedModel, LoadModelOptions } from './model.loader.js';
 export { ModelRunner, ONNX_PLATFORM } from './model.runner.js';
 export type { ModelRunnerOptions, OnnxSession } from './model.runner.js';
-export { datatypeOfOrtType, fromOrtTensor, ortTypeOf, toOrtTensor } from './tensor.codec.js';
+export { datatypeOfOrtType, fromOrtTensor, ortTypeOf, toOrtTensor } from './ort-tensor.codec.js';

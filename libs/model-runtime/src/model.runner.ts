@@ -14,7 +14,7 @@ import {
   type WireTensor,
 } from '@msp/contracts';
 import { LABEL_OUTPUT, LABEL_SPEC, labelsFromProbabilities, PROBABILITIES_OUTPUT } from './label.output.js';
-import { fromOrtTensor, toOrtTensor } from './tensor.codec.js';
+import { fromOrtTensor, toOrtTensor } from './ort-tensor.codec.js';
 
 export const ONNX_PLATFORM = 'onnxruntime';
 

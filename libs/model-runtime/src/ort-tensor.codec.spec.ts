@@ -5,7 +5,7 @@ import { Tensor } from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATATYPES, MspError, type Datatype, type InferTensor } from '@msp/contracts';
 import { loadModel } from './model.loader.js';
-import { fromOrtTensor, toOrtTensor } from './tensor.codec.js';
+import { fromOrtTensor, toOrtTensor } from './ort-tensor.codec.js';
 import { identityOnnx, writeFixtureModel } from './testing/onnx-fixture.js';
 
 const SAMPLES: Record<Datatype, InferTensor['data']> = {
@@ -24,7 +24,7 @@ const SAMPLES: Record<Datatype, InferTensor['data']> = {
   BYTES: ['', 'a', 'setosa', 'é', '0', 'with space'],
 };
 
-describe('tensor codec', () => {
+describe('OIP ↔ onnxruntime tensors', () => {
   it.each(DATATYPES)('round-trips %s through an ORT tensor', (datatype) => {
     const tensor: InferTensor = { name: 't', datatype, shape: [2, 3], data: SAMPLES[datatype] };
     const back = fromOrtTensor('t', toOrtTensor(tensor));
