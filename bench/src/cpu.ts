@@ -15,13 +15,14 @@ export function processCpuMs(pid: number): number | undefined {
   }
 }
 
-/** Pids of processes whose command name is exactly `name` (e.g. the local nats-server). */
-export function pidsNamed(name: string): number[] {
+/** Pids of processes whose command name is exactly `name` (e.g. the local nats-server), and with `argument`, whose command line has it. */
+export function pidsNamed(name: string, argument?: string): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === name) pids.push(Number(entry));
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== name) continue;
+      if (argument === undefined || readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes(argument)) pids.push(Number(entry));
     } catch {
       // The process ended while we looked.
     }

@@ -18,12 +18,16 @@ const body = JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape:
 async function main(): Promise<void> {
   const modelsExit = await ensureModels();
   if (modelsExit !== 0) throw new Error(`training the missing models failed (exit ${modelsExit})`);
-  const infra = await ensureInfra();
+  // NATS_URL points the run at a NATS of its own, so other topologies on this machine are not its load.
+  const natsUrl = process.env['NATS_URL'];
+  const infra = await ensureInfra(natsUrl ? { natsUrl } : {});
   // The other models' predictors sit idle: they cost memory, not CPU.
-  const topology = await startTopology('all', { ports: { gateway: 0, webSingle: 0 }, output: false });
+  const topology = await startTopology('all', { ports: { gateway: 0, webSingle: 0 }, output: false, ...(natsUrl ? { natsUrl } : {}) });
   const rows: BenchRow[] = [];
   try {
-    const natsServer = pidsNamed('nats-server')[0];
+    // With several nats-servers on the machine, the one on this run's port.
+    const natsPort = natsUrl ? new URL(natsUrl).port : undefined;
+    const natsServer = (natsPort ? pidsNamed('nats-server', natsPort) : [])[0] ?? pidsNamed('nats-server')[0];
     const targets = [
       {
         pattern: 'web-single',

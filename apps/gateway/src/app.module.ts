@@ -4,10 +4,10 @@ import { OipHttpModule } from '@msp/oip-server';
 import { RedisModule } from '@msp/redis';
 import { createLogger, LoggerModule, Metrics, Readiness, TelemetryModule, type Logger } from '@msp/telemetry';
 import { AsyncJobsModule } from './async/async-jobs.module.js';
+import { BackendModule } from './backend/backend.module.js';
+import { GatewayBackend } from './backend/gateway.backend.js';
+import { ConfigModule } from './config/config.module.js';
 import type { GatewayConfig } from './config/gateway-config.schema.js';
-import { GatewayBackend } from './graphs/gateway.backend.js';
-import { GraphsModule } from './graphs/graphs.module.js';
-import { InferenceModule } from './inference/inference.module.js';
 import { OpenApiModule } from './openapi/openapi.module.js';
 import { UploadModule } from './upload/upload.module.js';
 import { UPLOAD_MAX_FILES } from './upload/upload.options.js';
@@ -23,10 +23,10 @@ export class AppModule {
     /** Served at `GET /metrics`; main.ts passes the instance it also gives createOipApp. */
     metrics: Metrics = new Metrics({ service: 'gateway' }),
   ): DynamicModule {
-    const inference = InferenceModule.forRoot({ discoveryIntervalMs: config.discoveryIntervalMs });
     return {
       module: AppModule,
       imports: [
+        ConfigModule.forRoot(config),
         LoggerModule.forRoot(logger),
         // The gateway's readiness is its OIP /v2/health/ready; Readiness here only satisfies the module.
         TelemetryModule.forRoot({ metrics, readiness: new Readiness([]) }),
@@ -34,14 +34,14 @@ export class AppModule {
         RedisModule.forRoot({ url: config.redisUrl, name: GATEWAY_SERVICE.name }),
         OipHttpModule.forRoot({
           // Graph names go to the graph engine, model names to NatsBackend (GatewayBackend).
-          imports: [inference, GraphsModule.forRoot({ dir: config.graphsDir, inference })],
+          imports: [BackendModule],
           backend: GatewayBackend,
           timeouts: { defaultMs: config.requestTimeoutMs, maxMs: config.maxTimeoutMs },
           server: GATEWAY_SERVICE,
           metrics,
         }),
         // Asynchronous jobs (/v1/async, /v1/jobs): JetStream queue, state in Redis.
-        AsyncJobsModule.forRoot({ ...config.jobs, inference }),
+        AsyncJobsModule,
         OpenApiModule, // GET /openapi.json, /openapi.yaml
         // Multipart image uploads for curl (/v1/models/:model/upload → e.g. mnist-image).
         UploadModule.forRoot({

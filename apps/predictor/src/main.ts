@@ -1,7 +1,8 @@
 import 'reflect-metadata';
+import { connectNatsService, startNatsService } from '@msp/messaging';
 import { ModelLoadError } from '@msp/model-runtime';
 import { createOipApp } from '@msp/oip-server';
-import { createLogger, readConfigOrExit, startOpsServer, startServiceContext, type Logger } from '@msp/telemetry';
+import { createLogger, readConfigOrExit, startOpsServer, type Logger } from '@msp/telemetry';
 import { AppModule } from './app.module.js';
 import { loadPredictorConfig, type PredictorConfig } from './config/predictor-config.schema.js';
 import { predictorTelemetry } from './health/predictor.readiness.js';
@@ -35,9 +36,10 @@ async function start(config: PredictorConfig, logger: Logger): Promise<void> {
   if (config.http) {
     const app = await createOipApp(root, { logger, bodyLimitBytes: config.http.bodyLimitBytes, metrics: telemetry.metrics });
     await app.listen(config.http.port, config.http.host);
+    await connectNatsService(app);
     logger.info({ url: await app.getUrl() }, 'web-single: OIP v2 REST routes served in-process');
   } else {
-    await startServiceContext(root, logger);
+    await startNatsService(root, logger);
   }
   logger.info({ model: config.modelName, http: config.http ?? false }, 'predictor started');
 }

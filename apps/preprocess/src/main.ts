@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { createLogger, readConfigOrExit, startOpsServer, startServiceContext } from '@msp/telemetry';
+import { startNatsService } from '@msp/messaging';
+import { createLogger, readConfigOrExit, startOpsServer } from '@msp/telemetry';
 import { AppModule } from './app.module.js';
 import { loadPreprocessConfig } from './config/preprocess-config.schema.js';
 import { preprocessTelemetry } from './health/preprocess.readiness.js';
@@ -12,7 +13,7 @@ async function bootstrap(): Promise<void> {
   try {
     const telemetry = preprocessTelemetry();
     if (config.opsPort !== undefined) await startOpsServer({ port: config.opsPort, ...telemetry, logger });
-    await startServiceContext(AppModule.forRoot(config, logger, telemetry), logger);
+    await startNatsService(AppModule.forRoot(config, logger, telemetry), logger);
     logger.info({ maxImages: config.maxImages, maxImageBytes: config.maxImageBytes }, 'preprocess started');
   } catch (error) {
     logger.fatal({ err: error }, `preprocess failed to start: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,6 +1,6 @@
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { findFreePort, isServingLogLine, modelsDir, startApp, type ServiceProcess } from '@msp/topology';
+import { findFreePort, modelsDir, opsReadiness, startApp, type ServiceProcess } from '@msp/topology';
 import { http } from './http.js';
 
 /** Copies `models/<source>` to `<dir>/<name>` under the new name, so a test can own its predictors. */
@@ -18,12 +18,13 @@ export async function startPredictor(
   natsUrl: string,
   env: Record<string, string | undefined> = {},
 ): Promise<ServiceProcess> {
+  const opsPort = await findFreePort();
   const predictor = startApp(
     'predictor',
-    { name: model, env: { MODEL_NAME: model, MODELS_DIR: dir, NATS_URL: natsUrl, HTTP_PORT: undefined, ...env } },
+    { name: model, env: { MODEL_NAME: model, MODELS_DIR: dir, NATS_URL: natsUrl, HTTP_PORT: undefined, OPS_PORT: String(opsPort), ...env } },
     { output: false },
   );
-  await predictor.waitUntilReady({ kind: 'log', match: isServingLogLine, description: 'serving' }, { timeoutMs: 30_000 });
+  await predictor.waitUntilReady(opsReadiness(opsPort), { timeoutMs: 30_000 });
   return predictor;
 }
 

@@ -30,6 +30,7 @@ export {
   ServiceNames,
   Subjects,
 } from './subjects.js';
+export { float16Bits, float16Value } from './float16.js';
 export {
   decodeInferRequest,
   decodeInferResponse,
@@ -46,6 +47,7 @@ export type {
   WireInferRequest,
   WireInferResponse,
   WireTensor,
+  TypedTensorData,
   WireTensorData,
 } from './tensor.codec.js';
 export {
@@ -55,6 +57,7 @@ export {
   formatShape,
   parseInferRequest,
 } from './tensor.validation.js';
+export type { TensorHead } from './tensor.validation.js';
 export {
   DEFAULT_JOBS_NAMESPACE,
   IDEMPOTENCY_KEY,

@@ -128,4 +128,24 @@ describe('tensor codec', () => {
     const response: InferResponse = { model_name: 'm', outputs: [] };
     expect(decodeInferResponse(encodeInferResponse(response))).toEqual(response);
   });
+
+  it('decodes numbers straight into typed arrays when asked, and encodes typed arrays as they are', () => {
+    const request: InferRequest = {
+      inputs: [
+        { name: 'x', datatype: 'FP32', shape: [1, 3], data: [0.5, -1.25, 3] },
+        { name: 'n', datatype: 'INT64', shape: [2], data: [7, -8] },
+        { name: 'h', datatype: 'FP16', shape: [1], data: [1] },
+      ],
+    };
+    const bytes = encodeInferRequest(request);
+    // At an odd offset, as a message's body may sit in the socket's buffer.
+    const shifted = new Uint8Array(bytes.length + 1).fill(0xff);
+    shifted.set(bytes, 1);
+    const message = decodeTensorMessage(shifted.subarray(1), { numbersAs: 'typed' });
+    const inputs = message.kind === 'request' ? message.request.inputs : [];
+    expect(inputs[0]?.data).toEqual(new Float32Array([0.5, -1.25, 3]));
+    expect(inputs[1]?.data).toEqual(new BigInt64Array([7n, -8n]));
+    expect(inputs[2]?.data).toEqual(new Uint16Array([0x3c00])); // FP16 as its bits, as onnxruntime takes it
+    expect(encodeTensorMessage(message.kind === 'request' ? message.request : request)).toEqual(bytes);
+  });
 });

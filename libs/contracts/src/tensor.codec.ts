@@ -1,6 +1,7 @@
 import type { Datatype } from './datatypes.js';
 import { DATATYPES } from './datatypes.js';
 import { MspError } from './errors.js';
+import { float16Bits, float16Value } from './float16.js';
 import type { InferRequest, InferResponse, InferTensor, TensorData } from './oip.schema.js';
 
 /**
@@ -28,8 +29,25 @@ const MAGIC = [0x4d, 0x53, 0x50, 0x54] as const;
 const PREFIX_BYTES = 12;
 const ALIGN = 8;
 
-/** Tensor data as it travels: BYTES elements may be raw bytes instead of strings. */
-export type WireTensorData = TensorData | Uint8Array[];
+/**
+ * Numbers in the typed array onnxruntime takes for their datatype (FP16 as its bits in a
+ * Uint16Array, 64-bit integers as BigInt arrays): what a binary body decodes to with
+ * `numbersAs: 'typed'`, so a tensor reaches the model without a copy into number[] and back.
+ */
+export type TypedTensorData =
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array;
+
+/** Tensor data as it travels: BYTES elements may be raw bytes instead of strings, numbers a typed array. */
+export type WireTensorData = TensorData | Uint8Array[] | TypedTensorData;
 export interface WireTensor extends Omit<InferTensor, 'data'> {
   data: WireTensorData;
 }
@@ -48,6 +66,8 @@ export interface TensorEncodeOptions {
 export interface TensorDecodeOptions {
   /** BYTES elements as raw `Uint8Array`s, or as strings: UTF-8 (default) or base64. */
   bytesAs?: 'raw' | 'utf8' | 'base64';
+  /** Numeric tensors (not BOOL) as `number[]` (default) or as their `TypedTensorData`. */
+  numbersAs?: 'array' | 'typed';
 }
 
 export type DecodedTensorMessage =
@@ -86,6 +106,26 @@ const WIDTH: Record<Exclude<Datatype, 'BYTES'>, number> = {
   INT64: 8,
   FP64: 8,
 };
+
+type TypedArrayClass = new (buffer: ArrayBuffer) => TypedTensorData;
+
+/** The typed array of each numeric datatype, as onnxruntime takes it (FP16: its bits). */
+const TYPED_ARRAY: Record<Exclude<Datatype, 'BYTES' | 'BOOL'>, TypedArrayClass> = {
+  UINT8: Uint8Array,
+  INT8: Int8Array,
+  UINT16: Uint16Array,
+  INT16: Int16Array,
+  FP16: Uint16Array,
+  UINT32: Uint32Array,
+  INT32: Int32Array,
+  FP32: Float32Array,
+  UINT64: BigUint64Array,
+  INT64: BigInt64Array,
+  FP64: Float64Array,
+};
+
+/** The wire is little-endian; typed arrays use the host's order, so they are used only when the two agree. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: false });
@@ -143,7 +183,8 @@ export function decodeTensorMessage(bytes: Uint8Array, options?: TensorDecodeOpt
   let offset = padded(PREFIX_BYTES + headerLength);
   const tensors = header.tensors.map((spec, index): WireTensor => {
     if (offset + spec.bytes > bytes.length) throw invalid(`tensor ${index} ('${spec.name}') runs past the end`);
-    const data = readData(spec, new DataView(bytes.buffer, bytes.byteOffset + offset, spec.bytes), options?.bytesAs ?? 'utf8');
+    const view = new DataView(bytes.buffer, bytes.byteOffset + offset, spec.bytes);
+    const data = readData(spec, view, options?.bytesAs ?? 'utf8', options?.numbersAs ?? 'array');
     offset = padded(offset + spec.bytes);
     return {
       name: spec.name,
@@ -218,6 +259,10 @@ function encodeData(tensor: InferTensor | WireTensor, stringBytes: 'utf8' | 'bas
     return out;
   }
   const width = WIDTH[tensor.datatype];
+  if (tensor.datatype !== 'BOOL' && LITTLE_ENDIAN && data instanceof TYPED_ARRAY[tensor.datatype]) {
+    const typed = data as unknown as TypedTensorData;
+    return new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength);
+  }
   const out = new Uint8Array(count * width);
   const view = new DataView(out.buffer);
   const write = writer(tensor.datatype, view);
@@ -244,7 +289,7 @@ function writer(datatype: Exclude<Datatype, 'BYTES'>, view: DataView): (offset: 
     case 'INT16':
       return (o, v) => view.setInt16(o, v as number, true);
     case 'FP16':
-      return (o, v) => view.setUint16(o, toHalf(v as number), true);
+      return (o, v) => view.setUint16(o, float16Bits(v as number), true);
     case 'UINT32':
       return (o, v) => view.setUint32(o, v as number, true);
     case 'INT32':
@@ -260,7 +305,12 @@ function writer(datatype: Exclude<Datatype, 'BYTES'>, view: DataView): (offset: 
   }
 }
 
-function readData(spec: HeaderTensor, view: DataView, bytesAs: 'raw' | 'utf8' | 'base64'): WireTensorData {
+function readData(
+  spec: HeaderTensor,
+  view: DataView,
+  bytesAs: 'raw' | 'utf8' | 'base64',
+  numbersAs: 'array' | 'typed',
+): WireTensorData {
   const count = spec.shape.reduce((n, dim) => n * dim, 1);
   if (spec.datatype === 'BYTES') {
     const elements: Uint8Array[] = [];
@@ -287,6 +337,11 @@ function readData(spec: HeaderTensor, view: DataView, bytesAs: 'raw' | 'utf8' | 
     for (let i = 0; i < count; i++) out[i] = view.getUint8(i) !== 0;
     return out;
   }
+  if (numbersAs === 'typed' && LITTLE_ENDIAN) {
+    // One copy into an aligned buffer (the message's bytes may sit at any offset).
+    const copy = new Uint8Array(view.buffer, view.byteOffset, view.byteLength).slice();
+    return new TYPED_ARRAY[spec.datatype](copy.buffer);
+  }
   const read = reader(spec.datatype, view);
   const out: number[] = new Array<number>(count);
   for (let i = 0; i < count; i++) out[i] = read(i * width);
@@ -304,7 +359,7 @@ function reader(datatype: Exclude<Datatype, 'BYTES' | 'BOOL'>, view: DataView): 
     case 'INT16':
       return (o) => view.getInt16(o, true);
     case 'FP16':
-      return (o) => fromHalf(view.getUint16(o, true));
+      return (o) => float16Value(view.getUint16(o, true));
     case 'UINT32':
       return (o) => view.getUint32(o, true);
     case 'INT32':
@@ -385,37 +440,4 @@ function fromBase64(text: string): Uint8Array {
   const out = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
   return out;
-}
-
-/** IEEE 754 half precision, round to nearest even. */
-function toHalf(value: number): number {
-  const f32 = new Float32Array([value]);
-  const bits = new Uint32Array(f32.buffer)[0] as number;
-  const sign = (bits >>> 16) & 0x8000;
-  const exponent = (bits >>> 23) & 0xff;
-  let mantissa = bits & 0x7fffff;
-  if (exponent === 0xff) return sign | 0x7c00 | (mantissa ? 0x200 : 0);
-  const e = exponent - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mantissa |= 0x800000;
-    const shift = 14 - e;
-    const half = mantissa >>> shift;
-    const rest = mantissa & ((1 << shift) - 1);
-    const midpoint = 1 << (shift - 1);
-    return sign | (half + (rest > midpoint || (rest === midpoint && half & 1) ? 1 : 0));
-  }
-  const half = (e << 10) | (mantissa >>> 13);
-  const rest = mantissa & 0x1fff;
-  return sign | (half + (rest > 0x1000 || (rest === 0x1000 && half & 1) ? 1 : 0));
-}
-
-function fromHalf(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >>> 10) & 0x1f;
-  const mantissa = bits & 0x3ff;
-  if (exponent === 0) return sign * mantissa * 2 ** -24;
-  if (exponent === 0x1f) return mantissa ? Number.NaN : sign * Number.POSITIVE_INFINITY;
-  return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
 }

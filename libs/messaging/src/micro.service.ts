@@ -36,6 +36,12 @@ export interface EndpointConfig {
   metrics?: RequestObserver;
 }
 
+/** How a binary body decodes: BYTES as strings or raw bytes; numbers as number[] or typed arrays. */
+export interface BodyDecoding {
+  bytesAs: 'utf8' | 'raw';
+  numbersAs?: 'array' | 'typed';
+}
+
 /** How a request body arrived; the reply goes back the same way. */
 export type BodyEncoding = 'json' | 'tensor';
 
@@ -60,29 +66,6 @@ export function addMicroService(nc: NatsConnection, config: MicroServiceConfig):
   return new Svcm(nc).add({ ...config, queue: '' });
 }
 
-export interface ServedEndpoint {
-  config: EndpointConfig;
-  handler: EndpointHandler;
-}
-
-/**
- * Registers a micro service with its endpoints and resolves once the server has them: after a
- * round trip (flush), so a client on another connection can no longer get "no responders".
- * Call it before reporting ready.
- */
-export async function startMicroService(
-  nc: NatsConnection,
-  config: MicroServiceConfig,
-  endpoints: readonly ServedEndpoint[],
-  logger: Logger,
-  defaultTimeoutMs: number,
-): Promise<Service> {
-  const service = await addMicroService(nc, config);
-  for (const { config: endpoint, handler } of endpoints) addEndpoint(service, endpoint, handler, logger, defaultTimeoutMs);
-  await nc.flush();
-  return service;
-}
-
 /**
  * Serves one endpoint: JSON or binary tensors in (by `Content-Type`), the reply in the same
  * encoding (binary when the handler returns an OIP request or response), errors as `Nats-Service-Error(-Code)` headers plus an
@@ -104,17 +87,22 @@ export function addEndpoint(
         logger.error({ err: error, endpoint: config.name }, 'endpoint subscription failed');
         return;
       }
-      void respond(msg, handler, logger, defaultTimeoutMs, config.bytesAs ?? 'utf8', config.metrics);
+      void respond(msg, handler, logger, defaultTimeoutMs, { bytesAs: config.bytesAs ?? 'utf8' }, config.metrics);
     },
   });
 }
 
-async function respond(
+/**
+ * Answers one request of a micro-service endpoint (shared by `addEndpoint` and `NatsTransport`):
+ * drops it when the caller's deadline has passed, decodes the body, runs the handler, replies
+ * in the caller's encoding or with the error headers, and counts it.
+ */
+export async function respond(
   msg: ServiceMsg,
   handler: EndpointHandler,
   logger: Logger,
   defaultTimeoutMs: number,
-  bytesAs: 'utf8' | 'raw',
+  decoding: BodyDecoding,
   metrics: RequestObserver | undefined,
 ): Promise<void> {
   const started = performance.now();
@@ -127,7 +115,7 @@ async function respond(
   }
   try {
     const encoding: BodyEncoding = msg.headers?.get(Headers.contentType) === ContentTypes.tensor ? 'tensor' : 'json';
-    const body = decodeBody(msg, encoding, bytesAs);
+    const body = decodeBody(msg, encoding, decoding);
     const result = await handler({ subject: msg.subject, body, encoding, requestId, deadline, headers: msg.headers });
     if (remainingMs(deadline) <= 0) {
       logger.warn({ requestId, subject: msg.subject }, 'finished after the caller’s deadline');
@@ -146,9 +134,9 @@ async function respond(
   }
 }
 
-function decodeBody(msg: ServiceMsg, encoding: BodyEncoding, bytesAs: 'utf8' | 'raw'): unknown {
+function decodeBody(msg: ServiceMsg, encoding: BodyEncoding, decoding: BodyDecoding): unknown {
   if (encoding === 'tensor') {
-    const message = decodeTensorMessage(msg.data, { bytesAs });
+    const message = decodeTensorMessage(msg.data, decoding);
     return message.kind === 'request' ? message.request : message.response;
   }
   try {

@@ -4,7 +4,7 @@ import type { Service } from '@nats-io/services';
 import { deadlineIn, ErrorCode, Headers, MspError } from '@msp/contracts';
 import { createLogger } from '@msp/telemetry';
 import { discoverServices } from './discovery.js';
-import { addEndpoint, addMicroService, startMicroService } from './micro.service.js';
+import { addEndpoint, addMicroService } from './micro.service.js';
 import { NatsBus } from './nats.bus.js';
 
 const NATS_URL = process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
@@ -115,26 +115,5 @@ describe('NatsBus over a real NATS server', () => {
     expect(infos).toHaveLength(1);
     expect(infos[0]?.metadata).toMatchObject({ model: 'echo' });
     expect(infos[0]?.endpoints.map((endpoint) => endpoint.subject)).toContain(subject('echo'));
-  });
-});
-
-describe('startMicroService', () => {
-  it('resolves only once the server has the endpoints: another connection is answered at once', async () => {
-    for (let round = 0; round < 20; round += 1) {
-      const subjectOf = subject(`ready-${round}`);
-      const started = await startMicroService(
-        server,
-        { name: `${serviceName}-ready`, version: '0.1.0', description: 'readiness race', metadata: {} },
-        [{ config: { name: 'ping', subject: subjectOf, queue: 'q' }, handler: async () => ({ pong: round }) }],
-        logger,
-        1000,
-      );
-      try {
-        // No retry: a "no responders" here is exactly the race this function exists to prevent.
-        expect(await bus.request(subjectOf, {}, { deadline: deadlineIn(2000), requestId: 'r' })).toEqual({ pong: round });
-      } finally {
-        await started.stop();
-      }
-    }
   });
 });

@@ -5,7 +5,7 @@ export { loadModel, parseManifest } from './model.loader.js';
 export type { LoadedModel, LoadModelOptions } from './model.loader.js';
 export { ModelRunner, ONNX_PLATFORM } from './model.runner.js';
 export type { ModelRunnerOptions, OnnxSession } from './model.runner.js';
-export { datatypeOfOrtType, float16Bits, float16Value, fromOrtTensor, ortTypeOf, toOrtTensor } from './tensor.codec.js';
+export { datatypeOfOrtType, fromOrtTensor, ortTypeOf, toOrtTensor } from './ort-tensor.codec.js';
 export { ONNX_FILE, sha256Hex, writeArtifact } from './artifact.writer.js';
 export { defaultOpset, inspectOnnx } from './onnx.inspector.js';
 export type { OnnxDescription } from './onnx.inspector.js';

@@ -6,7 +6,7 @@ import { LABEL_OUTPUT } from './label.output.js';
 import { ModelFilesRepository } from './model-files.repository.js';
 import { ModelLoadError } from './model-load.error.js';
 import { ModelRunner } from './model.runner.js';
-import { datatypeOfOrtType } from './tensor.codec.js';
+import { datatypeOfOrtType } from './ort-tensor.codec.js';
 
 export interface LoadModelOptions {
   /** The directory holding one folder per model (`<modelsDir>/<name>/manifest.json`). */

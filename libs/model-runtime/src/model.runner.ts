@@ -10,9 +10,11 @@ import {
   type PredictorModel,
   type TensorData,
   type TensorSpec,
+  type WireInferRequest,
+  type WireTensor,
 } from '@msp/contracts';
 import { LABEL_OUTPUT, LABEL_SPEC, labelsFromProbabilities, PROBABILITIES_OUTPUT } from './label.output.js';
-import { fromOrtTensor, toOrtTensor } from './tensor.codec.js';
+import { fromOrtTensor, toOrtTensor } from './ort-tensor.codec.js';
 
 export const ONNX_PLATFORM = 'onnxruntime';
 
@@ -74,10 +76,12 @@ export class ModelRunner {
   }
 
   /**
-   * Runs a request already parsed by `parseInferRequest`. Returns the requested outputs (all
-   * of them when the request names none), flat, with their shapes, in the order requested.
+   * Runs a request parsed by `parseInferRequest` (JSON) or decoded from a binary body (whose
+   * numbers may already be the typed arrays ORT takes). Checks it against the model — the one
+   * check a predictor makes: names, datatypes, shapes, batch size, outputs. Returns the requested
+   * outputs (all of them when the request names none), flat, with their shapes, in the order requested.
    */
-  async infer(request: InferRequest): Promise<InferTensor[]> {
+  async infer(request: InferRequest | WireInferRequest): Promise<InferTensor[]> {
     checkAgainstModel(request, this.metadata);
     this.checkBatch(request);
     const requested = [...new Set(request.outputs?.map((output) => output.name) ?? this.outputNames)];
@@ -105,7 +109,7 @@ export class ModelRunner {
     await this.session.release();
   }
 
-  private checkBatch(request: InferRequest): void {
+  private checkBatch(request: InferRequest | WireInferRequest): void {
     for (const input of request.inputs) {
       const spec = this.manifest.inputs.find((candidate) => candidate.name === input.name);
       if (spec?.shape[0] !== -1) continue; // no batch axis
@@ -119,7 +123,7 @@ export class ModelRunner {
     }
   }
 
-  private async run(inputs: readonly InferTensor[], requested: readonly string[]): Promise<InferTensor[]> {
+  private async run(inputs: readonly (InferTensor | WireTensor)[], requested: readonly string[]): Promise<InferTensor[]> {
     const wantsLabel = requested.includes(LABEL_OUTPUT);
     const fetches = requested.filter((name) => name !== LABEL_OUTPUT);
     if (wantsLabel && !fetches.includes(PROBABILITIES_OUTPUT)) fetches.push(PROBABILITIES_OUTPUT);

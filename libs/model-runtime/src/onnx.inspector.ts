@@ -1,7 +1,7 @@
 import { InferenceSession } from 'onnxruntime-node';
 import type { TensorSpec } from '@msp/contracts';
 import { ModelLoadError } from './model-load.error.js';
-import { datatypeOfOrtType } from './tensor.codec.js';
+import { datatypeOfOrtType } from './ort-tensor.codec.js';
 
 /** What an ONNX file says about itself: its tensors as manifest specs, and its default-domain opset. */
 export interface OnnxDescription {

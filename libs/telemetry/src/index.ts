@@ -10,6 +10,6 @@ export type { OpsServer, OpsServerOptions } from './ops.server.js';
 export { Readiness } from './readiness.js';
 export type { ReadinessCheck } from './readiness.js';
 export { newRequestId } from './request-id.js';
-export { readConfigOrExit, SHUTDOWN_SIGNALS, startServiceContext } from './service-boot.js';
+export { readConfigOrExit, SHUTDOWN_SIGNALS } from './service-boot.js';
 export { TelemetryModule } from './telemetry.module.js';
 export { LOGGER } from './tokens.js';

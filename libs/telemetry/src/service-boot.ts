@@ -1,9 +1,5 @@
-import type { DynamicModule, INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { ConfigError } from '@msp/config';
-import type { Logger } from 'pino';
 import { createLogger } from './logger.js';
-import { NestPinoLogger } from './nest-logger.js';
 
 /**
  * On these, Nest runs the shutdown hooks (stop taking work, let work in flight finish, drain
@@ -25,12 +21,4 @@ export function readConfigOrExit<T>(service: string, load: () => T): T | undefin
     process.exitCode = 1;
     return undefined;
   }
-}
-
-/** Starts a Nest application without HTTP (a NATS service), with our logger and shutdown hooks. */
-export async function startServiceContext(root: DynamicModule, logger: Logger): Promise<INestApplicationContext> {
-  const app = await NestFactory.createApplicationContext(root, { logger: new NestPinoLogger(logger), abortOnError: false });
-  app.enableShutdownHooks(SHUTDOWN_SIGNALS, { useProcessExit: true });
-  await app.init();
-  return app;
 }

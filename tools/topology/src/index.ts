@@ -39,10 +39,9 @@ export type {
 } from './service-process.js';
 export {
   DEFAULT_PORTS,
-  isServingLogLine,
   isTopologyName,
+  opsReadiness,
   planTopology,
-  SERVING_LOG_PATTERN,
   startTopology,
   TOPOLOGIES,
   TOPOLOGY_NAMES,

@@ -7,8 +7,8 @@ import { ServiceExitedError } from './service-process.js';
 import { startTopology, type TopologyOptions } from './topology.js';
 
 // Stand-ins for the built apps, keeping the same contracts: the gateway is ready on
-// /v2/health/ready and /v2/models/<m>; a predictor logs "serving …" and, with HTTP_PORT, answers
-// /v2/health/ready. STAND_IN_CRASH makes a predictor die during start-up.
+// /v2/health/ready and /v2/models/<m>; a predictor logs "serving …" and answers /health/ready
+// on OPS_PORT (or, with HTTP_PORT, /v2/health/ready). STAND_IN_CRASH makes a predictor die during start-up.
 const GATEWAY = `
 import http from 'node:http';
 const started = Date.now();
@@ -25,7 +25,12 @@ if (process.env.STAND_IN_CRASH) {
   setTimeout(() => process.exit(4), 100);
 } else {
   if (process.env.HTTP_PORT) http.createServer((_, response) => response.writeHead(200).end('{}')).listen(Number(process.env.HTTP_PORT), '127.0.0.1');
-  setTimeout(() => console.log(JSON.stringify({ level: 'info', msg: 'serving ' + process.env.MODEL_NAME, http: process.env.HTTP_PORT ?? null })), 100);
+  let serving = false;
+  if (process.env.OPS_PORT) http.createServer((request, response) => response.writeHead(request.url === '/health/ready' && serving ? 200 : 503).end('{}')).listen(Number(process.env.OPS_PORT), '127.0.0.1');
+  setTimeout(() => {
+    serving = true;
+    console.log(JSON.stringify({ level: 'info', msg: 'serving ' + process.env.MODEL_NAME, http: process.env.HTTP_PORT ?? null }));
+  }, 100);
   setInterval(() => {}, 1000);
 }
 process.on('SIGTERM', () => process.exit(0));
@@ -33,7 +38,7 @@ process.on('SIGTERM', () => process.exit(0));
 const folder = mkdtempSync(join(tmpdir(), 'msp-stand-ins-'));
 writeFileSync(join(folder, 'gateway.mjs'), GATEWAY);
 writeFileSync(join(folder, 'predictor.mjs'), PREDICTOR);
-// A preprocess service is ready the same way, by its "serving …" log line.
+// A preprocess service is ready the same way, on its ops port.
 writeFileSync(join(folder, 'preprocess.mjs'), PREDICTOR);
 
 const options: TopologyOptions = {

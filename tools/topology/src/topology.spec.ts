@@ -1,16 +1,15 @@
 import { MODEL_NAMES } from '@msp/contracts';
 import { describe, expect, it } from 'vitest';
-import { isServingLogLine, planTopology, TOPOLOGY_NAMES } from './topology.js';
-import { parseLogRecord } from './log-format.js';
-
-const line = (record: object): Parameters<typeof isServingLogLine>[0] => {
-  const text = JSON.stringify(record);
-  return { stream: 'stdout', text, record: parseLogRecord(text) };
-};
+import { planTopology, TOPOLOGY_NAMES } from './topology.js';
 
 describe('planTopology', () => {
   it('synchronous: the gateway on PORT and one NATS-only predictor per model', () => {
-    const plan = planTopology('synchronous', { ports: { gateway: 18080 }, natsUrl: 'nats://127.0.0.1:14222', modelsDir: '/m' });
+    const plan = planTopology('synchronous', {
+      ports: { gateway: 18080 },
+      opsPorts: { 'predictor-iris-softmax': 19100 },
+      natsUrl: 'nats://127.0.0.1:14222',
+      modelsDir: '/m',
+    });
     expect(plan.services.map((service) => service.name)).toEqual(['gateway', ...MODEL_NAMES.map((model) => `predictor-${model}`)]);
     expect(plan.urls).toEqual({ gateway: 'http://127.0.0.1:18080' });
     expect(plan.models).toEqual([...MODEL_NAMES]);
@@ -26,8 +25,10 @@ describe('planTopology', () => {
       MODELS_DIR: '/m',
       NATS_URL: 'nats://127.0.0.1:14222',
       HTTP_PORT: undefined,
+      OPS_PORT: '19100',
     });
-    expect(first?.ready.kind).toBe('log');
+    // Readiness from the ops port, not from log text.
+    expect(first?.ready).toEqual({ kind: 'http', urls: ['http://127.0.0.1:19100/health/ready'] });
   });
 
   it('web-single: one iris-mlp predictor with HTTP_PORT, ready on its own health', () => {
@@ -67,8 +68,8 @@ describe('planTopology', () => {
     expect(TOPOLOGY_NAMES).toEqual(['synchronous', 'web-single', 'asynchronous', 'prep-pred', 'all']);
   });
 
-  it('prep-pred: gateway, two preprocess replicas (NATS only, log readiness) and the mnist predictors', () => {
-    const plan = planTopology('prep-pred', { natsUrl: 'nats://127.0.0.1:14222' });
+  it('prep-pred: gateway, two preprocess replicas (NATS only, ready on their ops port) and the mnist predictors', () => {
+    const plan = planTopology('prep-pred', { natsUrl: 'nats://127.0.0.1:14222', opsPorts: { 'preprocess-1': 19101 } });
     expect(plan.services.map((service) => service.name)).toEqual([
       'gateway',
       'preprocess-1',
@@ -77,21 +78,9 @@ describe('planTopology', () => {
       'predictor-mnist-cnn',
     ]);
     const preprocess = plan.services.find((service) => service.name === 'preprocess-1');
-    expect(preprocess).toMatchObject({ app: 'preprocess', env: { NATS_URL: 'nats://127.0.0.1:14222' }, ready: { kind: 'log' } });
+    expect(preprocess).toMatchObject({ app: 'preprocess', env: { NATS_URL: 'nats://127.0.0.1:14222', OPS_PORT: '19101' },
+      ready: { kind: 'http', urls: ['http://127.0.0.1:19101/health/ready'] },
+    });
     expect(preprocess?.env).not.toHaveProperty('MODEL_NAME');
-  });
-});
-
-describe('isServingLogLine', () => {
-  it('accepts an info line that says it serves or is ready', () => {
-    expect(isServingLogLine(line({ level: 'info', msg: 'serving iris-mlp on msp.infer.iris-mlp' }))).toBe(true);
-    expect(isServingLogLine(line({ level: 30, msg: 'Predictor ready' }))).toBe(true);
-  });
-
-  it('rejects errors, negations, other words and plain text', () => {
-    expect(isServingLogLine(line({ level: 'error', msg: 'serving failed' }))).toBe(false);
-    expect(isServingLogLine(line({ level: 'info', msg: 'model not ready yet' }))).toBe(false);
-    expect(isServingLogLine(line({ level: 'info', msg: 'already started' }))).toBe(false);
-    expect(isServingLogLine({ stream: 'stdout', text: 'serving' })).toBe(false);
   });
 });

@@ -1,7 +1,6 @@
 import { MODEL_NAMES, type ModelName } from '@msp/contracts';
 import { colourWanted } from './ansi.js';
 import { DEFAULT_NATS_URL } from './infra.js';
-import { levelNumber } from './log-format.js';
 import { findFreePort, isPortOpen } from './port.js';
 import { appEntry, modelsDir, type AppName } from './repo-paths.js';
 import {
@@ -10,7 +9,6 @@ import {
   startService,
   stdoutSink,
   type LineSink,
-  type LogLine,
   type ReadinessCheck,
   type ServiceProcess,
 } from './service-process.js';
@@ -92,16 +90,12 @@ export function isTopologyName(name: string): name is TopologyName {
 }
 
 /**
- * How a predictor without HTTP says it is ready: a pino line at info level or below whose `msg`
- * contains the word "serving" or "ready" (and not "not"), logged once its NATS endpoint is
- * subscribed, e.g. `{"level":"info","msg":"serving iris-mlp on msp.infer.iris-mlp"}`.
+ * How a service without HTTP of its own (a predictor, preprocess, a worker) says it is ready:
+ * `GET /health/ready` on its ops port (`OPS_PORT`) answers 200 once every readiness condition
+ * holds (model loaded, NATS connected, endpoints subscribed and flushed / consumer pulling).
  */
-export const SERVING_LOG_PATTERN = /\b(serving|ready)\b/i;
-
-export function isServingLogLine(line: LogLine): boolean {
-  const msg = line.record?.['msg'];
-  if (typeof msg !== 'string' || !SERVING_LOG_PATTERN.test(msg) || /\bnot\b/i.test(msg)) return false;
-  return (levelNumber(line.record ?? {}) ?? 30) <= 30;
+export function opsReadiness(opsPort: number, host = '127.0.0.1'): ReadinessCheck {
+  return { kind: 'http', urls: [`http://${host}:${opsPort}/health/ready`] };
 }
 
 export interface TopologySettings {
@@ -111,6 +105,11 @@ export interface TopologySettings {
   modelsDir?: string;
   /** Added to every service's environment (`undefined` removes a variable). */
   env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Ops ports (`OPS_PORT`: /health/ready, /metrics) of the services without HTTP of their own, by
+   * service name; readiness is read there. `startTopology` picks free ones.
+   */
+  opsPorts?: Readonly<Record<string, number>>;
   /** Added to one service's environment, by service name, e.g. `{'predictor-iris-mlp': {FAULT_DELAY_MS: '300'}}`. */
   serviceEnv?: Readonly<Record<string, Readonly<Record<string, string | undefined>>>>;
 }
@@ -168,6 +167,7 @@ export function planTopology(name: TopologyName, settings: TopologySettings = {}
     models,
     services: services.map((service) => {
       const url = service.http ? urls[service.http] : undefined;
+      const opsPort = url ? undefined : (settings.opsPorts?.[service.name] ?? 0);
       const appEnv =
         service.app === 'gateway'
           ? { PORT: service.http ? String(ports[service.http]) : undefined, NATS_URL: natsUrl }
@@ -183,20 +183,31 @@ export function planTopology(name: TopologyName, settings: TopologySettings = {}
       return {
         name: service.name,
         app: service.app,
-        env: { ...appEnv, ...service.env, ...settings.env, ...settings.serviceEnv?.[service.name] },
-        ready: readinessOf(service, url, models),
+        env: {
+          ...appEnv,
+          ...(opsPort === undefined ? {} : { OPS_PORT: String(opsPort) }),
+          ...service.env,
+          ...settings.env,
+          ...settings.serviceEnv?.[service.name],
+        },
+        ready: readinessOf(service, url, models, opsPort),
       };
     }),
   };
 }
 
-function readinessOf(service: ServiceDefinition, url: string | undefined, models: readonly ModelName[]): ReadinessCheck {
+function readinessOf(
+  service: ServiceDefinition,
+  url: string | undefined,
+  models: readonly ModelName[],
+  opsPort: number | undefined,
+): ReadinessCheck {
   if (service.app === 'gateway' && url) {
     // Ready for clients only once every model of the topology is discoverable through it.
     return { kind: 'http', urls: [`${url}/v2/health/ready`, ...models.map((model) => `${url}/v2/models/${model}`)] };
   }
   if (url) return { kind: 'http', urls: [`${url}/v2/health/ready`] };
-  return { kind: 'log', match: isServingLogLine, description: `a log line whose msg matches ${SERVING_LOG_PATTERN}` };
+  return opsReadiness(opsPort ?? 0);
 }
 
 /** A running topology. */
@@ -218,7 +229,7 @@ export interface RunningTopology {
 
 /**
  * Starts a topology's services and resolves once every one is ready (the gateway: health and
- * every model; an HTTP predictor: its health; other predictors: their "serving" log line). If a
+ * every model; an HTTP predictor: its health; every other service: /health/ready on its ops port). If a
  * service dies or the time runs out, everything started is stopped and the error names the
  * service with its last log lines.
  */
@@ -229,7 +240,11 @@ export async function startTopology(name: TopologyName, options: TopologyOptions
   const say = (text: string): void => {
     if (sink) sink(labelled('topology', text, colour));
   };
-  const plan = planTopology(name, { ...options, ports: await resolvePorts(name, options.ports) });
+  const plan = planTopology(name, {
+    ...options,
+    ports: await resolvePorts(name, options.ports),
+    opsPorts: await resolveOpsPorts(name, options.opsPorts),
+  });
   await assertPortsFree(plan.urls);
 
   const serviceOptions = { output: options.output, colour, detached: options.detached };
@@ -322,6 +337,17 @@ async function resolvePorts(
     if (!service.http) continue;
     const port = requested[service.http] ?? DEFAULT_PORTS[service.http];
     ports[service.http] = port === 0 ? await findFreePort() : port;
+  }
+  return ports;
+}
+
+/** A free ops port for every service without HTTP of its own, unless the caller chose one. */
+async function resolveOpsPorts(name: TopologyName, requested: Readonly<Record<string, number>> = {}): Promise<Record<string, number>> {
+  const ports: Record<string, number> = {};
+  for (const service of TOPOLOGIES[name].services) {
+    if (service.http) continue;
+    const port = requested[service.name] ?? 0;
+    ports[service.name] = port === 0 ? await findFreePort() : port;
   }
   return ports;
 }

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,15 +20,18 @@ const backend = {
 
 const logger = createLogger({ service: 'upload-spec', level: 'silent' });
 
+/** Stands in for the gateway's global BackendModule. */
+@Global()
+@Module({ providers: [{ provide: INFERENCE_BACKEND, useValue: backend }], exports: [INFERENCE_BACKEND] })
+class StandInBackendModule {}
+
 @Module({
   imports: [
     LoggerModule.forRoot(logger),
+    StandInBackendModule,
     UploadModule.forRoot({ maxFileBytes: 1024, maxFiles: 3, timeouts: { defaultMs: 1000, maxMs: 5000 } }),
   ],
-  providers: [
-    { provide: INFERENCE_BACKEND, useValue: backend },
-    { provide: APP_FILTER, useClass: OipExceptionFilter },
-  ],
+  providers: [{ provide: APP_FILTER, useClass: OipExceptionFilter }],
 })
 class SpecModule {}
 

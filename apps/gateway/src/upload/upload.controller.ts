@@ -1,5 +1,4 @@
 import { Controller, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import { deadlineIn, MspError, type InferRequest, type InferResponse } from '@msp/contracts';
 import { HttpHeaders, INFERENCE_BACKEND, requestTimeoutMs, resolveRequestId, type InferenceBackend } from '@msp/oip-server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -13,10 +12,8 @@ import { UPLOAD_INPUT, UPLOAD_OPTIONS, type UploadOptions } from './upload.optio
  */
 @Controller('v1/models')
 export class UploadController {
-  private backend: InferenceBackend | undefined;
-
   constructor(
-    private readonly moduleRef: ModuleRef,
+    @Inject(INFERENCE_BACKEND) private readonly backend: InferenceBackend,
     @Inject(UPLOAD_OPTIONS) private readonly options: UploadOptions,
   ) {}
 
@@ -35,7 +32,7 @@ export class UploadController {
       id: requestId,
       inputs: [{ name: UPLOAD_INPUT, datatype: 'BYTES', shape: [images.length], data: images }],
     };
-    return this.inferenceBackend().infer(model, undefined, inferRequest, { requestId, deadline });
+    return this.backend.infer(model, undefined, inferRequest, { requestId, deadline });
   }
 
   /** Every file part as base64 (the OIP JSON form of BYTES); other fields are ignored. */
@@ -55,12 +52,6 @@ export class UploadController {
     }
     if (images.length === 0) throw MspError.badRequest('the upload holds no file: add one with -F image=@digit.png');
     return images;
-  }
-
-  /** The app's InferenceBackend (models and graphs), whichever module provides it. */
-  private inferenceBackend(): InferenceBackend {
-    this.backend ??= this.moduleRef.get<InferenceBackend>(INFERENCE_BACKEND, { strict: false });
-    return this.backend;
   }
 }
 

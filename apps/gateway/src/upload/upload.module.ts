@@ -4,7 +4,7 @@ import { UPLOAD_OPTIONS, type UploadOptions } from './upload.options.js';
 
 /**
  * The multipart upload route (`POST /v1/models/:model/upload`). Needs `registerUploads` on the
- * app (the multipart parser) and an InferenceBackend in the app (OipHttpModule provides it).
+ * app (the multipart parser) and INFERENCE_BACKEND from a global module (BackendModule).
  */
 @Module({})
 export class UploadModule {

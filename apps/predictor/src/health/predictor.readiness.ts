@@ -1,7 +1,8 @@
+import { NatsReadiness } from '@msp/messaging';
 import { Metrics, Readiness } from '@msp/telemetry';
 
-/** Ready when the model is loaded, NATS is connected and the model's endpoints are subscribed. */
-export const PredictorReadiness = { model: 'model-loaded', nats: 'nats-connected', endpoint: 'endpoint-subscribed' } as const;
+/** Ready when the model is loaded, NATS is connected and the model's endpoints are subscribed (the last two: NatsTransport). */
+export const PredictorReadiness = { model: 'model-loaded', nats: NatsReadiness.nats, endpoint: NatsReadiness.endpoints } as const;
 
 /** The process's metrics and readiness, made in main before Nest so the ops server answers during start-up. */
 export interface PredictorTelemetry {

@@ -1,12 +1,25 @@
 import { Module } from '@nestjs/common';
+import { NatsServiceModule } from '@msp/messaging';
+import { ModelRunner } from '@msp/model-runtime';
+import { PREDICTOR_CONFIG } from '../config/config.module.js';
+import type { PredictorConfig } from '../config/predictor-config.schema.js';
 import { ModelModule } from '../model/model.module.js';
-import { InferenceHandler } from './inference.handler.js';
+import { inferenceServiceOptions } from './inference.endpoints.js';
+import { InferenceController } from './inference.controller.js';
 import { InferenceService } from './inference.service.js';
 
 /** Inference over NATS; InferenceService is shared with the in-process HTTP backend. */
 @Module({
-  imports: [ModelModule],
-  providers: [InferenceService, InferenceHandler],
+  imports: [
+    ModelModule,
+    NatsServiceModule.forRootAsync({
+      imports: [ModelModule],
+      inject: [ModelRunner, PREDICTOR_CONFIG],
+      useFactory: (runner: ModelRunner, config: PredictorConfig) => inferenceServiceOptions(runner, config),
+    }),
+  ],
+  controllers: [InferenceController],
+  providers: [InferenceService],
   exports: [InferenceService],
 })
 export class InferenceModule {}

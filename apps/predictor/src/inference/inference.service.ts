@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { MspError, remainingMs, type InferRequest, type InferResponse } from '@msp/contracts';
+import { MspError, remainingMs, type InferRequest, type InferResponse, type WireInferRequest } from '@msp/contracts';
 import { ModelRunner } from '@msp/model-runtime';
 import { LOGGER, Metrics, type Logger } from '@msp/telemetry';
 import { PREDICTOR_CONFIG } from '../config/config.module.js';
@@ -14,13 +14,11 @@ export interface InferenceContext {
 
 /**
  * One inference, whichever door it came in by (NATS or in-process HTTP), so both answer alike:
- * the optional fault delay, a deadline check, the runner, the OIP response. Counts what is in
- * flight so shutdown can let it finish.
+ * the optional fault delay, a deadline check, the runner, the OIP response. (Work in flight at
+ * shutdown is the transport's and the HTTP server's business.)
  */
 @Injectable()
 export class InferenceService {
-  private readonly inFlight = new Set<Promise<unknown>>();
-
   constructor(
     private readonly runner: ModelRunner,
     @Inject(PREDICTOR_CONFIG) private readonly config: PredictorConfig,
@@ -32,25 +30,8 @@ export class InferenceService {
     return { name: this.runner.name, version: this.runner.version };
   }
 
-  /** Runs a request already parsed by `parseInferRequest`. */
-  infer(request: InferRequest, context: InferenceContext): Promise<InferResponse> {
-    const work = this.run(request, context);
-    this.inFlight.add(work);
-    const settle = (): void => void this.inFlight.delete(work);
-    work.then(settle, settle);
-    return work;
-  }
-
-  /** Resolves once no request is in flight, or after `maxWaitMs`; returns how many were left. */
-  async idle(maxWaitMs: number): Promise<number> {
-    if (this.inFlight.size > 0) {
-      const timeout = sleep(maxWaitMs, undefined, { ref: false });
-      await Promise.race([Promise.allSettled([...this.inFlight]), timeout]);
-    }
-    return this.inFlight.size;
-  }
-
-  private async run(request: InferRequest, context: InferenceContext): Promise<InferResponse> {
+  /** Runs a request parsed by `parseInferRequest` or decoded from a binary body (the runner checks it against the model). */
+  async infer(request: InferRequest | WireInferRequest, context: InferenceContext): Promise<InferResponse> {
     if (this.config.faultDelayMs > 0) await this.faultDelay(context);
     if (remainingMs(context.deadline) <= 0) {
       throw MspError.deadlineExceeded(`the deadline passed before model '${this.runner.name}' could run`);

@@ -5,9 +5,9 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import type { INestMicroservice } from '@nestjs/common';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { startNatsService } from '@msp/messaging';
 import { createLogger } from '@msp/telemetry';
 import { writeArgmaxClassifier } from '@msp/model-runtime/testing';
 import { AppModule } from '../app.module.js';
@@ -15,7 +15,7 @@ import { loadPredictorConfig } from '../config/predictor-config.schema.js';
 
 /** Test helpers for the predictor's integration specs (real NATS, real onnxruntime). */
 
-export const NATS_URL = 'nats://127.0.0.1:4222';
+export const NATS_URL = process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
 
 /** The trainer's output at the repository root (git-ignored; `pnpm train` makes it). */
 export const TRAINED_MODELS = fileURLToPath(new URL('../../../../models', import.meta.url));
@@ -62,13 +62,8 @@ export async function trainedModelCopy(model: string): Promise<{ modelsDir: stri
 }
 
 /** Boots the predictor's AppModule in this process (NATS only), as main.ts does without HTTP_PORT. */
-export async function startPredictor(env: Record<string, string>): Promise<INestApplicationContext> {
+export async function startPredictor(env: Record<string, string>): Promise<INestMicroservice> {
   const config = loadPredictorConfig({ NATS_URL, LOG_LEVEL: 'silent', ...env });
   const logger = createLogger({ service: `predictor:${config.modelName}`, level: config.logLevel });
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, logger), {
-    logger: false,
-    abortOnError: false,
-  });
-  await app.init();
-  return app;
+  return startNatsService(AppModule.forRoot(config, logger), logger);
 }

@@ -1,12 +1,11 @@
 import 'reflect-metadata';
-import type { INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import type { INestMicroservice } from '@nestjs/common';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deadlineIn, Headers, MspError, Subjects, type InferRequest, type WireInferRequest } from '@msp/contracts';
 import { loadMnistSplit } from '@msp/datasets';
-import { NatsBus } from '@msp/messaging';
+import { NatsBus, startNatsService } from '@msp/messaging';
 import { digitTensorFromUnitFloats, greyFromUnitFloats } from '@msp/preprocessing';
 import { createLogger } from '@msp/telemetry';
 import { AppModule } from '../app.module.js';
@@ -16,10 +15,10 @@ import { loadPreprocessConfig } from '../config/preprocess-config.schema.js';
  * The preprocess service over the real NATS: images in as bytes, tensors out, and the proof
  * that serving and training agree to the bit for the same image.
  */
-const NATS_URL = 'nats://127.0.0.1:4222';
+const NATS_URL = process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
 const SUBJECT = Subjects.prep('mnist');
 
-let app: INestApplicationContext;
+let app: INestMicroservice;
 let client: NatsConnection;
 let bus: NatsBus;
 
@@ -50,10 +49,8 @@ beforeAll(async () => {
   // Default limits: other preprocess replicas on this NATS (a running topology) share the queue
   // group and must answer alike. Limits below the NATS message size are covered by the unit spec.
   const config = loadPreprocessConfig({ NATS_URL, LOG_LEVEL: 'silent' });
-  app = await NestFactory.createApplicationContext(AppModule.forRoot(config, createLogger({ service: 'spec', level: 'silent' })), {
-    logger: false,
-  });
-  await app.init();
+  const logger = createLogger({ service: 'spec', level: 'silent' });
+  app = await startNatsService(AppModule.forRoot(config, logger), logger);
   client = await connect({ servers: NATS_URL, name: 'preprocess-spec', timeout: 2000 });
   bus = new NatsBus(client);
 });

@@ -1,7 +1,7 @@
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Subjects, type InferResponse, type JobMessage } from '@msp/contracts';
 import { JobQueue, JobRepository, type JsMsg } from '@msp/jobs';
-import { NatsBus, NatsConnectionState } from '@msp/messaging';
+import { NatsBus, type NatsConsumer } from '@msp/messaging';
 import { isRedisReady, REDIS, type Redis } from '@msp/redis';
 import { LOGGER, Metrics, Readiness, type Logger } from '@msp/telemetry';
 import { WORKER_CONFIG } from '../config/config.module.js';
@@ -15,10 +15,11 @@ type Messages = Awaited<ReturnType<Awaited<ReturnType<JobQueue['consumer']>>['co
  * Pulls jobs from the shared durable consumer and runs up to WORKER_CONCURRENCY at once. On
  * shutdown it stops pulling, hands back what it had pulled but not started (nak, so another
  * worker takes it at once), and waits for the jobs in flight up to SHUTDOWN_GRACE_MS; the NATS
- * connection and Redis close after that (their own shutdown hooks run later).
+ * connection and Redis close after that (their own shutdown hooks run later). NatsTransport
+ * starts and stops it, so the worker has the same lifecycle and readiness as a NATS service.
  */
 @Injectable()
-export class JobConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class JobConsumer implements NatsConsumer {
   private messages: Messages | undefined;
   private advisories: { unsubscribe(): void } | undefined;
   private loop: Promise<void> | undefined;
@@ -33,15 +34,13 @@ export class JobConsumer implements OnApplicationBootstrap, BeforeApplicationShu
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly metrics: Metrics,
-    private readonly readiness: Readiness,
-    natsState: NatsConnectionState,
+    readiness: Readiness,
     @Inject(REDIS) redis: Redis,
   ) {
-    readiness.set(WorkerReadiness.nats, () => natsState.isConnected);
     readiness.set(WorkerReadiness.redis, () => isRedisReady(redis));
   }
 
-  async onApplicationBootstrap(): Promise<void> {
+  async start(): Promise<void> {
     await this.queue.ensureStreams();
     await this.queue.ensureConsumer({ ackWaitMs: this.config.ackWaitMs, maxDeliver: this.config.maxDeliver });
     const consumer = await this.queue.consumer();
@@ -65,7 +64,6 @@ export class JobConsumer implements OnApplicationBootstrap, BeforeApplicationShu
     this.advisories = this.queue.onExhausted((job) => processor.exhausted(job, (seq) => this.queue.remove(seq)));
     this.messages = await consumer.consume({ max_messages: this.config.concurrency, expires: 30_000 });
     this.loop = this.run(this.messages, processor);
-    this.readiness.set(WorkerReadiness.consuming, true);
     this.logger.info(
       {
         stream: this.queue.names.stream,
@@ -78,10 +76,9 @@ export class JobConsumer implements OnApplicationBootstrap, BeforeApplicationShu
     );
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
+  async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    this.readiness.set(WorkerReadiness.consuming, false);
     this.slotFreed?.();
     this.advisories?.unsubscribe();
     await this.messages?.close().catch(() => undefined);
@@ -109,14 +106,14 @@ export class JobConsumer implements OnApplicationBootstrap, BeforeApplicationShu
           msg.nak();
           continue;
         }
-        this.start(msg, processor);
+        this.startJob(msg, processor);
       }
     } catch (error) {
       if (!this.stopping) this.logger.error({ err: error }, 'job consumer stopped unexpectedly');
     }
   }
 
-  private start(msg: JsMsg, processor: JobProcessor): void {
+  private startJob(msg: JsMsg, processor: JobProcessor): void {
     const task = processor
       .process(msg)
       .catch((error: unknown) => {

@@ -1,5 +1,5 @@
 import { Tensor } from 'onnxruntime-node';
-import { MspError, type Datatype, type InferTensor, type TensorData } from '@msp/contracts';
+import { float16Bits, float16Value, MspError, type Datatype, type InferTensor, type TensorData, type WireTensor } from '@msp/contracts';
 
 /** OIP v2 datatype → onnxruntime tensor type. Every OIP datatype has one. */
 const ORT_TYPE_OF: Record<Datatype, Tensor.Type> = {
@@ -31,10 +31,33 @@ export function datatypeOfOrtType(type: Tensor.Type): Datatype | undefined {
   return DATATYPE_OF[type];
 }
 
-/** Converts a validated OIP tensor (flat data matching its shape and datatype) to an ORT tensor. */
-export function toOrtTensor(tensor: InferTensor): Tensor {
+/** The typed array a numeric ORT tensor holds (FP16: its bits), for data that already is one. */
+const ORT_ARRAY: Partial<Record<Datatype, abstract new (...args: never[]) => unknown>> = {
+  FP16: Uint16Array,
+  FP32: Float32Array,
+  FP64: Float64Array,
+  INT8: Int8Array,
+  INT16: Int16Array,
+  INT32: Int32Array,
+  INT64: BigInt64Array,
+  UINT8: Uint8Array,
+  UINT16: Uint16Array,
+  UINT32: Uint32Array,
+  UINT64: BigUint64Array,
+};
+
+/**
+ * Converts a validated OIP tensor (flat data matching its shape and datatype) to an ORT tensor.
+ * Data that already is the typed array ORT takes (a binary body decoded with `numbersAs:
+ * 'typed'`) is used as it is, without a copy.
+ */
+export function toOrtTensor(tensor: InferTensor | WireTensor): Tensor {
   const dims = tensor.shape;
   const data = tensor.data;
+  const typed = ORT_ARRAY[tensor.datatype];
+  if (typed !== undefined && data instanceof typed) {
+    return new Tensor(ORT_TYPE_OF[tensor.datatype] as 'float32', data as Float32Array, dims);
+  }
   switch (tensor.datatype) {
     case 'BOOL':
       return new Tensor('bool', Uint8Array.from(data as boolean[], (value) => (value ? 1 : 0)), dims);
@@ -99,43 +122,4 @@ function safeNumber(name: string, value: bigint): number {
     throw MspError.internal(`output '${name}' holds ${value}, beyond the integers JSON numbers carry exactly`);
   }
   return number;
-}
-
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
-/** IEEE 754 binary16 bits of a number, rounded to nearest even (what Float16Array does). */
-export function float16Bits(value: number): number {
-  f32[0] = value;
-  const bits = u32[0]!;
-  const sign = (bits >>> 16) & 0x8000;
-  const exponent = (bits >>> 23) & 0xff;
-  let mantissa = bits & 0x7fffff;
-  if (exponent === 0xff) return sign | 0x7c00 | (mantissa ? 0x200 : 0); // Inf / NaN
-  const halfExponent = exponent - 127 + 15;
-  if (halfExponent >= 0x1f) return sign | 0x7c00; // overflow → Inf
-  if (halfExponent <= 0) {
-    if (halfExponent < -10) return sign; // underflow → ±0
-    mantissa |= 0x800000; // subnormal: make the implicit bit explicit
-    const shift = 14 - halfExponent;
-    const half = mantissa >>> shift;
-    const remainder = mantissa & ((1 << shift) - 1);
-    const midpoint = 1 << (shift - 1);
-    const round = remainder > midpoint || (remainder === midpoint && (half & 1) === 1) ? 1 : 0;
-    return sign | (half + round);
-  }
-  const half = (halfExponent << 10) | (mantissa >>> 13);
-  const remainder = mantissa & 0x1fff;
-  const round = remainder > 0x1000 || (remainder === 0x1000 && (half & 1) === 1) ? 1 : 0;
-  return sign | (half + round); // a carry into the exponent is still the correct rounding
-}
-
-/** The number that IEEE 754 binary16 bits encode. */
-export function float16Value(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >>> 10) & 0x1f;
-  const mantissa = bits & 0x3ff;
-  if (exponent === 0) return sign * mantissa * 2 ** -24;
-  if (exponent === 0x1f) return mantissa ? Number.NaN : sign * Number.POSITIVE_INFINITY;
-  return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
 }

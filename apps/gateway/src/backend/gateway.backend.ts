@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { InferRequest, InferResponse, ModelMetadata } from '@msp/contracts';
 import type { InferContext, InferenceBackend } from '@msp/oip-server';
 import { NatsBackend } from '../inference/nats.backend.js';
-import { GraphService } from './graph.service.js';
+import { GraphService } from '../graphs/graph.service.js';
 
 /**
  * The gateway's InferenceBackend: a graph name is served by the graph engine, any other

@@ -5,7 +5,7 @@ import { Tensor } from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATATYPES, MspError, type Datatype, type InferTensor } from '@msp/contracts';
 import { loadModel } from './model.loader.js';
-import { float16Bits, float16Value, fromOrtTensor, toOrtTensor } from './tensor.codec.js';
+import { fromOrtTensor, toOrtTensor } from './ort-tensor.codec.js';
 import { identityOnnx, writeFixtureModel } from './testing/onnx-fixture.js';
 
 const SAMPLES: Record<Datatype, InferTensor['data']> = {
@@ -24,7 +24,7 @@ const SAMPLES: Record<Datatype, InferTensor['data']> = {
   BYTES: ['', 'a', 'setosa', 'é', '0', 'with space'],
 };
 
-describe('tensor codec', () => {
+describe('OIP ↔ onnxruntime tensors', () => {
   it.each(DATATYPES)('round-trips %s through an ORT tensor', (datatype) => {
     const tensor: InferTensor = { name: 't', datatype, shape: [2, 3], data: SAMPLES[datatype] };
     const back = fromOrtTensor('t', toOrtTensor(tensor));
@@ -41,18 +41,6 @@ describe('tensor codec', () => {
   it('refuses 64-bit values that JSON numbers cannot carry exactly', () => {
     const ort = new Tensor('int64', BigInt64Array.from([2n ** 60n]), [1]);
     expect(() => fromOrtTensor('big', ort)).toThrow(MspError);
-  });
-
-  it('encodes FP16 with round-to-nearest-even, subnormals and infinities', () => {
-    expect(float16Bits(1)).toBe(0x3c00);
-    expect(float16Bits(-2)).toBe(0xc000);
-    expect(float16Bits(65_504)).toBe(0x7bff);
-    expect(float16Bits(1e6)).toBe(0x7c00);
-    expect(float16Bits(2 ** -24)).toBe(0x0001);
-    expect(float16Bits(2 ** -26)).toBe(0x0000);
-    expect(float16Bits(1 + 2 ** -11)).toBe(0x3c00); // a tie rounds to even
-    expect(float16Value(float16Bits(0.1))).toBeCloseTo(0.1, 3);
-    expect(Number.isNaN(float16Value(float16Bits(Number.NaN)))).toBe(true);
   });
 });
 

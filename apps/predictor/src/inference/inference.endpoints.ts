@@ -1,0 +1,38 @@
+import { encodePredictorMetadata, QueueGroups, ServiceNames, Subjects } from '@msp/contracts';
+import type { NatsServiceOptions } from '@msp/messaging';
+import type { ModelRunner } from '@msp/model-runtime';
+import { PREDICTOR_VERSION } from '../app.info.js';
+import type { PredictorConfig } from '../config/predictor-config.schema.js';
+
+/** Names of the micro service endpoints (`$SRV.STATS` reports per endpoint), used as `@MessagePattern`s. */
+export const InferEndpoints = {
+  infer: 'infer',
+  inferVersion: 'infer-version',
+} as const;
+
+/**
+ * The model served as a NATS micro service (`$SRV.PING|INFO|STATS.msp-predictor`) whose
+ * metadata says which model and version it serves, with two endpoints in the model's queue
+ * group: `msp.infer.<model>` and `msp.infer.<model>.<version>`.
+ */
+export function inferenceServiceOptions(runner: ModelRunner, config: PredictorConfig): NatsServiceOptions {
+  const { name, version } = runner;
+  const queue = QueueGroups.predictor(name);
+  return {
+    service: {
+      name: ServiceNames.predictor,
+      version: PREDICTOR_VERSION,
+      description: `Predictor serving model ${name}@${version} (${runner.metadata.platform})`,
+      metadata: encodePredictorMetadata(runner.predictorModel),
+    },
+    endpoints: {
+      // A binary body decodes straight into the typed arrays onnxruntime takes.
+      [InferEndpoints.infer]: { subject: Subjects.infer(name), queue, numbersAs: 'typed' },
+      [InferEndpoints.inferVersion]: { subject: Subjects.inferVersion(name, version), queue, numbersAs: 'typed' },
+    },
+    defaultTimeoutMs: config.requestTimeoutMs,
+    shutdownGraceMs: config.requestTimeoutMs,
+    metricsModel: name,
+    readyMessage: `serving ${name}@${version} over NATS`,
+  };
+}

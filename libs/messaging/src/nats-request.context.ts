@@ -1,0 +1,38 @@
+import { BaseRpcContext } from '@nestjs/microservices';
+import type { MsgHdrs } from '@nats-io/transport-node';
+import type { BodyEncoding, EndpointRequest } from './micro.service.js';
+
+/**
+ * What a NATS handler (`@MessagePattern` method) may want besides the body: read it with
+ * `@Ctx() context: NatsRequestContext`. The body itself is the `@Payload()`.
+ */
+export class NatsRequestContext extends BaseRpcContext<[EndpointRequest]> {
+  constructor(request: EndpointRequest) {
+    super([request]);
+  }
+
+  private get request(): EndpointRequest {
+    return this.args[0];
+  }
+
+  get subject(): string {
+    return this.request.subject;
+  }
+
+  get requestId(): string {
+    return this.request.requestId;
+  }
+
+  /** Absolute deadline (epoch ms) of the caller, or the endpoint's default. */
+  get deadline(): number {
+    return this.request.deadline;
+  }
+
+  get encoding(): BodyEncoding {
+    return this.request.encoding;
+  }
+
+  get headers(): MsgHdrs | undefined {
+    return this.request.headers;
+  }
+}

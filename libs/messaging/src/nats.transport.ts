@@ -1,0 +1,172 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Service } from '@nats-io/services';
+import { lastValueFrom } from 'rxjs';
+import type { Logger, Metrics, Readiness } from '@msp/telemetry';
+import { addMicroService, respond, type EndpointRequest, type MicroServiceConfig } from './micro.service.js';
+import type { NatsConnectionState } from './nats.connection.js';
+import { NatsRequestContext } from './nats-request.context.js';
+
+/** Readiness conditions the transport owns; a service lists them among its own. */
+export const NatsReadiness = { nats: 'nats-connected', endpoints: 'endpoint-subscribed' } as const;
+
+/** Where a `@MessagePattern(name)` handler is served: the pattern is the endpoint's name. */
+export interface EndpointSpec {
+  subject: string;
+  /** Replicas in one queue group share the load. */
+  queue: string;
+  metadata?: Record<string, string>;
+  /** BYTES of a binary body as UTF-8 strings (default) or raw `Uint8Array`s (e.g. images). */
+  bytesAs?: 'utf8' | 'raw';
+  /** Numbers of a binary body as number[] (default) or the typed arrays onnxruntime takes. */
+  numbersAs?: 'array' | 'typed';
+}
+
+/** Work a service pulls rather than answers (e.g. a JetStream consumer), on the same lifecycle. */
+export interface NatsConsumer {
+  /** Starts pulling; resolves once it is. */
+  start(): Promise<void>;
+  /** Stops pulling and lets what it had started finish (within its own grace). */
+  stop(): Promise<void>;
+}
+
+export interface NatsServiceOptions {
+  /** The micro service (`$SRV.PING|INFO|STATS.<name>`) the endpoints belong to; none for a pure consumer. */
+  service?: MicroServiceConfig;
+  /** Every `@MessagePattern` name of the app, with its subject and queue group. */
+  endpoints?: Readonly<Record<string, EndpointSpec>>;
+  consumers?: readonly NatsConsumer[];
+  /** The deadline of a request that carries none. */
+  defaultTimeoutMs: number;
+  /** How long shutdown waits for requests in flight. */
+  shutdownGraceMs: number;
+  /** `model` label of the request metrics ('' when the service is not a model's). */
+  metricsModel?: string;
+  /** Logged once everything is subscribed. */
+  readyMessage?: string;
+  /** The readiness condition that holds while it serves (default `endpoint-subscribed`; a worker says `consuming`). */
+  servingCondition?: string;
+}
+
+export interface NatsTransportDeps {
+  nc: NatsConnection;
+  natsState: NatsConnectionState;
+  logger: Logger;
+  metrics: Metrics;
+  readiness: Readiness;
+}
+
+/**
+ * Our NATS transport for Nest (`CustomTransportStrategy`): `@MessagePattern` handlers served as
+ * endpoints of one `@nats-io/services` micro service, so `$SRV` discovery, queue groups, the
+ * deadline / request-id / content-type headers, binary tensor bodies and error headers work as
+ * for any NATS client. Nest's own NATS transport wraps messages in `{pattern,data,id}` instead.
+ *
+ * It owns the NATS side of the lifecycle: readiness (connected; every endpoint subscribed and
+ * flushed, consumers started), work in flight, and the shutdown order — stop the service and the
+ * consumers, let what is in flight finish; the connection drains after (MessagingModule).
+ */
+export class NatsTransport extends Server implements CustomTransportStrategy {
+  private service: Service | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+  private listening = false;
+
+  constructor(
+    private readonly deps: NatsTransportDeps,
+    private readonly options: NatsServiceOptions,
+  ) {
+    super();
+  }
+
+  listen(callback: (error?: unknown) => void): void {
+    this.start().then(
+      () => callback(),
+      (error: unknown) => callback(error),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (!this.listening) return;
+    this.listening = false;
+    const { readiness, logger } = this.deps;
+    readiness.set(this.servingCondition, false);
+    await this.service?.stop();
+    await Promise.all((this.options.consumers ?? []).map((consumer) => consumer.stop()));
+    if (this.inFlight.size > 0) {
+      await Promise.race([Promise.allSettled([...this.inFlight]), sleep(this.options.shutdownGraceMs, undefined, { ref: false })]);
+    }
+    logger.info({ unfinished: this.inFlight.size }, 'NATS micro service stopped');
+  }
+
+  private get servingCondition(): string {
+    return this.options.servingCondition ?? NatsReadiness.endpoints;
+  }
+
+  on(): never {
+    throw new Error('NatsTransport has no events: read readiness or NatsConnectionState instead');
+  }
+
+  unwrap<T>(): T {
+    return this.deps.nc as T;
+  }
+
+  private async start(): Promise<void> {
+    const { nc, natsState, logger, readiness } = this.deps;
+    readiness.set(NatsReadiness.nats, () => natsState.isConnected);
+    const endpoints = this.options.endpoints ?? {};
+    const patterns = [...this.messageHandlers.keys()];
+    for (const pattern of patterns) {
+      if (!endpoints[pattern]) throw new Error(`@MessagePattern('${pattern}') has no endpoint (subject, queue) configured`);
+    }
+    for (const name of Object.keys(endpoints)) {
+      if (!this.messageHandlers.has(name)) throw new Error(`endpoint '${name}' has no @MessagePattern('${name}') handler`);
+    }
+    if (this.options.service) {
+      const service = await addMicroService(nc, this.options.service);
+      for (const pattern of patterns) this.serve(service, pattern, endpoints[pattern]!, this.messageHandlers.get(pattern)!);
+      this.service = service;
+    } else if (patterns.length > 0) {
+      throw new Error('endpoints need a micro service (NatsServiceOptions.service)');
+    }
+    for (const consumer of this.options.consumers ?? []) await consumer.start();
+    // A round trip: the server has every subscription before we say ready, so a client on
+    // another connection cannot get "no responders" from a ready service.
+    await nc.flush();
+    this.listening = true;
+    readiness.set(this.servingCondition, true);
+    logger.info(
+      {
+        microService: this.options.service?.name,
+        id: this.service?.info().id,
+        endpoints: patterns.map((pattern) => ({ subject: endpoints[pattern]!.subject, queue: endpoints[pattern]!.queue })),
+      },
+      this.options.readyMessage ?? 'serving over NATS',
+    );
+  }
+
+  private serve(service: Service, name: string, spec: EndpointSpec, handler: MessageHandler): void {
+    const { logger, metrics } = this.deps;
+    const observer = metrics.requestObserver(spec.subject, this.options.metricsModel ?? '');
+    const invoke = async (request: EndpointRequest): Promise<unknown> =>
+      lastValueFrom(this.transformToObservable(await handler(request.body, new NatsRequestContext(request))), {
+        defaultValue: undefined,
+      });
+    service.addEndpoint(name, {
+      subject: spec.subject,
+      queue: spec.queue,
+      metadata: spec.metadata ?? {},
+      handler: (error, msg) => {
+        if (error) {
+          logger.error({ err: error, endpoint: name }, 'endpoint subscription failed');
+          return;
+        }
+        const decoding = { bytesAs: spec.bytesAs ?? 'utf8', numbersAs: spec.numbersAs ?? 'array' } as const;
+        const work = respond(msg, invoke, logger, this.options.defaultTimeoutMs, decoding, observer);
+        this.inFlight.add(work);
+        const settle = (): void => void this.inFlight.delete(work);
+        work.then(settle, settle);
+      },
+    });
+  }
+}
