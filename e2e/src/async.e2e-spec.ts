@@ -8,6 +8,7 @@ import { loadIrisSplit } from '@msp/datasets';
 import { JobQueue, type JobView } from '@msp/jobs';
 import { findFreePort, modelsDir, startApp, type ServiceProcess } from '@msp/topology';
 import { http, inferBody, output, postJson, type OipResponse } from './support/http.js';
+import { composeControl, eventually, type ComposeControl } from './support/compose.js';
 import { target } from './support/target.js';
 
 /**
@@ -136,8 +137,6 @@ describe.runIf(local)('asynchronous pattern: jobs over JetStream, state in Redis
     }
     return done;
   };
-
-  const labelOf = (view: JobView): string => String(output(view.result as OipResponse, 'label').data[0]);
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'msp-e2e-async-'));
@@ -285,3 +284,79 @@ describe.runIf(local)('asynchronous pattern: jobs over JetStream, state in Redis
     expect(views.map((view) => view.status)).toEqual(earlierJobs.map(() => 'succeeded'));
   });
 });
+
+/**
+ * The asynchronous pattern on a `docker compose up` stack: its gateway, its two `worker`
+ * replicas and its iris-mlp predictor, broken the way a compose user would (`docker kill` of a
+ * worker container, `docker compose restart gateway`). The poison-job case stays with the local
+ * topology: it needs a predictor slower than a job's deadline, which the stack does not have.
+ */
+const compose = composeControl();
+
+describe.runIf(compose)('asynchronous pattern on compose: a worker container killed, the gateway restarted', () => {
+  const control = compose as ComposeControl;
+  const { gatewayUrl: url } = target();
+  const { test: iris } = loadIrisSplit();
+  let expected: string[] = [];
+  let finished: string[] = [];
+
+  const submitRow = async (row: number): Promise<string> => {
+    const reply = await postJson<Submitted & { error?: string }>(`${url}/v1/async/models/iris-mlp/infer`, inferBody([iris.features[row] as number[]], [4]), {}, 10_000);
+    expect(reply.status, JSON.stringify(reply.body)).toBe(202);
+    return reply.body.job_id;
+  };
+  const view = async (id: string): Promise<JobView> => (await http<JobView>(`${url}/v1/jobs/${id}`, { timeoutMs: 10_000 })).body;
+  const untilFinished = async (ids: readonly string[], timeoutMs: number): Promise<JobView[]> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const views = await pool(ids, 32, view);
+      const open = views.filter((v) => v.status !== 'succeeded' && v.status !== 'failed');
+      if (open.length === 0) return views;
+      if (Date.now() > deadline) throw new Error(`${open.length} of ${ids.length} jobs unfinished, e.g. ${JSON.stringify(open[0])}`);
+      await sleep(500);
+    }
+  };
+
+  beforeAll(async () => {
+    const sync = await postJson<OipResponse>(`${url}/v2/models/iris-mlp/infer`, inferBody(iris.features, [4]));
+    expect(sync.status).toBe(200);
+    expected = output(sync.body, 'label').data.map(String);
+  });
+
+  afterAll(async () => {
+    // Back to two healthy workers for whatever runs next.
+    await control.run(['up', '-d', '--no-build', '--no-recreate', 'worker'], { timeoutMs: 120_000 });
+  });
+
+  it('loses no job when one of the two worker containers is killed mid-run', async () => {
+    const workers = await control.containers('worker');
+    expect(workers.length, 'the stack runs two workers').toBeGreaterThanOrEqual(2);
+    const rows = Array.from({ length: 2_000 }, (_, index) => index % iris.features.length);
+    let killed = false;
+    const ids = await pool(rows, 16, async (row, index) => {
+      // Half way through the submissions the first worker goes, with jobs in its hands.
+      if (index === 1_000 && !killed) {
+        killed = true;
+        await control.kill(workers[0] as string);
+      }
+      return submitRow(row);
+    });
+    // A killed worker's unacked jobs come back after the consumer's ack wait (30 s in compose).
+    const views = await untilFinished(ids, 100_000);
+    expect(views.filter((v) => v.status !== 'succeeded')).toEqual([]);
+    views.forEach((v, index) => expect(labelOf(v)).toBe(expected[rows[index] as number]));
+    finished = ids.slice(0, 50);
+  }, 180_000);
+
+  it('answers the status of earlier jobs after the gateway container restarts', async () => {
+    expect(finished.length).toBeGreaterThan(0);
+    await control.run(['restart', '-t', '10', 'gateway'], { timeoutMs: 60_000 });
+    await eventually('gateway ready again', async () => (await http(`${url}/v2/health/ready`, { timeoutMs: 2000 })).status === 200);
+    const views = await pool(finished, 16, view);
+    expect(views.map((v) => v.status)).toEqual(finished.map(() => 'succeeded'));
+  });
+});
+
+function labelOf(view: JobView): string {
+  return String(output(view.result as OipResponse, 'label').data[0]);
+}

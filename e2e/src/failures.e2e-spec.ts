@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modelsDir, startApp, type ServiceProcess } from '@msp/topology';
 import { http, postJson } from './support/http.js';
+import { composeControl, servedAgain, type ComposeControl } from './support/compose.js';
 import { target } from './support/target.js';
 
 /**
@@ -69,5 +70,51 @@ describe.runIf(local)('a slow or dead predictor behind the gateway', () => {
   it('keeps serving the other models meanwhile', async () => {
     const reply = await postJson(`${target().gatewayUrl}/v2/models/iris-mlp/infer`, row);
     expect(reply.status).toBe(200);
+  });
+});
+
+/**
+ * The same faults on a `docker compose up` stack, made the way its user would: `docker compose
+ * pause` wedges the iris-softmax predictor (its process frozen, its NATS connection open),
+ * `docker compose stop` takes it away; `start` brings it back for the specs after this one.
+ */
+const compose = composeControl();
+const SERVICE = 'predictor-iris-softmax';
+
+describe.runIf(compose)('a paused or stopped predictor container behind the gateway (compose)', () => {
+  const control = compose as ComposeControl;
+  const infer = (model: string, timeoutMs: string) =>
+    postJson<{ error: string }>(`${target().gatewayUrl}/v2/models/${model}/infer`, row, { 'x-timeout-ms': timeoutMs });
+
+  afterAll(async () => {
+    await control.run(['unpause', SERVICE]).catch(() => undefined);
+    await control.run(['start', SERVICE]);
+    await servedAgain('iris-softmax');
+  });
+
+  it('answers 504 {error} at the deadline the client asked for while the predictor is paused', async () => {
+    await control.run(['pause', SERVICE]);
+    try {
+      const reply = await infer('iris-softmax', '500');
+      expect(reply.status).toBe(504);
+      expect(reply.body.error).toEqual(expect.any(String));
+      expect(reply.ms).toBeLessThan(2500);
+    } finally {
+      await control.run(['unpause', SERVICE]);
+    }
+  });
+
+  it('answers 503 {error} naming the model once its container is stopped, never hanging', async () => {
+    await control.run(['stop', '-t', '10', SERVICE]);
+    const reply = await infer('iris-softmax', '5000');
+    expect(reply.status).toBe(503);
+    expect(reply.body.error).toMatch(/iris-softmax/);
+    expect(reply.ms).toBeLessThan(5000);
+  });
+
+  it('keeps serving the other models meanwhile, and the model again once its container starts', async () => {
+    expect((await infer('iris-mlp', '5000')).status).toBe(200);
+    await control.run(['start', SERVICE]);
+    await servedAgain('iris-softmax');
   });
 });

@@ -7,6 +7,7 @@ import { loadIrisSplit } from '@msp/datasets';
 import type { ServiceProcess } from '@msp/topology';
 import { copyModel, startGateway, startPredictor, waitModelReady } from './support/graph-fixture.js';
 import { inferBody, output, postJson, type OipResponse } from './support/http.js';
+import { composeControl, servedAgain, type ComposeControl } from './support/compose.js';
 import { target } from './support/target.js';
 
 /**
@@ -125,5 +126,59 @@ describe.runIf(local)('microservice-horizontal: an ensemble graph with a branch 
     expect(reply.status).toBe(503);
     expect(reply.body.error).toMatch(/0 of 3 branches answered/);
     expect(reply.ms).toBeLessThan(2000);
+  });
+});
+
+/**
+ * The ensemble graph the compose stack serves (graphs/iris-ensemble.yaml, 300 ms per branch)
+ * with its branches' containers stopped and paused through compose, as its user would.
+ */
+const compose = composeControl();
+const ENSEMBLE = 'iris-ensemble';
+const ENSEMBLE_BRANCH_MS = 300;
+
+describe.runIf(compose)('microservice-horizontal on compose: a branch container stopped or paused', () => {
+  const control = compose as ComposeControl;
+  const { test: iris } = loadIrisSplit();
+  const expected = iris.targets.map((index) => IRIS_LABELS[index] as string);
+  const infer = (rows: ArrayLike<number>[]) =>
+    postJson<GraphResponse>(`${target().gatewayUrl}/v2/models/${ENSEMBLE}/infer`, inferBody(rows, [4]), { 'x-timeout-ms': '3000' });
+
+  afterAll(async () => {
+    await control.run(['unpause', 'predictor-iris-softmax']).catch(() => undefined);
+    await control.run(['start', 'predictor-iris-trees']);
+    await servedAgain('iris-trees');
+  });
+
+  it('all up: every branch answers and held-out iris is labelled right', async () => {
+    const reply = await infer(iris.features);
+    expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+    expect(reply.body.parameters.graph.partial).toBe(false);
+    const hits = output(reply.body, 'label').data.filter((label, i) => label === expected[i]).length;
+    expect(hits / expected.length).toBeGreaterThanOrEqual(0.93);
+  });
+
+  it('one branch stopped: answers from the other two, marked partial', async () => {
+    await control.run(['stop', '-t', '10', 'predictor-iris-trees']);
+    const reply = await infer(iris.features.slice(0, 5));
+    expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+    expect(reply.ms).toBeLessThan(ENSEMBLE_BRANCH_MS + 1000);
+    expect(reply.body.parameters.graph.partial).toBe(true);
+    expect([...reply.body.parameters.graph.answered].sort()).toEqual(['iris-mlp', 'iris-softmax']);
+    expect(output(reply.body, 'label').data).toEqual(expected.slice(0, 5));
+  });
+
+  // iris-softmax: iris-mlp has a second replica in the stack (web-single joins its queue group).
+  it('one more branch paused past its timeout: answers within the deadline from the last one', async () => {
+    await control.run(['pause', 'predictor-iris-softmax']);
+    try {
+      const reply = await infer(iris.features.slice(0, 5));
+      expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+      expect(reply.ms).toBeLessThan(ENSEMBLE_BRANCH_MS + 1000);
+      expect(reply.body.parameters.graph.answered).toEqual(['iris-mlp']);
+      expect(reply.body.parameters.graph.steps.find((s) => s.node === 'iris-softmax')?.status).toBe('timeout');
+    } finally {
+      await control.run(['unpause', 'predictor-iris-softmax']);
+    }
   });
 });

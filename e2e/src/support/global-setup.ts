@@ -6,7 +6,8 @@ import { DEFAULT_NATS_URL, ensureInfra, repoRoot, startTopology, type RunningTop
 /**
  * Boots the `all` topology (gateway, one predictor per model, a web-single predictor) as real
  * processes on free ports, once for the whole e2e run. With E2E_BASE_URL set it starts nothing
- * and the suite targets that deployment instead (E2E_WEB_SINGLE_URL for the web-single tests).
+ * and the suite targets that deployment instead (E2E_WEB_SINGLE_URL for the web-single tests;
+ * E2E_COMPOSE, the compose command of a `docker compose up` target, for its fault specs).
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const remote = process.env['E2E_BASE_URL'];
@@ -16,6 +17,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
       webSingleUrl: process.env['E2E_WEB_SINGLE_URL']?.replace(/\/$/, '') ?? '',
       natsUrl: '',
       local: false,
+      compose: process.env['E2E_COMPOSE'] ?? '',
+      docker: process.env['E2E_DOCKER'] ?? 'docker',
     });
     return async () => undefined;
   }
@@ -45,6 +48,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     webSingleUrl: topology.urls.webSingle ?? '',
     natsUrl,
     local: true,
+    compose: '',
+    docker: '',
   });
   const running = topology;
   return async () => {

@@ -8,6 +8,10 @@ export interface E2eTarget {
   natsUrl: string;
   /** True when the suite started the services itself and may kill or add some. */
   local: boolean;
+  /** The compose command (with project and file) of a `docker compose up` target, else empty. */
+  compose: string;
+  /** The docker client that goes with `compose`. */
+  docker: string;
 }
 
 declare module 'vitest' {

@@ -6,3 +6,6 @@ export type { LoadedModel, LoadModelOptions } from './model.loader.js';
 export { ModelRunner, ONNX_PLATFORM } from './model.runner.js';
 export type { ModelRunnerOptions, OnnxSession } from './model.runner.js';
 export { datatypeOfOrtType, fromOrtTensor, ortTypeOf, toOrtTensor } from './tensor.codec.js';
+export { ONNX_FILE, sha256Hex, writeArtifact } from './artifact.writer.js';
+export { defaultOpset, inspectOnnx } from './onnx.inspector.js';
+export type { OnnxDescription } from './onnx.inspector.js';

@@ -4,8 +4,10 @@ import { APP_ENV, APP_NAMES, checkEnvDrift } from './app-env.js';
 import { checkCompose, type ComposeSummary } from './compose/compose.check.js';
 import { checkDockerfile, type ParsedDockerfile } from './dockerfile/dockerfile.check.js';
 import { checkK8s, type K8sSummary } from './k8s/k8s.check.js';
+import { knownModels } from './known-models.js';
 import { checkPatternGraphs } from './patterns.js';
 import { CheckReport } from './report.js';
+import { checkProjectReferences } from './workspace/references.check.js';
 import { readYamlDocuments } from './yaml-load.js';
 
 export interface DeployCheckResult {
@@ -24,12 +26,19 @@ export const DEPLOY_FILES = {
   docs: 'docs/deploy.md',
 } as const;
 
+export interface DeployCheckOptions {
+  /** The kubectl binary that renders the overlays (default `$KUBECTL` or `kubectl`). */
+  kubectl?: string;
+}
+
 /**
  * Validates every deploy artefact offline (no Docker engine, no cluster): the Dockerfile, the
- * compose file, the k8s tree, and that the three and docs/deploy.md agree on the patterns.
+ * compose file, the k8s tree (rendered by `kubectl kustomize`), and that the three and
+ * docs/deploy.md agree on the patterns.
  */
-export async function runDeployChecks(root: string): Promise<DeployCheckResult> {
+export async function runDeployChecks(root: string, options: DeployCheckOptions = {}): Promise<DeployCheckResult> {
   const report = new CheckReport();
+  const models = knownModels(root);
   const path = (file: string): string => join(root, file);
 
   let dockerfile: ParsedDockerfile | undefined;
@@ -39,17 +48,18 @@ export async function runDeployChecks(root: string): Promise<DeployCheckResult> 
     report.problem(DEPLOY_FILES.dockerfile, 'missing');
   }
   checkDockerignore(path(DEPLOY_FILES.dockerignore), report);
+  checkProjectReferences(root, report);
 
   let compose: ComposeSummary | undefined;
   try {
     const [document] = readYamlDocuments(path(DEPLOY_FILES.compose), { merge: true });
     const dockerfileStages = dockerfile?.stages.flatMap((stage) => (stage.name ? [stage.name] : [])) ?? [];
-    compose = checkCompose(document, { root, source: DEPLOY_FILES.compose, dockerfileStages }, report);
+    compose = checkCompose(document, { root, source: DEPLOY_FILES.compose, dockerfileStages, models }, report);
   } catch (error) {
     report.problem(DEPLOY_FILES.compose, error instanceof Error ? error.message : String(error));
   }
 
-  const k8s = existsSync(path(DEPLOY_FILES.k8s)) ? await checkK8s(root, report) : undefined;
+  const k8s = existsSync(path(DEPLOY_FILES.k8s)) ? await checkK8s(root, report, { ...options, models }) : undefined;
   if (!k8s) report.problem(DEPLOY_FILES.k8s, 'missing');
 
   const patterns = checkPatternsAgree(compose, k8s, report);
@@ -68,7 +78,8 @@ export async function runDeployChecks(root: string): Promise<DeployCheckResult> 
 /** Each pattern is a compose profile and a k8s overlay of the same name. */
 function checkPatternsAgree(compose: ComposeSummary | undefined, k8s: K8sSummary | undefined, report: CheckReport): string[] {
   const profiles = new Set(compose?.profiles ?? []);
-  const overlays = new Set(k8s?.overlays.keys() ?? []);
+  // Unrendered overlays (no kubectl, reported once) are not compared, rather than all "missing".
+  const overlays = new Set(k8s?.rendered === false ? profiles : (k8s?.overlays.keys() ?? []));
   for (const profile of profiles) if (!overlays.has(profile)) report.problem(`k8s/overlays/${profile}`, `missing: compose has a ${profile} profile`);
   for (const overlay of overlays) if (!profiles.has(overlay)) report.problem(DEPLOY_FILES.compose, `no ${overlay} profile, but k8s/overlays/${overlay} exists`);
   const patterns = [...new Set([...profiles, ...overlays])].sort();

@@ -2,25 +2,27 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkEnvDrift } from './app-env.js';
 import { checkCompose, parsePort } from './compose/compose.check.js';
 import { interpolateString } from './compose/interpolate.js';
 import { runDeployChecks } from './deploy-check.js';
 import { checkDockerfile } from './dockerfile/dockerfile.check.js';
 import { checkPatternGraphs, graphNeeds } from './patterns.js';
-import { checkOverlay } from './k8s/k8s.check.js';
+import { checkK8s, checkOverlay } from './k8s/k8s.check.js';
 import { validateK8sObject, type K8sObject } from './k8s/k8s-validate.js';
-import { applyJson6902, KustomizeError, renderKustomization, strategicMerge } from './k8s/kustomize.js';
+import { KubectlMissingError, KustomizeError, kustomize } from './k8s/kubectl-kustomize.js';
+import { knownModels } from './known-models.js';
 import { CheckReport } from './report.js';
 import { findRepoRoot } from './repo-root.js';
-import { parseYamlDocuments, readYamlDocuments } from './yaml-load.js';
+import { readYamlDocuments } from './yaml-load.js';
 
 const root = findRepoRoot();
 const read = (file: string): string => readFileSync(join(root, file), 'utf8');
 const composeDocument = (): Record<string, unknown> =>
   readYamlDocuments(join(root, 'docker-compose.yml'), { merge: true })[0] as Record<string, unknown>;
 const PATTERNS = [
+  'all',
   'asynchronous',
   'batch',
   'microservice-horizontal',
@@ -39,13 +41,22 @@ function composeProblems(document: unknown): string[] {
   return report.problemLines();
 }
 
+// Every overlay rendered once by `kubectl kustomize`; tests change clones of it.
+const rendered = new Map<string, K8sObject[]>();
+beforeAll(async () => {
+  const objects = await Promise.all(PATTERNS.map((pattern) => kustomize(join(root, 'k8s', 'overlays', pattern))));
+  for (const [index, pattern] of PATTERNS.entries()) rendered.set(pattern, objects[index]!);
+});
+
 function overlay(pattern: string): K8sObject[] {
-  return renderKustomization(join(root, 'k8s', 'overlays', pattern)).map(({ object }) => object);
+  const objects = rendered.get(pattern);
+  if (!objects) throw new Error(`overlay ${pattern} was not rendered`);
+  return objects;
 }
 
 function overlayProblems(pattern: string, objects: readonly K8sObject[]): string[] {
   const report = new CheckReport();
-  checkOverlay(pattern, objects, pattern, report);
+  checkOverlay(pattern, objects, pattern, report, { models: knownModels(root) });
   return report.problemLines();
 }
 
@@ -104,7 +115,7 @@ describe('compose checks', () => {
     services['predictor-iris-mlp']!['environment']!['NATS_SERVERS'] = 'nats://nats:4222';
     (services['web-single'] as Record<string, unknown>)['ports'] = ['127.0.0.1:8081:9000'];
     const problems = composeProblems(document).join('\n');
-    expect(problems).toMatch(/predictor-iris-mlp: MODEL_NAME iris-xgboost is not one of iris-softmax/);
+    expect(problems).toMatch(/predictor-iris-mlp: MODEL_NAME iris-xgboost is not one of iris-mlp, iris-softmax/);
     expect(problems).toMatch(/predictor-iris-mlp: environment NATS_SERVERS is not read by the predictor/);
     expect(problems).toMatch(/profile synchronous: no predictor serves iris-mlp/);
     expect(problems).toMatch(/web-single: publishes container port 9000, but the predictor listens on 8081/);
@@ -312,7 +323,7 @@ describe('the new patterns (asynchronous, batch, prep-pred, graphs)', () => {
   });
 });
 
-describe('the in-process kustomize renderer', () => {
+describe('rendering with kubectl kustomize', () => {
   const dirs: string[] = [];
   afterAll(() => {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
@@ -326,75 +337,41 @@ describe('the in-process kustomize renderer', () => {
     }
     return dir;
   }
-  const configMap = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: "1"\n';
 
-  it('merges strategically: by merge key, null deletes, other lists replaced', () => {
-    const original = { containers: [{ name: 'a', env: [{ name: 'X', value: '1' }], args: ['--a'], probe: { exec: {}, period: 1 } }] };
-    const patch = { containers: [{ name: 'a', env: [{ name: 'Y', value: '2' }], args: ['--b'], probe: { exec: null, httpGet: {} } }] };
-    expect(strategicMerge(original, patch, '')).toEqual({
-      containers: [{ name: 'a', env: [{ name: 'Y', value: '2' }, { name: 'X', value: '1' }], args: ['--b'], probe: { period: 1, httpGet: {} } }],
+  it('renders an overlay as kubectl apply -k would send it: names suffixed, labels on selectors', () => {
+    const deployment = find(overlay('synchronous'), 'Deployment', 'predictor-iris-mlp');
+    expect((deployment['spec'] as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels).toMatchObject({
+      'ml-serving-patterns/model': 'iris-mlp',
     });
   });
 
-  it('applies JSON 6902 operations and refuses paths that do not exist', () => {
-    const operations = [
-      { op: 'add', path: '/spec/a/-', value: 3 },
-      { op: 'replace', path: '/spec/a/0', value: 0 },
-      { op: 'remove', path: '/spec/c' },
-    ];
-    expect(applyJson6902({ spec: { a: [1, 2], c: true } }, operations, 'x')).toEqual({ spec: { a: [0, 2, 3] } });
-    expect(() => applyJson6902({ spec: {} }, [{ op: 'replace', path: '/spec/b', value: 1 }], 'x')).toThrow(/does not exist/);
+  it("fails with kubectl's own message on a missing resource and an unknown kustomization field", async () => {
+    await expect(kustomize(tree({ 'kustomization.yaml': 'resources:\n  - missing.yaml\n' }))).rejects.toThrow(KustomizeError);
+    await expect(kustomize(tree({ 'kustomization.yaml': 'resourcez:\n  - missing.yaml\n' }))).rejects.toThrow(/resourcez/);
   });
 
-  it('fails on a missing resource, a patch target that does not exist, and an unsupported field', () => {
-    expect(() => renderKustomization(tree({ 'kustomization.yaml': 'resources:\n  - missing.yaml\n' }))).toThrow(/resource missing.yaml does not exist/);
-    const badTarget = tree({
-      'kustomization.yaml': 'resources:\n  - cm.yaml\npatches:\n  - target:\n      kind: ConfigMap\n      name: setings\n    patch: |-\n      - op: remove\n        path: /data/a\n',
-      'cm.yaml': configMap,
-    });
-    expect(() => renderKustomization(badTarget)).toThrow(KustomizeError);
-    expect(() => renderKustomization(badTarget)).toThrow(/which no resource is/);
-    const unsupported = tree({ 'kustomization.yaml': 'resources:\n  - cm.yaml\nnamespace: x\n', 'cm.yaml': configMap });
-    expect(() => renderKustomization(unsupported)).toThrow(/namespace not supported/);
-  });
-
-  const kubectl = (() => {
-    try {
-      execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
+  it('rejects a patch whose target matches nothing, which kubectl applies as a no-op', async () => {
+    const configMap = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  labels:\n    app.kubernetes.io/name: demo\n    app.kubernetes.io/part-of: demo\ndata:\n  a: "1"\n';
+    const patch = (name: string): string =>
+      `resources:\n  - settings.yaml\npatches:\n  - target:\n      kind: ConfigMap\n      name: ${name}\n    patch: |-\n      - op: replace\n        path: /data/a\n        value: "2"\n`;
+    for (const [name, problem] of [['settings', undefined], ['setings', /patch target .*"name":"setings".* matches no object it renders/]] as const) {
+      const root = tree({ 'k8s/overlays/demo/kustomization.yaml': patch(name), 'k8s/overlays/demo/settings.yaml': configMap });
+      const report = new CheckReport();
+      await checkK8s(root, report);
+      if (problem) expect(report.problemLines().join('\n')).toMatch(problem);
+      else expect(report.problemLines()).toEqual([]);
     }
-  })();
+  });
 
-  it.skipIf(!kubectl).each(PATTERNS)('renders the %s overlay as `kubectl kustomize` does', (pattern) => {
-    const dir = join(root, 'k8s', 'overlays', pattern);
-    const expected = parseYamlDocuments(execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8' }), 'kubectl kustomize');
-    expect(canonical(renderKustomization(dir).map(({ object }) => object))).toEqual(canonical(expected));
+  it('fails, naming how to install kubectl, when kubectl is missing — it never skips the k8s checks', async () => {
+    const kubectl = join(tmpdir(), 'no-such-kubectl');
+    await expect(kustomize(join(root, 'k8s', 'overlays', 'synchronous'), { kubectl })).rejects.toThrow(KubectlMissingError);
+    const report = new CheckReport();
+    const summary = await checkK8s(root, report, { kubectl });
+    expect(report.problemLines().join('\n')).toMatch(/no-such-kubectl not found: install kubectl \(Debian\/Ubuntu: `apt-get install kubectl`/);
+    expect(summary.overlays.size).toBe(0);
   });
 });
-
-/** Objects sorted by kind/name, named lists sorted by name: order-insensitive where k8s is. */
-function canonical(objects: readonly unknown[]): unknown[] {
-  const sortDeep = (value: unknown): unknown => {
-    if (Array.isArray(value)) {
-      const items = value.map(sortDeep);
-      const named = items.every((item) => typeof item === 'object' && item !== null && typeof (item as { name?: unknown }).name === 'string');
-      return named ? items.sort((a, b) => String((a as { name: string }).name).localeCompare(String((b as { name: string }).name))) : items;
-    }
-    if (typeof value === 'object' && value !== null) {
-      return Object.fromEntries(
-        Object.entries(value)
-          .sort(([a], [b]) => a.localeCompare(b))
-          .map(([key, item]) => [key, sortDeep(item)]),
-      );
-    }
-    return value;
-  };
-  return objects
-    .map(sortDeep)
-    .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
-}
 
 describe('env names against the apps', () => {
   it('names what an app config no longer mentions, and nothing when there is no config to compare', () => {
@@ -434,5 +411,7 @@ describe('Dockerfile checks', () => {
     expect(problems(noTrainer).join('\n')).toMatch(/no `trainer` stage/);
     const noGraphs = dockerfile.replace(/cp -r graphs \/out\/graphs/, 'true');
     expect(problems(noGraphs).join('\n')).toMatch(/the gateway image does not carry graphs/);
+    const noWorkerStage = dockerfile.replace('AS app-worker\n', 'AS app-workers\n');
+    expect(problems(noWorkerStage).join('\n')).toMatch(/no stage app-worker for the serving app worker/);
   });
 });

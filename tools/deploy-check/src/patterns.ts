@@ -37,6 +37,15 @@ const IRIS_MODELS = ['iris-softmax', 'iris-mlp', 'iris-trees'] as const;
 const MNIST_MODELS = ['mnist-mlp', 'mnist-cnn'] as const;
 
 export const PATTERN_EXPECTATIONS: Readonly<Record<string, PatternExpectation>> = {
+  // Everything at once: what `pnpm start` and a plain `docker compose up` run.
+  all: {
+    gateway: true,
+    models: MODEL_NAMES,
+    redis: true,
+    workers: 2,
+    preprocess: true,
+    graphs: ['mnist-image', 'iris-checked', 'iris-ensemble', 'mnist-time-lag'],
+  },
   synchronous: { gateway: true, models: MODEL_NAMES },
   'web-single': { httpPredictor: 'iris-mlp', models: ['iris-mlp'] },
   asynchronous: { gateway: true, models: MODEL_NAMES, redis: true, workers: 2 },

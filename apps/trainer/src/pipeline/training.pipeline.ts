@@ -1,12 +1,13 @@
 import type { ModelName } from '@msp/contracts';
 import { describeDataset } from '@msp/datasets';
+import { writeArtifact } from '@msp/model-runtime';
 import { accuracy, maxAbsDiff, maxRowSumError } from '../evaluate/classification.metrics.js';
 import { scoreWithOnnx } from '../evaluate/onnx.evaluator.js';
 import type { ModelTrainer } from '../models/model-trainer.js';
 import { trainersFor } from '../models/model.registry.js';
 import { encodeOnnxModel } from '../onnx/onnx-writer.js';
 import { checkArtifact } from '../release/artifact.checker.js';
-import { buildManifest, writeArtifact } from '../release/manifest.writer.js';
+import { buildManifest } from '../release/manifest.writer.js';
 import { formatEpoch, shouldReportEpoch } from '../report/progress.formatter.js';
 import type { ModelResult } from '../report/summary.table.js';
 

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModelName } from '@msp/contracts';
 import { MANIFEST_FILE, ModelManifestSchema } from '@msp/contracts';
-import { sha256Hex } from './manifest.writer.js';
+import { sha256Hex } from '@msp/model-runtime';
 
 export type ArtifactState = { ok: true } | { ok: false; reason: string };
 

@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ModelManifestSchema } from '@msp/contracts';
 import { describeDataset } from '@msp/datasets';
+import { sha256Hex, writeArtifact } from '@msp/model-runtime';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { irisSoftmaxTrainer } from '../models/iris-softmax.trainer.js';
 import type { TrainedModel } from '../models/model-trainer.js';
 import { GraphBuilder } from '../onnx/graph.builder.js';
 import { checkArtifact } from './artifact.checker.js';
-import { buildManifest, sha256Hex, writeArtifact } from './manifest.writer.js';
+import { buildManifest } from './manifest.writer.js';
 
 const onnx = Uint8Array.from([8, 8, 1, 2, 3]);
 const trained: TrainedModel = {

@@ -1,14 +1,10 @@
-import { createHash } from 'node:crypto';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { ModelManifest } from '@msp/contracts';
-import { MANIFEST_FILE, ModelManifestSchema } from '@msp/contracts';
+import { ModelManifestSchema } from '@msp/contracts';
 import type { DatasetInfo } from '@msp/datasets';
+import { ONNX_FILE, sha256Hex } from '@msp/model-runtime';
 import { ONNX_OPSET } from '../onnx/graph.builder.js';
 import { INPUT_NAME, PROBABILITIES_NAME } from '../onnx/network.exporter.js';
 import type { ModelTrainer, TrainedModel } from '../models/model-trainer.js';
-
-export const ONNX_FILE = 'model.onnx';
 
 export interface ManifestInput {
   trainer: ModelTrainer;
@@ -20,10 +16,6 @@ export interface ManifestInput {
   metrics: { accuracy: number } & Record<string, number>;
   trainingSeconds: number;
   created?: Date;
-}
-
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }
 
 /** The manifest for a trained model, validated against the shared schema. */
@@ -57,22 +49,4 @@ export function buildManifest(input: ManifestInput): ModelManifest {
       ...trained.details,
     },
   });
-}
-
-/**
- * Writes `<dir>/<name>/model.onnx` then `manifest.json`, each via a temporary file and a
- * rename, so a reader never sees a half-written file nor a manifest ahead of its model.
- */
-export async function writeArtifact(modelsDir: string, manifest: ModelManifest, onnx: Uint8Array): Promise<string> {
-  const dir = join(modelsDir, manifest.name);
-  await mkdir(dir, { recursive: true });
-  await writeAtomically(join(dir, manifest.onnx.file), onnx);
-  await writeAtomically(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
-  return dir;
-}
-
-async function writeAtomically(path: string, content: Uint8Array | string): Promise<void> {
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, content);
-  await rename(temporary, path);
 }

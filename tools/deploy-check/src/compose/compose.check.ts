@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { MODEL_NAMES } from '@msp/contracts';
 import { BATCH_ENTRY, isAppName, isKnownEnv, SERVING_APPS, type AppName } from '../app-env.js';
+import { knownModels } from '../known-models.js';
 import { IMAGE_GRAPHS_DIR, PATTERN_EXPECTATIONS } from '../patterns.js';
 import type { CheckReport } from '../report.js';
 import { isRecord } from '../yaml-load.js';
@@ -17,6 +17,8 @@ export interface ComposeContext {
   dockerfileStages: readonly string[];
   /** Variables for `${VAR:-default}` interpolation; default none, so the file's defaults apply. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Model names a predictor or the batch job may use (default: `knownModels(root)`). */
+  models?: readonly string[];
 }
 
 /** One service as the checks see it, after YAML merge keys are resolved. */
@@ -68,15 +70,16 @@ export function checkCompose(parsed: unknown, context: ComposeContext, report: C
   const declaredVolumes = new Set(isRecord(document['volumes']) ? Object.keys(document['volumes']) : []);
   const profiles = [...new Set(services.flatMap((service) => service.profiles))].sort();
 
+  const models = context.models ?? knownModels(context.root);
   for (const service of services) {
     const where = `${source} services.${service.name}`;
     checkImage(service, context, where, report);
-    checkEnv(service, where, report);
+    checkEnv(service, models, where, report);
     checkDependencies(service, byName, where, report);
     checkUrlHosts(service, byName, where, report);
     checkVolumes(service, declaredVolumes, where, report);
     checkPorts(service, where, report);
-    if (service.app && SERVING_APPS.includes(service.app)) checkServingApp(service, where, report);
+    if (service.app && SERVING_APPS.includes(service.app)) checkServingApp(service, models, where, report);
   }
   checkPublishedPortsUnique(services, source, report);
   for (const profile of profiles) checkPattern(profile, services, source, report);
@@ -187,7 +190,7 @@ function checkImage(service: ComposeService, context: ComposeContext, where: str
   }
 }
 
-function checkEnv(service: ComposeService, where: string, report: CheckReport): void {
+function checkEnv(service: ComposeService, models: readonly string[], where: string, report: CheckReport): void {
   const { app } = service;
   if (!app) return;
   for (const name of service.env.keys()) {
@@ -196,8 +199,8 @@ function checkEnv(service: ComposeService, where: string, report: CheckReport): 
   if (app === 'predictor') {
     const model = service.env.get('MODEL_NAME');
     if (!model) report.problem(where, 'a predictor needs MODEL_NAME');
-    else if (!(MODEL_NAMES as readonly string[]).includes(model)) {
-      report.problem(where, `MODEL_NAME ${model} is not one of ${MODEL_NAMES.join(', ')}`);
+    else if (!models.includes(model)) {
+      report.problem(where, `MODEL_NAME ${model} is not one of ${models.join(', ')}`);
     }
   }
 }
@@ -295,7 +298,7 @@ export function batchModelOf(command: readonly string[], env: ReadonlyMap<string
   return index >= 0 ? command[index + 1] : env.get('BATCH_MODEL');
 }
 
-function checkServingApp(service: ComposeService, where: string, report: CheckReport): void {
+function checkServingApp(service: ComposeService, models: readonly string[], where: string, report: CheckReport): void {
   const healthcheck = service.raw['healthcheck'];
   if (isBatchJob(service)) {
     // Resumes from <output>.checkpoint.json when rerun; restarting it by itself would loop on a usage error.
@@ -307,7 +310,7 @@ function checkServingApp(service: ComposeService, where: string, report: CheckRe
     }
     const model = batchModelOf(service.command, service.env);
     if (!model) report.problem(where, 'the batch job needs --model or BATCH_MODEL');
-    else if (!(MODEL_NAMES as readonly string[]).includes(model)) report.problem(where, `batch model ${model} is not one of ${MODEL_NAMES.join(', ')}`);
+    else if (!models.includes(model)) report.problem(where, `batch model ${model} is not one of ${models.join(', ')}`);
   } else if (!isRecord(healthcheck)) {
     report.problem(where, 'a serving app needs a healthcheck (depends_on conditions rely on it)');
   }

@@ -1,3 +1,4 @@
+import { SERVING_APPS } from '../app-env.js';
 import type { CheckReport } from '../report.js';
 
 export interface Instruction {
@@ -75,7 +76,7 @@ export function stageAncestry(dockerfile: ParsedDockerfile, stage: Stage): Stage
   const byName = new Map(dockerfile.stages.flatMap((candidate) => (candidate.name ? [[candidate.name, candidate] as const] : [])));
   const seen = new Set<Stage>();
   const visit = (current: Stage): void => {
-    for (const reference of [current.from, ...copySources(current)]) {
+    for (const reference of [current.from, current.image, ...copySources(current)]) {
       const parent = byName.get(reference);
       if (parent && !seen.has(parent)) {
         seen.add(parent);
@@ -85,6 +86,18 @@ export function stageAncestry(dockerfile: ParsedDockerfile, stage: Stage): Stage
   };
   visit(stage);
   return [...seen];
+}
+
+/**
+ * An image as its stages build it: `stage` merged with the stages it starts FROM (by name, global
+ * ARG defaults substituted, e.g. `FROM app-${APP}`), down to the one that starts from an image.
+ */
+export function imageOf(dockerfile: ParsedDockerfile, stage: Stage): Stage {
+  const byName = new Map(dockerfile.stages.flatMap((candidate) => (candidate.name ? [[candidate.name, candidate] as const] : [])));
+  const chain = [stage];
+  for (let parent = byName.get(stage.image); parent && !chain.includes(parent); parent = byName.get(parent.image)) chain.push(parent);
+  const root = chain.at(-1) as Stage;
+  return { ...stage, from: root.from, image: root.image, instructions: chain.reverse().flatMap((link) => link.instructions) };
 }
 
 function copySources(stage: Stage): string[] {
@@ -118,9 +131,19 @@ export function checkDockerfile(text: string, source: string, report: CheckRepor
   const stageNames = new Set(stages.flatMap((stage) => (stage.name ? [stage.name] : [])));
   const where = (stage: Stage): string => `${source} stage ${stage.name ?? '(unnamed)'}`;
 
-  checkFinalImage(final, stageNames, where(final), report, { serving: true });
-  if (!final.instructions.some((i) => i.keyword === 'ARG' && splitArg(i.args)[0] === 'APP')) {
+  const finalImage = imageOf(dockerfile, final);
+  checkFinalImage(finalImage, stageNames, where(final), report, { serving: true });
+  if (!finalImage.instructions.some((i) => i.keyword === 'ARG' && splitArg(i.args)[0] === 'APP')) {
     report.problem(where(final), 'the final stage does not take ARG APP');
+  }
+  // The final stage starts FROM app-${APP}: each serving app has its own small stage (its ports).
+  if (final.from.includes('${APP}')) {
+    for (const app of SERVING_APPS) {
+      const name = final.from.replace('${APP}', app);
+      const stage = stages.find((candidate) => candidate.name === name);
+      if (!stage) report.problem(where(final), `no stage ${name} for the serving app ${app}`);
+      else if (!stage.instructions.some((i) => i.keyword === 'EXPOSE')) report.problem(where(stage), `${app} exposes no port`);
+    }
   }
 
   const servingChain = [final, ...stageAncestry(dockerfile, final)];

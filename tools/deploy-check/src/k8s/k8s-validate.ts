@@ -32,7 +32,7 @@ async function modelClass(apiVersion: string, kind: string): Promise<ModelClass 
   if (!/^([a-z0-9.-]+\/)?v\d+((alpha|beta)\d+)?$/.test(apiVersion) || !/^[A-Z]\w*$/.test(kind)) return undefined;
   let loading = modules.get(apiVersion);
   if (!loading) {
-    loading = import(`kubernetes-models/${apiVersion}`).then(
+    loading = import(/* @vite-ignore */ `kubernetes-models/${apiVersion}`).then(
       (module: Record<string, unknown>) => module,
       () => ({}),
     );

@@ -1,58 +1,102 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import { MODEL_NAMES } from '@msp/contracts';
 import { BATCH_ENTRY, isAppName, isKnownEnv, SERVING_APPS, type AppName } from '../app-env.js';
 import { urlHosts } from '../compose/compose.check.js';
+import { knownModels } from '../known-models.js';
 import { IMAGE_GRAPHS_DIR, PATTERN_EXPECTATIONS } from '../patterns.js';
 import type { CheckReport } from '../report.js';
 import { isRecord, parseYamlDocuments } from '../yaml-load.js';
-import {
-  containersOf,
-  kustomizationFile,
-  podSpecOf,
-  podTemplateOf,
-  readKustomization,
-  renderKustomization,
-  type RenderedObject,
-} from './kustomize.js';
+import { KubectlMissingError, kustomizationFile, kustomize } from './kubectl-kustomize.js';
 import { isK8sObject, objectId, validateK8sObject, type K8sObject } from './k8s-validate.js';
+import { containersOf, podSpecOf, podTemplateOf } from './workload.js';
 
 export interface K8sSummary {
-  /** Rendered objects of each overlay, by pattern name. */
-  overlays: Map<string, RenderedObject[]>;
+  /** Rendered objects of each overlay (`kubectl kustomize`), by pattern name. */
+  overlays: Map<string, K8sObject[]>;
+  /** False when kubectl is missing: nothing was rendered, so the overlays are unknown. */
+  rendered: boolean;
+}
+
+export interface K8sCheckOptions {
+  /** The kubectl binary (default `$KUBECTL` or `kubectl`). */
+  kubectl?: string;
+  /** Model names a predictor may serve (default: `knownModels(root)`). */
+  models?: readonly string[];
 }
 
 const REQUIRED_LABELS = ['app.kubernetes.io/name', 'app.kubernetes.io/part-of'];
 
 /**
- * Checks the k8s/ tree: every kustomization renders (resources and patches exist, patch targets
- * name resources that exist), no YAML file is orphaned, base is namespace-less, every object of
- * every base file and of every rendered overlay is a valid Kubernetes object, and each overlay is
- * consistent in itself (selectors, ports, probes, env, volumes, security, its pattern's services).
+ * Checks the k8s/ tree: every kustomization that no other one includes renders with `kubectl
+ * kustomize` (so every one is rendered through some root), no YAML file is orphaned, base is
+ * namespace-less, every object of every base file and of every rendered overlay is a valid
+ * Kubernetes object, and each overlay is consistent in itself (selectors, ports, probes, env,
+ * volumes, security, its pattern's services). Without kubectl this is one problem saying how to
+ * install it: a k8s tree that was not rendered is not checked.
  */
-export async function checkK8s(root: string, report: CheckReport): Promise<K8sSummary> {
+export async function checkK8s(root: string, report: CheckReport, options: K8sCheckOptions = {}): Promise<K8sSummary> {
   const k8sDir = join(root, 'k8s');
   const rel = (path: string): string => relative(root, path);
-  const overlays = new Map<string, RenderedObject[]>();
+  const overlays = new Map<string, K8sObject[]>();
+  const models = options.models ?? knownModels(root);
+  const render = (dir: string): Promise<K8sObject[]> => kustomize(dir, options.kubectl ? { kubectl: options.kubectl } : {});
 
   const yamlFiles = listFiles(k8sDir).filter((file) => /\.ya?ml$/.test(file));
   const kustomizationDirs = yamlFiles.filter((file) => /^kustomization\.ya?ml$/.test(basename(file))).map((file) => join(file, '..'));
   const referenced = new Set<string>();
+  const included = new Set<string>();
 
   for (const dir of kustomizationDirs) {
     const file = kustomizationFile(dir)!;
     referenced.add(file);
     try {
-      const kustomization = readKustomization(dir);
-      for (const resource of kustomization.resources) referenced.add(join(dir, resource));
-      for (const patch of kustomization.patches) if (patch.path) referenced.add(patch.path);
-      renderKustomization(dir);
+      for (const path of kustomizationReferences(dir, file)) {
+        referenced.add(path);
+        included.add(path);
+      }
     } catch (error) {
       report.problem(rel(file), message(error));
     }
   }
   for (const file of yamlFiles) {
     if (!referenced.has(file)) report.problem(rel(file), 'not referenced by any kustomization (resources or patches)');
+  }
+
+  // Render each root once; every included kustomization renders as part of a root.
+  const roots = kustomizationDirs.filter((dir) => !included.has(dir));
+  const rendered = new Map<string, K8sObject[]>();
+  const results = await Promise.allSettled(roots.map(render));
+  for (const [index, result] of results.entries()) {
+    const dir = roots[index]!;
+    if (result.status === 'fulfilled') {
+      rendered.set(dir, result.value);
+    } else if (result.reason instanceof KubectlMissingError) {
+      report.problem('k8s', result.reason.message);
+      return { overlays, rendered: false };
+    } else {
+      report.problem(rel(dir), message(result.reason));
+    }
+  }
+
+  // kubectl applies a patch whose target matches nothing as a no-op; a renamed object would
+  // silently lose its patch, so each target must match an object its kustomization renders.
+  for (const dir of kustomizationDirs) {
+    const targets = patchTargets(kustomizationFile(dir)!);
+    if (targets.length === 0) continue;
+    let objects = rendered.get(dir);
+    if (!objects) {
+      try {
+        objects = await render(dir);
+      } catch (error) {
+        report.problem(rel(dir), message(error));
+        continue;
+      }
+    }
+    for (const target of targets) {
+      if (!objects.some((object) => matchesTarget(object, target))) {
+        report.problem(rel(kustomizationFile(dir)!), `patch target ${JSON.stringify(target)} matches no object it renders`);
+      }
+    }
   }
 
   // Every object as written in its file (patch files are partial and only checked once applied).
@@ -68,28 +112,83 @@ export async function checkK8s(root: string, report: CheckReport): Promise<K8sSu
       for (const error of await validateK8sObject(document)) report.problem(rel(file), `${describe(document)}: ${error}`);
     }
   }
-  report.ok(`k8s/: ${kustomizationDirs.length} kustomizations render; ${fileObjects} objects in ${yamlFiles.length - kustomizationDirs.length} files valid`);
+  report.ok(
+    `k8s/: ${rendered.size} of ${roots.length} root kustomizations render with kubectl kustomize (${kustomizationDirs.length} in all); ` +
+      `${fileObjects} objects in ${yamlFiles.length - kustomizationDirs.length} files valid`,
+  );
 
   const overlaysDir = join(k8sDir, 'overlays');
   for (const pattern of listDirs(overlaysDir)) {
     const dir = join(overlaysDir, pattern);
-    let rendered: RenderedObject[];
-    try {
-      rendered = renderKustomization(dir);
-    } catch {
-      continue; // reported above
+    const objects = rendered.get(dir);
+    if (!objects) {
+      if (roots.includes(dir)) continue; // its render failure is reported above
+      report.problem(rel(dir), kustomizationFile(dir) ? 'included by another kustomization; an overlay is a root' : 'no kustomization.yaml');
+      continue;
     }
-    overlays.set(pattern, rendered);
+    overlays.set(pattern, objects);
     const before = report.problems.length;
-    for (const { object } of rendered) {
+    for (const object of objects) {
       for (const error of await validateK8sObject(object)) report.problem(`${rel(dir)} ${objectId(object)}`, error);
     }
-    checkOverlay(pattern, rendered.map(({ object }) => object), rel(dir), report);
+    checkOverlay(pattern, objects, rel(dir), report, { models });
     if (report.problems.length === before) {
-      report.ok(`${rel(dir)}: ${rendered.length} objects valid and consistent (${rendered.map(({ object }) => objectId(object)).join(', ')})`);
+      report.ok(`${rel(dir)}: ${objects.length} objects valid and consistent (${objects.map(objectId).join(', ')})`);
     }
   }
-  return { overlays };
+  return { overlays, rendered: true };
+}
+
+/**
+ * The files and folders a kustomization names (resources, components, patch files), resolved;
+ * kubectl checks that they exist and render — this only finds the YAML no one uses.
+ */
+function kustomizationReferences(dir: string, file: string): string[] {
+  const [document] = parseYamlDocuments(readFileSync(file, 'utf8'), file);
+  if (!isRecord(document)) throw new Error('not a mapping');
+  const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+  const paths = [
+    ...list(document['resources']),
+    ...list(document['components']),
+    ...list(document['patches']).map((patch) => (isRecord(patch) ? patch['path'] : undefined)),
+  ];
+  return paths.filter((path): path is string => typeof path === 'string' && !/^[a-z]+:\/\//.test(path)).map((path) => join(dir, path));
+}
+
+interface PatchTarget {
+  group?: string;
+  version?: string;
+  kind?: string;
+  name?: string;
+  namePrefix: string;
+  nameSuffix: string;
+}
+
+/** The `target` of each entry of `patches`, with the kustomization's own name prefix and suffix. */
+function patchTargets(file: string): PatchTarget[] {
+  const [document] = parseYamlDocuments(readFileSync(file, 'utf8'), file);
+  if (!isRecord(document) || !Array.isArray(document['patches'])) return [];
+  const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+  return document['patches'].flatMap((patch) => {
+    if (!isRecord(patch) || !isRecord(patch['target'])) return [];
+    const { group, version, kind, name } = patch['target'];
+    const target: PatchTarget = { namePrefix: text(document['namePrefix']) ?? '', nameSuffix: text(document['nameSuffix']) ?? '' };
+    for (const [key, value] of Object.entries({ group, version, kind, name })) if (text(value) !== undefined) target[key as 'kind'] = text(value)!;
+    return [target];
+  });
+}
+
+/** kustomize's selector: exact fields, `name` a regular expression, before or after this kustomization's renaming. */
+function matchesTarget(object: K8sObject, target: PatchTarget): boolean {
+  const [group, version] = object.apiVersion.includes('/') ? object.apiVersion.split('/') : ['', object.apiVersion];
+  if (target.kind !== undefined && object.kind !== target.kind) return false;
+  if (target.group !== undefined && group !== target.group) return false;
+  if (target.version !== undefined && version !== target.version) return false;
+  if (target.name === undefined) return true;
+  const name = new RegExp(`^(?:${target.name})$`);
+  const bare = object.metadata.name;
+  const unrenamed = bare.startsWith(target.namePrefix) && bare.endsWith(target.nameSuffix) ? bare.slice(target.namePrefix.length, bare.length - target.nameSuffix.length) : bare;
+  return name.test(bare) || name.test(unrenamed);
 }
 
 function safeParse(file: string, report: CheckReport, rel: (path: string) => string): unknown[] {
@@ -102,7 +201,13 @@ function safeParse(file: string, report: CheckReport, rel: (path: string) => str
 }
 
 /** The semantic checks of one rendered overlay. */
-export function checkOverlay(pattern: string, objects: readonly K8sObject[], where: string, report: CheckReport): void {
+export function checkOverlay(
+  pattern: string,
+  objects: readonly K8sObject[],
+  where: string,
+  report: CheckReport,
+  options: { models: readonly string[] },
+): void {
   const at = (object: K8sObject): string => `${where} ${objectId(object)}`;
   const byKind = (kind: string): K8sObject[] => objects.filter((object) => object.kind === kind);
   const workloads = objects.filter((object) => podTemplateOf(object) !== undefined);
@@ -114,7 +219,7 @@ export function checkOverlay(pattern: string, objects: readonly K8sObject[], whe
   }
 
   const serviceNames = new Set(byKind('Service').map((object) => object.metadata.name));
-  for (const workload of workloads) checkWorkload(workload, claims, serviceNames, at(workload), report);
+  for (const workload of workloads) checkWorkload(workload, { claims, services: serviceNames, models: options.models }, at(workload), report);
 
   for (const service of byKind('Service')) {
     const spec = isRecord(service['spec']) ? service['spec'] : {};
@@ -169,7 +274,13 @@ function commandLine(container: Record<string, unknown>): string[] {
   return [...list(container['command']), ...list(container['args'])];
 }
 
-function checkWorkload(workload: K8sObject, claims: ReadonlySet<string>, services: ReadonlySet<string>, where: string, report: CheckReport): void {
+interface WorkloadContext {
+  claims: ReadonlySet<string>;
+  services: ReadonlySet<string>;
+  models: readonly string[];
+}
+
+function checkWorkload(workload: K8sObject, { claims, services, models }: WorkloadContext, where: string, report: CheckReport): void {
   const template = podTemplateOf(workload) ?? {};
   const podLabels = labelsOf(template, 'metadata', 'labels');
   const spec = isRecord(workload['spec']) ? workload['spec'] : {};
@@ -239,13 +350,13 @@ function checkWorkload(workload: K8sObject, claims: ReadonlySet<string>, service
     if (batch) {
       const model = batchModel(container, env);
       if (!model) report.problem(cwhere, 'the batch job needs --model or BATCH_MODEL');
-      else if (!(MODEL_NAMES as readonly string[]).includes(model)) report.problem(cwhere, `batch model ${model} is not one of ${MODEL_NAMES.join(', ')}`);
+      else if (!models.includes(model)) report.problem(cwhere, `batch model ${model} is not one of ${models.join(', ')}`);
     }
     if (app === 'trainer' && workload.kind !== 'Job') report.problem(cwhere, 'the trainer image runs only as a Job');
     if (app === 'predictor') {
       const model = env.get('MODEL_NAME');
       if (!model) report.problem(cwhere, 'a predictor needs MODEL_NAME');
-      else if (!(MODEL_NAMES as readonly string[]).includes(model)) report.problem(cwhere, `MODEL_NAME ${model} is not one of ${MODEL_NAMES.join(', ')}`);
+      else if (!models.includes(model)) report.problem(cwhere, `MODEL_NAME ${model} is not one of ${models.join(', ')}`);
       for (const mount of Array.isArray(container['volumeMounts']) ? container['volumeMounts'].filter(isRecord) : []) {
         if (mount['mountPath'] === '/models' && mount['readOnly'] !== true) report.problem(cwhere, 'mounts /models writable; predictors read models only');
       }

@@ -1,0 +1,72 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { http } from './http.js';
+import { target } from './target.js';
+
+const exec = promisify(execFile);
+
+/**
+ * What a user of Docker Compose has to break and mend a deployment — stop, start, pause and
+ * kill services — for the fault specs when the suite targets `docker compose up`
+ * (tools/docker/deploy-e2e.sh sets E2E_COMPOSE to the compose command with its project).
+ */
+export interface ComposeControl {
+  /** Runs one compose subcommand, e.g. `['stop', 'predictor-iris-mlp']`; throws on a non-zero exit. */
+  run(args: string[], options?: { timeoutMs?: number; env?: Record<string, string> }): Promise<string>;
+  /** Container ids of a service's running replicas. */
+  containers(service: string): Promise<string[]>;
+  /** `docker kill` of one container (SIGKILL unless told otherwise). */
+  kill(container: string, signal?: string): Promise<void>;
+}
+
+export function composeControl(): ComposeControl | undefined {
+  const command = target().compose;
+  if (!command) return undefined;
+  const [file, ...base] = command.split(' ').filter(Boolean);
+  if (!file) return undefined;
+  const docker = target().docker || 'docker';
+  const run = async (args: string[], options: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<string> => {
+    const { stdout } = await exec(file, [...base, ...args], {
+      timeout: options.timeoutMs ?? 60_000,
+      env: { ...process.env, ...options.env },
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return stdout;
+  };
+  return {
+    run,
+    containers: async (service) => (await run(['ps', '-q', service])).split('\n').map((id) => id.trim()).filter(Boolean),
+    kill: async (container, signal = 'KILL') => {
+      await exec(docker, ['kill', '--signal', signal, container], { timeout: 30_000 });
+    },
+  };
+}
+
+/** Polls `check` every 250 ms until it holds, or fails after `timeoutMs` naming `what`. */
+export async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+const IRIS_ROW = { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: [5.1, 3.5, 1.4, 0.2] }] };
+
+/** Until `model` answers an inference through the gateway again (after a service restart). */
+export function servedAgain(model: string, timeoutMs = 90_000): Promise<void> {
+  return eventually(
+    `${model} served again`,
+    async () =>
+      (
+        await http(`${target().gatewayUrl}/v2/models/${model}/infer`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(IRIS_ROW),
+          timeoutMs: 2000,
+        })
+      ).status === 200,
+    timeoutMs,
+  );
+}
