@@ -9,6 +9,7 @@ import { GatewayBackend } from './graphs/gateway.backend.js';
 import { GraphsModule } from './graphs/graphs.module.js';
 import { InferenceModule } from './inference/inference.module.js';
 import { OpenApiModule } from './openapi/openapi.module.js';
+import { ResilienceModule } from './resilience/resilience.module.js';
 import { UploadModule } from './upload/upload.module.js';
 import { UPLOAD_MAX_FILES } from './upload/upload.options.js';
 
@@ -32,6 +33,7 @@ export class AppModule {
         TelemetryModule.forRoot({ metrics, readiness: new Readiness([]) }),
         MessagingModule.forRoot({ servers: config.natsServers, name: GATEWAY_SERVICE.name }),
         RedisModule.forRoot({ url: config.redisUrl, name: GATEWAY_SERVICE.name }),
+        ResilienceModule.forRoot(config.resilience), // breakers, shedding, failover per model
         OipHttpModule.forRoot({
           // Graph names go to the graph engine, model names to NatsBackend (GatewayBackend).
           imports: [inference, GraphsModule.forRoot({ dir: config.graphsDir, inference })],
