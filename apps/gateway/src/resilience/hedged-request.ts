@@ -17,8 +17,9 @@ const BURST = 32;
 /**
  * Failover for idempotent request-reply over a queue group: when the first request has no
  * answer after a short adaptive wait (≈ the recent p95 × 2, clamped), the same request is sent
- * again — NATS hands it to a replica at random, and a replica that vanished (SIGKILL: its
- * subscriptions gone with its socket) is no longer among them. The first answer wins. A token
+ * again, and again after twice the wait, until the deadline — NATS hands each to a replica at
+ * random, and a replica that vanished (SIGKILL: its subscriptions gone with its socket) is no
+ * longer among them. The first answer wins. A token
  * budget earned by every request keeps hedges to `budgetRatio` of traffic, so a slow model
  * cannot make the gateway double its load. Deterministic failures (4xx) are never hedged.
  */
@@ -55,15 +56,22 @@ export class Hedger {
     // No time for a second try to help: one request, as before.
     if (remainingMs(deadline) <= delay * 1.5) return attempt();
     return new Promise<T>((resolve, reject) => {
-      let pending = 1;
+      let pending = 0;
       let settled = false;
-      const timer = setTimeout(() => {
-        if (settled || this.tokens < 1 || remainingMs(deadline) <= 0) return;
-        this.tokens -= 1;
-        pending += 1;
-        start(false);
-      }, delay);
+      let timer: NodeJS.Timeout | undefined;
+      // Each further try waits twice as long as the one before: a try sent just before its replica
+      // died is followed by one that NATS can only route to a replica still there.
+      const schedule = (wait: number): void => {
+        if (remainingMs(deadline) <= wait) return;
+        timer = setTimeout(() => {
+          if (settled || this.tokens < 1) return;
+          this.tokens -= 1;
+          start(false);
+          schedule(wait * 2);
+        }, wait);
+      };
       const start = (primary: boolean): void => {
+        pending += 1;
         attempt().then(
           (value) => {
             pending -= 1;
@@ -75,7 +83,7 @@ export class Hedger {
           },
           (error: unknown) => {
             pending -= 1;
-            // A wrong request fails everywhere; an outage of one replica is what the other is for.
+            // A wrong request fails everywhere; an outage of one replica is what the others are for.
             if (settled || (isTransient(error) && pending > 0)) return;
             settled = true;
             clearTimeout(timer);
@@ -84,6 +92,7 @@ export class Hedger {
         );
       };
       start(true);
+      schedule(delay);
     });
   }
 
