@@ -4,6 +4,7 @@ import { OipHttpModule } from '@msp/oip-server';
 import { RedisModule } from '@msp/redis';
 import { createLogger, LoggerModule, Metrics, Readiness, TelemetryModule, type Logger } from '@msp/telemetry';
 import { AsyncJobsModule } from './async/async-jobs.module.js';
+import { PredictionCacheModule } from './cache/prediction-cache.module.js';
 import type { GatewayConfig } from './config/gateway-config.schema.js';
 import { GatewayBackend } from './graphs/gateway.backend.js';
 import { GraphsModule } from './graphs/graphs.module.js';
@@ -34,6 +35,7 @@ export class AppModule {
         MessagingModule.forRoot({ servers: config.natsServers, name: GATEWAY_SERVICE.name }),
         RedisModule.forRoot({ url: config.redisUrl, name: GATEWAY_SERVICE.name }),
         ResilienceModule.forRoot(config.resilience), // breakers, shedding, failover per model
+        PredictionCacheModule.forRoot(config.cache), // cache-aside via apps/cache, per model
         OipHttpModule.forRoot({
           // Graph names go to the graph engine, model names to NatsBackend (GatewayBackend).
           imports: [inference, GraphsModule.forRoot({ dir: config.graphsDir, inference })],

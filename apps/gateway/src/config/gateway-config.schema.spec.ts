@@ -23,6 +23,7 @@ describe('loadGatewayConfig', () => {
         hedge: { minDelayMs: 10, maxDelayMs: 40, budgetRatio: 0.1 },
         fallbacks: {},
       },
+      cache: { models: [], timeoutMs: 20 },
       logLevel: 'info',
     });
   });
@@ -47,6 +48,8 @@ describe('loadGatewayConfig', () => {
       HEDGE_MAX_MS: '30',
       HEDGE_BUDGET_PERCENT: '20',
       FALLBACK_MODELS: 'iris-mlp=iris-softmax, mnist-cnn=mnist-mlp',
+      CACHE_MODELS: 'iris-mlp,mnist-cnn',
+      CACHE_TIMEOUT_MS: '15',
       LOG_LEVEL: 'DEBUG',
     });
     expect(config).toEqual({
@@ -68,6 +71,7 @@ describe('loadGatewayConfig', () => {
         hedge: { minDelayMs: 5, maxDelayMs: 30, budgetRatio: 0.2 },
         fallbacks: { 'iris-mlp': 'iris-softmax', 'mnist-cnn': 'mnist-mlp' },
       },
+      cache: { models: ['iris-mlp', 'mnist-cnn'], timeoutMs: 15 },
       logLevel: 'debug',
     });
   });

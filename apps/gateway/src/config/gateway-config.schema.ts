@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_JOBS_NAMESPACE, isJobsNamespace } from '@msp/contracts';
+import type { PredictionCacheOptions } from '../cache/prediction-cache.options.js';
 import type { ResilienceOptions } from '../resilience/resilience.options.js';
 import { integer, logLevel, natsServers, parseEnv, text, type LogLevel } from '@msp/config';
 
@@ -25,6 +26,8 @@ export const GatewayEnvSchema = z
     HEDGE_MAX_MS: integer(40, 1),
     HEDGE_BUDGET_PERCENT: integer(10, 0, 100),
     FALLBACK_MODELS: text('').refine(isFallbackList, 'expected model=fallback pairs separated by commas, e.g. iris-mlp=iris-softmax'),
+    CACHE_MODELS: text('').refine(isModelList, 'expected model names separated by commas, or *'),
+    CACHE_TIMEOUT_MS: integer(20, 1, 10_000),
     LOG_LEVEL: logLevel(),
   })
   .refine((env) => env.REQUEST_TIMEOUT_MS <= env.MAX_TIMEOUT_MS, {
@@ -33,10 +36,15 @@ export const GatewayEnvSchema = z
   })
   .refine((env) => env.HEDGE_MIN_MS <= env.HEDGE_MAX_MS, { path: ['HEDGE_MIN_MS'], message: 'must not be larger than HEDGE_MAX_MS' });
 
+const MODEL = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const FALLBACK_PAIR = /^[a-z0-9]+(-[a-z0-9]+)*=[a-z0-9]+(-[a-z0-9]+)*$/;
 
 function isFallbackList(value: string): boolean {
   return value === '' || value.split(',').every((pair) => FALLBACK_PAIR.test(pair.trim()));
+}
+
+function isModelList(value: string): boolean {
+  return value === '' || value === '*' || value.split(',').every((name) => MODEL.test(name.trim()));
 }
 
 function fallbackMap(value: string): Record<string, string> {
@@ -60,6 +68,8 @@ export interface GatewayConfig {
   jobs: { namespace: string; ttlSeconds: number };
   /** Bulkhead, circuit breaker, failover (hedging) and fallbacks per model. */
   resilience: ResilienceOptions;
+  /** The prediction-cache pattern: which models, and how long a lookup may take. */
+  cache: PredictionCacheOptions;
   logLevel: LogLevel;
 }
 
@@ -84,6 +94,10 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       breakerHalfOpenMs: e.BREAKER_HALF_OPEN_MS,
       hedge: { minDelayMs: e.HEDGE_MIN_MS, maxDelayMs: e.HEDGE_MAX_MS, budgetRatio: e.HEDGE_BUDGET_PERCENT / 100 },
       fallbacks: fallbackMap(e.FALLBACK_MODELS),
+    },
+    cache: {
+      models: e.CACHE_MODELS === '' ? [] : e.CACHE_MODELS.split(',').map((name) => name.trim()),
+      timeoutMs: e.CACHE_TIMEOUT_MS,
     },
     logLevel: e.LOG_LEVEL,
   };
