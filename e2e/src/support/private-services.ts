@@ -16,8 +16,8 @@ export class PrivateServices {
   private readonly copies = new Map<string, Promise<string>>();
 
   /** A copy of `source` (e.g. iris-mlp) named `name`, served by a new predictor; resolves once it serves. */
-  async predictor(source: string, name: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
-    const dir = await this.copyModel(source, name);
+  async predictor(source: string, name: string, env: Record<string, string> = {}, version?: string): Promise<ServiceProcess> {
+    const dir = await this.copyModel(source, name, version);
     const opsPort = await findFreePort();
     const service = startApp(
       'predictor',
@@ -33,21 +33,22 @@ export class PrivateServices {
     return service;
   }
 
-  /** One copy per name, however many replicas start at once. */
-  private copyModel(source: string, name: string): Promise<string> {
-    let copy = this.copies.get(name);
+  /** One copy per name and version, however many replicas start at once; resolves to its MODELS_DIR. */
+  private copyModel(source: string, name: string, version: string | undefined): Promise<string> {
+    const id = `${name}@${version ?? 'as-trained'}`;
+    let copy = this.copies.get(id);
     if (!copy) {
       copy = (async () => {
         this.dir ??= mkdtemp(join(tmpdir(), 'msp-e2e-'));
-        const dir = await this.dir;
+        const dir = join(await this.dir, id);
         const modelDir = join(dir, name);
         await cp(join(modelsDir(), source), modelDir, { recursive: true });
         const manifestPath = join(modelDir, 'manifest.json');
         const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Record<string, unknown>;
-        await writeFile(manifestPath, JSON.stringify({ ...manifest, name }));
+        await writeFile(manifestPath, JSON.stringify({ ...manifest, name, ...(version === undefined ? {} : { version }) }));
         return dir;
       })();
-      this.copies.set(name, copy);
+      this.copies.set(id, copy);
     }
     return copy;
   }
@@ -59,11 +60,11 @@ export class PrivateServices {
     return found;
   }
 
-  /** Stops every replica of `name` and serves it again from `source` with no fault settings. */
-  async replaceAll(name: string, source: string): Promise<ServiceProcess> {
+  /** Stops every replica of `name` and serves it again from `source` with no fault settings (as `version` if given). */
+  async replaceAll(name: string, source: string, version?: string): Promise<ServiceProcess> {
     await Promise.all((this.replicas.get(name) ?? []).map((service) => service.stop({ timeoutMs: 5_000 })));
     this.replicas.set(name, []);
-    return this.predictor(source, name);
+    return this.predictor(source, name, {}, version);
   }
 
   /** A gateway of its own (e.g. small bulkheads, a fallback); resolves once it serves every model in `models`. */
