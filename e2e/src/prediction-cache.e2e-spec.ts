@@ -29,15 +29,20 @@ describe.runIf(local)('prediction-cache', () => {
   let gateway: string;
   const infer = (body: unknown) => postJson<Answer>(`${gateway}/v2/models/${MODEL}/infer`, body, { 'x-timeout-ms': '3000' });
 
-  /** The store after a miss is fire and forget: the next request may still miss, but soon hits. */
-  async function untilHit(body: unknown): Promise<Awaited<ReturnType<typeof infer>>> {
+  /** Repeats `body` until the answer's x-msp-cache is one of `wanted` (or 5 s have passed). */
+  async function until(body: unknown, wanted: readonly string[]): Promise<Awaited<ReturnType<typeof infer>>> {
     const deadline = Date.now() + 5_000;
     for (;;) {
       const reply = await infer(body);
-      if (reply.headers.get('x-msp-cache') === 'hit' || Date.now() > deadline) return reply;
+      if (wanted.includes(reply.headers.get('x-msp-cache') ?? '') || Date.now() > deadline) return reply;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
+  // A lookup slower than CACHE_TIMEOUT_MS (a cold path on a loaded host) is served uncached as
+  // `bypass` and stores nothing, so the first answer the cache gives is what is asserted.
+  const firstAnswer = (body: unknown) => until(body, ['miss', 'hit']);
+  // The store after a miss is fire and forget: the next request may still miss, but soon hits.
+  const untilHit = (body: unknown) => until(body, ['hit']);
 
   beforeAll(async () => {
     await services.predictor('iris-mlp', MODEL, {}, '1');
@@ -48,7 +53,7 @@ describe.runIf(local)('prediction-cache', () => {
 
   it('answers a repeated request from the cache, marked hit and naming the version; nested data is the same request', async () => {
     const body = row(5.1);
-    const first = await infer(body);
+    const first = await firstAnswer(body);
     expect(first.status).toBe(200);
     expect(first.headers.get('x-msp-cache')).toBe('miss');
     expect(first.body.parameters).toMatchObject({ cache: 'miss' });
@@ -56,7 +61,7 @@ describe.runIf(local)('prediction-cache', () => {
     expect(again.status).toBe(200);
     expect(again.headers.get('x-msp-cache')).toBe('hit');
     expect(again.body).toMatchObject({ model_version: '1', parameters: { cache: 'hit' } });
-    const nested = await infer({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: [[5.1, 3.5, 1.4, 0.2]] }] });
+    const nested = await firstAnswer({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: [[5.1, 3.5, 1.4, 0.2]] }] });
     expect(nested.headers.get('x-msp-cache')).toBe('hit');
   }, 30_000);
 
@@ -69,7 +74,7 @@ describe.runIf(local)('prediction-cache', () => {
       if (Date.now() > deadline) throw new Error(`the gateway never saw only version 2: ${JSON.stringify(metadata.body)}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    const reply = await infer(row(5.1));
+    const reply = await firstAnswer(row(5.1));
     expect(reply.status).toBe(200);
     expect(reply.body).toMatchObject({ model_version: '2', parameters: { cache: 'miss' } });
     expect((await untilHit(row(5.1))).body).toMatchObject({ model_version: '2', parameters: { cache: 'hit' } });
@@ -88,7 +93,7 @@ describe.runIf(local)('prediction-cache', () => {
     expect(samples.filter((sample) => sample.status !== 200)).toEqual([]);
     const during = samples.filter((sample) => sample.at > 1_000 && sample.at < 2_500).map((sample) => sample.ms);
     expect(during.length).toBeGreaterThan(0);
-    // Bounded by the lookup timeout (20 ms) plus a prediction, not by Redis's pause.
+    // Bounded by the lookup timeout (50 ms) plus a prediction, not by Redis's pause.
     expect(Math.max(...during)).toBeLessThan(1_000);
   }, 30_000);
 });

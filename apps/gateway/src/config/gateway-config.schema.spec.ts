@@ -23,7 +23,7 @@ describe('loadGatewayConfig', () => {
         hedge: { minDelayMs: 10, maxDelayMs: 40, budgetRatio: 0.1 },
         fallbacks: {},
       },
-      cache: { models: [], timeoutMs: 20 },
+      cache: { models: [], timeoutMs: 50 },
       logLevel: 'info',
     });
   });

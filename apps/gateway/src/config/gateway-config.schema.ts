@@ -27,7 +27,7 @@ export const GatewayEnvSchema = z
     HEDGE_BUDGET_PERCENT: integer(10, 0, 100),
     FALLBACK_MODELS: text('').refine(isFallbackList, 'expected model=fallback pairs separated by commas, e.g. iris-mlp=iris-softmax'),
     CACHE_MODELS: text('').refine(isModelList, 'expected model names separated by commas, or *'),
-    CACHE_TIMEOUT_MS: integer(20, 1, 10_000),
+    CACHE_TIMEOUT_MS: integer(50, 1, 10_000),
     LOG_LEVEL: logLevel(),
   })
   .refine((env) => env.REQUEST_TIMEOUT_MS <= env.MAX_TIMEOUT_MS, {
