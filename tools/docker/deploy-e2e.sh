@@ -94,7 +94,12 @@ step 'building images'
 secret=()
 ca=${NODE_EXTRA_CA_CERTS:-}
 [[ -n "$ca" && -s "$ca" ]] && secret=(--secret "id=npm-ca,src=$ca")
-apps=(gateway predictor preprocess worker)
+# Every app under apps/ is a serving image, but the trainer, which has its own target.
+apps=()
+for dir in apps/*/; do
+  app=$(basename "$dir")
+  [[ "$app" == trainer ]] || apps+=("$app")
+done
 for app in "${apps[@]}" trainer; do
   t0=$(date +%s)
   if [[ "$app" == trainer ]]; then target=(--target trainer); else target=(--build-arg "APP=$app"); fi
@@ -104,7 +109,7 @@ for app in "${apps[@]}" trainer; do
 done
 
 step 'checking images'
-bash "$here/check-images.sh" "$docker" "$MSP_TAG" | tee "$logs/images.txt"
+bash "$here/check-images.sh" "$docker" "$MSP_TAG" "${apps[@]}" trainer | tee "$logs/images.txt"
 
 step "docker compose up (profile all; gateway :$MSP_GATEWAY_PORT, web-single :$MSP_WEB_SINGLE_PORT)"
 "${compose[@]}" down -v --remove-orphans >/dev/null 2>&1 || true

@@ -7,8 +7,10 @@ import { AsyncJobsModule } from './async/async-jobs.module.js';
 import { BackendModule } from './backend/backend.module.js';
 import { GatewayBackend } from './backend/gateway.backend.js';
 import { ConfigModule } from './config/config.module.js';
+import { PredictionCacheModule } from './cache/prediction-cache.module.js';
 import type { GatewayConfig } from './config/gateway-config.schema.js';
 import { OpenApiModule } from './openapi/openapi.module.js';
+import { ResilienceModule } from './resilience/resilience.module.js';
 import { UploadModule } from './upload/upload.module.js';
 import { UPLOAD_MAX_FILES } from './upload/upload.options.js';
 
@@ -32,6 +34,8 @@ export class AppModule {
         TelemetryModule.forRoot({ metrics, readiness: new Readiness([]) }),
         MessagingModule.forRoot({ servers: config.natsServers, name: GATEWAY_SERVICE.name }),
         RedisModule.forRoot({ url: config.redisUrl, name: GATEWAY_SERVICE.name }),
+        ResilienceModule.forRoot(config.resilience), // breakers, shedding, failover per model
+        PredictionCacheModule.forRoot(config.cache), // cache-aside via apps/cache, per model
         OipHttpModule.forRoot({
           // Graph names go to the graph engine, model names to NatsBackend (GatewayBackend).
           imports: [BackendModule],

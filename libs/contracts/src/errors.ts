@@ -7,6 +7,8 @@ export const ErrorCode = {
   BadRequest: 400,
   NotFound: 404,
   PayloadTooLarge: 413,
+  /** Shed: the model (gateway) or the replica (predictor) has as much work as it may take. */
+  TooManyRequests: 429,
   Internal: 500,
   Unavailable: 503,
   DeadlineExceeded: 504,
@@ -23,12 +25,16 @@ export function isErrorCode(value: number): value is ErrorCode {
 export class MspError extends Error {
   override readonly name = 'MspError';
 
+  /** Seconds after which a retry may succeed (HTTP `Retry-After`); set on shed or broken-circuit answers. */
+  readonly retryAfterS: number | undefined;
+
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterS?: number },
   ) {
     super(message, options);
+    this.retryAfterS = options?.retryAfterS;
   }
 
   static badRequest(message: string, cause?: unknown): MspError {
@@ -39,8 +45,12 @@ export class MspError extends Error {
     return new MspError(ErrorCode.NotFound, message);
   }
 
-  static unavailable(message: string, cause?: unknown): MspError {
-    return new MspError(ErrorCode.Unavailable, message, { cause });
+  static unavailable(message: string, cause?: unknown, retryAfterS?: number): MspError {
+    return new MspError(ErrorCode.Unavailable, message, { cause, retryAfterS });
+  }
+
+  static tooManyRequests(message: string, retryAfterS: number): MspError {
+    return new MspError(ErrorCode.TooManyRequests, message, { retryAfterS });
   }
 
   static deadlineExceeded(message: string, cause?: unknown): MspError {

@@ -1,3 +1,5 @@
+export { CacheOutcomes } from './cache.js';
+export type { CacheLookupReply, CacheOutcome, CacheStoreRequest } from './cache.js';
 export { DATATYPES, DatatypeSchema, TensorSpecSchema } from './datatypes.js';
 export type { Datatype, TensorSpec } from './datatypes.js';
 export { deadlineIn, parseDeadline, remainingMs } from './deadline.js';

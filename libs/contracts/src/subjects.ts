@@ -9,18 +9,24 @@ export const Subjects = {
   inferVersion: (model: string, version: string): string => `msp.infer.${model}.${version}`,
   /** Request-reply preprocessing of one kind of input, e.g. `msp.prep.mnist` (prep-pred pattern). */
   prep: (kind: string): string => `msp.prep.${kind}`,
+  /** Prediction cache (apps/cache): an OIP request in (model in headers), a CacheLookupReply out. */
+  cacheLookup: 'msp.cache.lookup',
+  /** Prediction cache: a CacheStoreRequest in, `{stored}` out. */
+  cacheStore: 'msp.cache.store',
 } as const;
 
 /** Replicas of one model share a queue group, so NATS spreads requests across them. */
 export const QueueGroups = {
   predictor: (model: string): string => `msp.predictor.${model}`,
   preprocess: (kind: string): string => `msp.preprocess.${kind}`,
+  cache: 'msp.cache',
 } as const;
 
 /** NATS micro service names (discovery through `$SRV.INFO.<name>`). */
 export const ServiceNames = {
   predictor: 'msp-predictor',
   preprocess: 'msp-preprocess',
+  cache: 'msp-cache',
 } as const;
 
 /** Keys of the metadata a predictor advertises in its micro service info. */
@@ -42,6 +48,9 @@ export const Headers = {
   deadline: 'Msp-Deadline',
   traceparent: 'traceparent',
   contentType: 'Content-Type',
+  /** The model (and version) a cache lookup is for; the version is part of the key. */
+  model: 'Msp-Model',
+  modelVersion: 'Msp-Model-Version',
 } as const;
 
 export const ContentTypes = {

@@ -40,6 +40,17 @@ describe('JobQueue against the real JetStream', () => {
     await queue.ensureConsumer({ ackWaitMs: 1_000, maxDeliver: 3 });
   });
 
+  it('knows whether a worker consumes: none while nobody pulls, one while a pull waits; none without a consumer', async () => {
+    expect(await queue.hasWorkers()).toBe(false);
+    const consumer = await queue.consumer();
+    const pulling = consumer.next({ expires: 2_000 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await queue.hasWorkers()).toBe(true);
+    await pulling;
+    const other = new JobQueue(nc, jobQueueNames(`spec-none-${process.pid}`));
+    expect(await other.hasWorkers()).toBe(false);
+  });
+
   it('stores a job once even when its publish is retried (Nats-Msg-Id), and an ack removes it', async () => {
     const one = job();
     const first = await queue.publish(one);

@@ -184,6 +184,22 @@ export class JobQueue {
     await ensureWorkerConsumer(await this.manager(), this.names, settings);
   }
 
+  /**
+   * Whether any worker consumes the queue now: the shared consumer has a pull request waiting
+   * (an idle worker) or jobs delivered and not yet acked (a busy one). False when the consumer
+   * does not exist (no worker ever started).
+   */
+  async hasWorkers(): Promise<boolean> {
+    const jsm = await this.manager();
+    try {
+      const info = await jsm.consumers.info(this.names.stream, this.names.consumer);
+      return info.num_waiting > 0 || info.num_ack_pending > 0;
+    } catch (error) {
+      if (error instanceof Error && /consumer not found|stream not found/i.test(error.message)) return false;
+      throw error;
+    }
+  }
+
   /** Resolves once JetStream has stored the job (a PubAck); rejects otherwise. */
   publish(job: JobMessage): Promise<PubAck> {
     const headers = natsHeaders();

@@ -80,6 +80,17 @@ export class NatsBus {
     return decodeReply(reply, subject, (data) => decodeInferRequest(data));
   }
 
+  /**
+   * An OIP request in the binary encoding to a service that answers JSON about it (e.g. the
+   * prediction cache's lookup: hit with the response, or miss with a key).
+   */
+  async requestAbout<T>(subject: string, request: InferRequest | WireInferRequest, options: BusTensorRequestOptions): Promise<T> {
+    const reply = await this.requestTensors(subject, request, options);
+    return decodeReply(reply, subject, () => {
+      throw new Error('expected a JSON reply');
+    });
+  }
+
   /** The largest body this connection may publish (the server's max_payload less header room). */
   get maxBodyBytes(): number {
     return (this.connection.info?.max_payload ?? 1024 * 1024) - HEADER_ALLOWANCE_BYTES;

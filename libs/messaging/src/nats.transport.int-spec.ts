@@ -77,6 +77,7 @@ function specModule(readiness: Readiness): DynamicModule {
           ),
           defaultTimeoutMs: 2000,
           shutdownGraceMs: 2000,
+          maxInFlight: 4,
         }),
       }),
     ],
@@ -121,6 +122,23 @@ describe('NatsTransport', () => {
     expect(info?.endpoints.map((endpoint) => [endpoint.name, endpoint.subject, endpoint.queue_group]).sort()).toEqual(
       ['crash', 'echo', 'reject', 'slow'].map((name) => [name, subject(name), 'q']),
     );
+  });
+
+  it('answers 429 at once to what is beyond MAX_IN_FLIGHT, and serves the rest', async () => {
+    const calls = Array.from({ length: 6 }, () =>
+      bus.request(subject('slow'), {}, { deadline: deadlineIn(3000), requestId: 'r' }).then(
+        () => ({ ok: true }),
+        (error: unknown) => ({ ok: false, error }),
+      ),
+    );
+    const started = performance.now();
+    const results = await Promise.all(calls);
+    expect(results.filter((result) => result.ok)).toHaveLength(4);
+    const shed = results.filter((result) => !result.ok);
+    expect(shed).toHaveLength(2);
+    expect(shed[0]).toMatchObject({ error: { code: ErrorCode.TooManyRequests, message: expect.stringMatching(/MAX_IN_FLIGHT/) } });
+    expect(performance.now() - started).toBeLessThan(2000);
+    slowFinished = false; // the next spec watches a slow request of its own
   });
 
   it('on close stops taking requests, finishes those in flight, and is no longer ready', async () => {

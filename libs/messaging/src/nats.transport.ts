@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { Service } from '@nats-io/services';
+import type { Service, ServiceMsg } from '@nats-io/services';
 import { lastValueFrom } from 'rxjs';
-import type { Logger, Metrics, Readiness } from '@msp/telemetry';
+import type { Logger, Metrics, Readiness, RequestObserver } from '@msp/telemetry';
+import { ErrorCode } from '@msp/contracts';
 import { addMicroService, respond, type EndpointRequest, type MicroServiceConfig } from './micro.service.js';
 import type { NatsConnectionState } from './nats.connection.js';
 import { NatsRequestContext } from './nats-request.context.js';
@@ -47,6 +48,11 @@ export interface NatsServiceOptions {
   readyMessage?: string;
   /** The readiness condition that holds while it serves (default `endpoint-subscribed`; a worker says `consuming`). */
   servingCondition?: string;
+  /**
+   * Requests this process works on at once (all endpoints); one more is answered 429 at once
+   * instead of queueing behind the others, so a caller can go elsewhere. Unbounded when unset.
+   */
+  maxInFlight?: number;
 }
 
 export interface NatsTransportDeps {
@@ -161,6 +167,11 @@ export class NatsTransport extends Server implements CustomTransportStrategy {
           logger.error({ err: error, endpoint: name }, 'endpoint subscription failed');
           return;
         }
+        const limit = this.options.maxInFlight;
+        if (limit !== undefined && this.inFlight.size >= limit) {
+          shed(msg, limit, observer);
+          return;
+        }
         const decoding = { bytesAs: spec.bytesAs ?? 'utf8', numbersAs: spec.numbersAs ?? 'array' } as const;
         const work = respond(msg, invoke, logger, this.options.defaultTimeoutMs, decoding, observer);
         this.inFlight.add(work);
@@ -169,4 +180,11 @@ export class NatsTransport extends Server implements CustomTransportStrategy {
       },
     });
   }
+}
+
+/** The fast refusal of a full process: 429 with the error headers, no decoding, no queueing. */
+function shed(msg: ServiceMsg, limit: number, observer: RequestObserver): void {
+  const message = `busy: this replica already works on ${limit} requests (MAX_IN_FLIGHT); retry or let another replica answer`;
+  msg.respondError(ErrorCode.TooManyRequests, message, JSON.stringify({ error: message }));
+  observer.observe(ErrorCode.TooManyRequests, 0);
 }

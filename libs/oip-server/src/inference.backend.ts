@@ -6,6 +6,8 @@ export interface InferContext {
   deadline: number;
   /** Aborted when the HTTP client has gone before its answer was sent (optional; created on first read). */
   readonly signal?: AbortSignal;
+  /** Sets a response header (e.g. cache hit, degraded answer); absent where there is no HTTP reply. */
+  setHeader?(name: string, value: string): void;
 }
 
 /**

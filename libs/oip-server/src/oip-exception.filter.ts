@@ -8,6 +8,7 @@ import { requestIdOf } from './request-context.js';
 interface Failure {
   status: number;
   message: string;
+  retryAfterS?: number;
 }
 
 /**
@@ -38,12 +39,16 @@ export class OipExceptionFilter implements ExceptionFilter {
     }
     if (reply.sent) return;
     const body: ErrorBody = { error: failure.message };
+    if (failure.retryAfterS !== undefined) void reply.header(HttpHeaders.retryAfter, String(failure.retryAfterS));
     void reply.status(failure.status).header(HttpHeaders.requestId, requestId).send(body);
   }
 }
 
 function toFailure(exception: unknown, request: FastifyRequest): Failure {
-  if (MspError.is(exception)) return { status: exception.code, message: exception.message };
+  if (MspError.is(exception)) {
+    const { code, message, retryAfterS } = exception;
+    return retryAfterS === undefined ? { status: code, message } : { status: code, message, retryAfterS };
+  }
   if (exception instanceof HttpException) {
     const cause = exception.cause;
     if (hasStatusCode(cause)) return fromFrameworkError(cause, request);

@@ -63,6 +63,10 @@ export class HttpInferContext {
     private readonly reply: FastifyReply,
   ) {}
 
+  setHeader(name: string, value: string): void {
+    void this.reply.header(name, value);
+  }
+
   get signal(): AbortSignal {
     if (!this.controller) {
       const controller = new AbortController();

@@ -2,15 +2,15 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The apps that deploy files run, by the name of their folder under apps/ (= Docker build arg APP). */
-export type AppName = 'gateway' | 'predictor' | 'preprocess' | 'worker' | 'trainer';
+export type AppName = 'gateway' | 'predictor' | 'preprocess' | 'cache' | 'worker' | 'trainer';
 
-export const APP_NAMES: readonly AppName[] = ['gateway', 'predictor', 'preprocess', 'worker', 'trainer'];
+export const APP_NAMES: readonly AppName[] = ['gateway', 'predictor', 'preprocess', 'cache', 'worker', 'trainer'];
 
 /**
  * Apps built from the serving image recipe (`--build-arg APP=<app>`): no training code, a
  * read-only root, a health probe. The worker image also runs the batch job (`dist/batch-main.js`).
  */
-export const SERVING_APPS: readonly AppName[] = ['gateway', 'predictor', 'preprocess', 'worker'];
+export const SERVING_APPS: readonly AppName[] = ['gateway', 'predictor', 'preprocess', 'cache', 'worker'];
 
 /** The worker image's second entry point: the batch job (a CronJob, a one-shot Compose service). */
 export const BATCH_ENTRY = 'dist/batch-main.js';
@@ -33,6 +33,16 @@ export const APP_ENV: Readonly<Record<AppName, readonly string[]>> = {
     'GRAPHS_DIR',
     'JOBS_NAMESPACE',
     'JOB_TTL_S',
+    'MODEL_MAX_IN_FLIGHT',
+    'MODEL_MAX_QUEUED',
+    'BREAKER_FAILURES',
+    'BREAKER_HALF_OPEN_MS',
+    'HEDGE_MIN_MS',
+    'HEDGE_MAX_MS',
+    'HEDGE_BUDGET_PERCENT',
+    'FALLBACK_MODELS',
+    'CACHE_MODELS',
+    'CACHE_TIMEOUT_MS',
     'LOG_LEVEL',
   ],
   predictor: [
@@ -45,6 +55,7 @@ export const APP_ENV: Readonly<Record<AppName, readonly string[]>> = {
     'MAX_TIMEOUT_MS',
     'BODY_LIMIT_BYTES',
     'MAX_BATCH_ROWS',
+    'MAX_IN_FLIGHT',
     'FAULT_DELAY_MS',
     'OPS_PORT',
     'LOG_LEVEL',
@@ -56,6 +67,16 @@ export const APP_ENV: Readonly<Record<AppName, readonly string[]>> = {
     'MAX_IMAGE_BYTES',
     'MAX_IMAGE_PIXELS',
     'MAX_IMAGE_SIDE',
+    'OPS_PORT',
+    'LOG_LEVEL',
+  ],
+  cache: [
+    'NATS_URL',
+    'REDIS_URL',
+    'REQUEST_TIMEOUT_MS',
+    'CACHE_TTL_S',
+    'CACHE_MAX_ENTRY_BYTES',
+    'CACHE_KEY_PREFIX',
     'OPS_PORT',
     'LOG_LEVEL',
   ],

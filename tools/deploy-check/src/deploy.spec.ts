@@ -25,9 +25,11 @@ const PATTERNS = [
   'all',
   'asynchronous',
   'batch',
+  'circuit-break',
   'microservice-horizontal',
   'microservice-vertical',
   'multi-stage',
+  'prediction-cache',
   'prep-pred',
   'synchronous',
   'web-single',
@@ -245,14 +247,14 @@ describe('the new patterns (asynchronous, batch, prep-pred, graphs)', () => {
     services['worker']!['deploy'] = { replicas: 1 };
     services['batch']!['restart'] = 'on-failure';
     services['batch']!['command'] = ['node', 'dist/batch-main.js', '--model', 'iris-xgb', '--input', '/data/in.csv'];
-    services['worker']!.environment!['REDIS_URL'] = 'redis://cache:6379';
+    services['worker']!.environment!['REDIS_URL'] = 'redis://elsewhere:6379';
     const problems = composeProblems(document).join('\n');
     expect(problems).toMatch(/profile asynchronous: 1 asynchronous worker\(s\), the pattern needs 2/);
     expect(problems).toMatch(/services\.batch: the batch job runs once: restart: "no"/);
     expect(problems).toMatch(/services\.batch: the batch job needs --output or BATCH_OUTPUT/);
     expect(problems).toMatch(/services\.batch: batch model iris-xgb is not one of/);
     expect(problems).toMatch(/profile batch: no batch job .* scores with iris-mlp/);
-    expect(problems).toMatch(/services\.worker: REDIS_URL names host cache, which is not a service/);
+    expect(problems).toMatch(/services\.worker: REDIS_URL names host elsewhere, which is not a service/);
   });
 
   it('rejects a pattern without its preprocess service or redis, and a gateway without its graphs', () => {

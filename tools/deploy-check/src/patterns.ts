@@ -23,6 +23,8 @@ export interface PatternExpectation {
   workers?: number;
   /** The preprocess service runs; in k8s as its own Deployment scaled by its own HPA. */
   preprocess?: boolean;
+  /** The prediction cache service (apps/cache) runs. */
+  cache?: boolean;
   /** The batch job (worker image, `dist/batch-main.js`) scores with this model. */
   batchModel?: string;
   /**
@@ -44,6 +46,7 @@ export const PATTERN_EXPECTATIONS: Readonly<Record<string, PatternExpectation>> 
     redis: true,
     workers: 2,
     preprocess: true,
+    cache: true,
     graphs: ['mnist-image', 'iris-checked', 'iris-ensemble', 'mnist-time-lag'],
   },
   synchronous: { gateway: true, models: MODEL_NAMES },
@@ -54,6 +57,9 @@ export const PATTERN_EXPECTATIONS: Readonly<Record<string, PatternExpectation>> 
   'microservice-vertical': { gateway: true, models: IRIS_MODELS, graphs: ['iris-checked'] },
   'microservice-horizontal': { gateway: true, models: IRIS_MODELS, graphs: ['iris-ensemble'] },
   'multi-stage': { gateway: true, models: MNIST_MODELS, redis: true, graphs: ['mnist-time-lag'] },
+  'prediction-cache': { gateway: true, models: IRIS_MODELS, redis: true, cache: true },
+  // Two iris-mlp replicas (failover) and iris-softmax, the configured fallback of iris-mlp.
+  'circuit-break': { gateway: true, models: ['iris-mlp', 'iris-softmax'] },
 };
 
 /** Where the gateway image carries the graph definitions (the Dockerfile copies `graphs/` there). */

@@ -38,8 +38,8 @@ process.on('SIGTERM', () => process.exit(0));
 const folder = mkdtempSync(join(tmpdir(), 'msp-stand-ins-'));
 writeFileSync(join(folder, 'gateway.mjs'), GATEWAY);
 writeFileSync(join(folder, 'predictor.mjs'), PREDICTOR);
-// A preprocess service is ready the same way, on its ops port.
-writeFileSync(join(folder, 'preprocess.mjs'), PREDICTOR);
+// Preprocess, worker and cache services are ready the same way, on their ops port.
+for (const app of ['preprocess', 'worker', 'cache']) writeFileSync(join(folder, `${app}.mjs`), PREDICTOR);
 
 const options: TopologyOptions = {
   ports: { gateway: 0, webSingle: 0 },
@@ -62,6 +62,9 @@ describe('startTopology (with stand-in apps)', () => {
         'predictor-mnist-cnn',
         'web-single',
         'preprocess',
+        'worker-1',
+        'worker-2',
+        'cache',
       ]);
       expect(topology.baseUrl).toBe(topology.urls.gateway);
       expect((await fetch(`${topology.urls.gateway}/v2/models/mnist-cnn`)).status).toBe(200);

@@ -42,13 +42,18 @@ describe('planTopology', () => {
     });
   });
 
-  it('all: synchronous plus web-single on 8081 by default, and a preprocess service', () => {
+  it('all: synchronous plus web-single on 8081 by default, preprocess, workers and the cache', () => {
     const plan = planTopology('all');
     expect(plan.services.map((service) => service.name)).toEqual([
       ...planTopology('synchronous').services.map((service) => service.name),
       'web-single',
       'preprocess',
+      'worker-1',
+      'worker-2',
+      'cache',
     ]);
+    // Two replicas of iris-mlp on NATS, so one can fail over to the other.
+    expect(plan.services.filter((service) => service.env['MODEL_NAME'] === 'iris-mlp')).toHaveLength(2);
     expect(plan.urls).toEqual({ gateway: 'http://127.0.0.1:8080', webSingle: 'http://127.0.0.1:8081' });
   });
 
@@ -65,7 +70,7 @@ describe('planTopology', () => {
   });
 
   it('knows its names', () => {
-    expect(TOPOLOGY_NAMES).toEqual(['synchronous', 'web-single', 'asynchronous', 'prep-pred', 'all']);
+    expect(TOPOLOGY_NAMES).toEqual(['synchronous', 'web-single', 'asynchronous', 'prep-pred', 'prediction-cache', 'circuit-break', 'all']);
   });
 
   it('prep-pred: gateway, two preprocess replicas (NATS only, ready on their ops port) and the mnist predictors', () => {

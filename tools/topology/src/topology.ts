@@ -22,7 +22,7 @@ export const DEFAULT_PORTS: Readonly<Record<PortName, number>> = { gateway: 8080
 export interface ServiceDefinition {
   /** Unique within the topology: the log label and the key of its handle. */
   name: string;
-  app: 'gateway' | 'predictor' | 'worker' | 'preprocess';
+  app: 'gateway' | 'predictor' | 'worker' | 'preprocess' | 'cache';
   /** The model a predictor serves (`MODEL_NAME`). */
   model?: ModelName;
   /** The port it serves HTTP on: the gateway's `PORT`, a predictor's `HTTP_PORT`. */
@@ -64,6 +64,29 @@ const prepPred: TopologyDefinition = {
   services: [gateway, preprocess('preprocess-1'), preprocess('preprocess-2'), ...MNIST_MODELS.map(predictor)],
 };
 
+/** The prediction cache (apps/cache) in front of Redis; the gateway asks it for the models in CACHE_MODELS. */
+const cache: ServiceDefinition = { name: 'cache', app: 'cache' };
+
+const predictionCache: TopologyDefinition = {
+  description: 'gateway (CACHE_MODELS=*) → NATS → cache (Redis) on a hit, else → one predictor per model',
+  services: [{ ...gateway, env: { CACHE_MODELS: '*' } }, cache, ...MODEL_NAMES.map(predictor)],
+};
+
+/**
+ * iris-mlp twice on NATS: `predictor-iris-mlp` and the web-single predictor (which also serves
+ * `msp.infer.iris-mlp`) share its queue group, so one of them can be killed under load and the
+ * gateway fails over to the other (circuit-break pattern).
+ */
+const circuitBreak: TopologyDefinition = {
+  description: 'gateway (breakers, shedding, failover; iris-mlp falls back to iris-softmax) → two iris-mlp replicas and iris-softmax',
+  services: [
+    { ...gateway, env: { FALLBACK_MODELS: 'iris-mlp=iris-softmax' } },
+    predictor('iris-mlp'),
+    { ...predictor('iris-mlp'), name: 'predictor-iris-mlp-2' },
+    predictor('iris-softmax'),
+  ],
+};
+
 const webSingle: TopologyDefinition = {
   description: 'iris-mlp inside one web server (OIP REST in the predictor process)',
   services: [webSinglePredictor],
@@ -75,9 +98,22 @@ export const TOPOLOGIES = {
   'web-single': webSingle,
   asynchronous,
   'prep-pred': prepPred,
+  'prediction-cache': predictionCache,
+  'circuit-break': circuitBreak,
   all: {
-    description: 'synchronous and web-single side by side',
-    services: [...synchronous.services, ...webSingle.services, preprocess()],
+    description:
+      'synchronous and web-single side by side (iris-mlp: two replicas on NATS), preprocess, 2 workers, the cache (for iris-trees)',
+    services: [
+      // iris-trees is cached (README: a repeated request says `hit`); the other models are not, so
+      // the specs that compare answers byte for byte see no cache parameters.
+      { ...gateway, env: { CACHE_MODELS: 'iris-trees', FALLBACK_MODELS: 'iris-mlp=iris-softmax' } },
+      ...synchronous.services.filter((service) => service !== gateway),
+      ...webSingle.services,
+      preprocess(),
+      worker(1),
+      worker(2),
+      cache,
+    ],
   },
 } as const satisfies Record<string, TopologyDefinition>;
 
@@ -171,7 +207,7 @@ export function planTopology(name: TopologyName, settings: TopologySettings = {}
       const appEnv =
         service.app === 'gateway'
           ? { PORT: service.http ? String(ports[service.http]) : undefined, NATS_URL: natsUrl }
-          : service.app === 'worker' || service.app === 'preprocess'
+          : service.app === 'worker' || service.app === 'preprocess' || service.app === 'cache'
             ? { NATS_URL: natsUrl }
             : {
                 MODEL_NAME: service.model,

@@ -5,6 +5,9 @@ import { JobQueue, JobRepository, requestHash, type JobRecord } from '@msp/jobs'
 import { LOGGER, type Logger } from '@msp/telemetry';
 import { NatsBackend } from '../inference/nats.backend.js';
 
+/** How long the answer to "does any worker consume the queue?" is reused. */
+const WORKERS_CHECK_MS = 1_000;
+
 export interface SubmitOptions {
   requestId: string;
   idempotencyKey?: string;
@@ -26,6 +29,8 @@ export interface Submitted {
 @Injectable()
 export class JobSubmitService implements OnApplicationBootstrap {
   private streams: Promise<void> | undefined;
+  private workersPresent = false;
+  private workersCheckedAt = 0;
 
   constructor(
     private readonly models: NatsBackend,
@@ -49,6 +54,7 @@ export class JobSubmitService implements OnApplicationBootstrap {
     const metadata = await this.models.modelMetadata(model, version);
     if (metadata.inputs.length > 0) checkAgainstModel({ inputs: request.inputs }, { name: model, inputs: metadata.inputs, outputs: [] });
 
+    await this.requireWorkers();
     const hash = requestHash(model, version, body);
     const jobId = randomUUID();
     const created = await store(() =>
@@ -79,6 +85,17 @@ export class JobSubmitService implements OnApplicationBootstrap {
       throw MspError.unavailable(`the job queue is unavailable, nothing was queued: ${reason}`, error);
     }
     return { job: created.job, replayed: false };
+  }
+
+  /** Work nobody will do is refused (503), not queued: checked at most once a second. */
+  private async requireWorkers(): Promise<void> {
+    if (Date.now() - this.workersCheckedAt > WORKERS_CHECK_MS) {
+      this.workersPresent = await this.queue.hasWorkers().catch(() => true); // unknown: let the publish decide
+      this.workersCheckedAt = Date.now();
+    }
+    if (!this.workersPresent) {
+      throw MspError.unavailable('no worker consumes the job queue, so nothing was queued: start a worker (pnpm start runs two)', undefined, 5);
+    }
   }
 
   async get(jobId: string): Promise<JobRecord | undefined> {

@@ -15,6 +15,15 @@ describe('loadGatewayConfig', () => {
       discoveryIntervalMs: 2_000,
       graphsDir: 'graphs',
       jobs: { namespace: 'msp', ttlSeconds: 86_400 },
+      resilience: {
+        maxInFlight: 256,
+        maxQueued: 256,
+        breakerFailures: 5,
+        breakerHalfOpenMs: 5_000,
+        hedge: { minDelayMs: 10, maxDelayMs: 40, budgetRatio: 0.1 },
+        fallbacks: {},
+      },
+      cache: { models: [], timeoutMs: 50 },
       logLevel: 'info',
     });
   });
@@ -31,6 +40,16 @@ describe('loadGatewayConfig', () => {
       GRAPHS_DIR: '/etc/msp/graphs',
       JOBS_NAMESPACE: 'e2e-7',
       JOB_TTL_S: '60',
+      MODEL_MAX_IN_FLIGHT: '8',
+      MODEL_MAX_QUEUED: '4',
+      BREAKER_FAILURES: '3',
+      BREAKER_HALF_OPEN_MS: '1000',
+      HEDGE_MIN_MS: '5',
+      HEDGE_MAX_MS: '30',
+      HEDGE_BUDGET_PERCENT: '20',
+      FALLBACK_MODELS: 'iris-mlp=iris-softmax, mnist-cnn=mnist-mlp',
+      CACHE_MODELS: 'iris-mlp,mnist-cnn',
+      CACHE_TIMEOUT_MS: '15',
       LOG_LEVEL: 'DEBUG',
     });
     expect(config).toEqual({
@@ -44,6 +63,15 @@ describe('loadGatewayConfig', () => {
       discoveryIntervalMs: 300,
       graphsDir: '/etc/msp/graphs',
       jobs: { namespace: 'e2e-7', ttlSeconds: 60 },
+      resilience: {
+        maxInFlight: 8,
+        maxQueued: 4,
+        breakerFailures: 3,
+        breakerHalfOpenMs: 1000,
+        hedge: { minDelayMs: 5, maxDelayMs: 30, budgetRatio: 0.2 },
+        fallbacks: { 'iris-mlp': 'iris-softmax', 'mnist-cnn': 'mnist-mlp' },
+      },
+      cache: { models: ['iris-mlp', 'mnist-cnn'], timeoutMs: 15 },
       logLevel: 'debug',
     });
   });
@@ -59,6 +87,7 @@ describe('loadGatewayConfig', () => {
       REQUEST_TIMEOUT_MS: '-1',
       BODY_LIMIT_BYTES: '1.5',
       DISCOVERY_INTERVAL_MS: '10',
+      FALLBACK_MODELS: 'iris-mlp',
       LOG_LEVEL: 'loud',
     };
     let error: unknown;

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_JOBS_NAMESPACE, isJobsNamespace } from '@msp/contracts';
+import type { PredictionCacheOptions } from '../cache/prediction-cache.options.js';
+import type { ResilienceOptions } from '../resilience/resilience.options.js';
 import { integer, logLevel, natsServers, parseEnv, text, type LogLevel } from '@msp/config';
 
 /** The gateway's environment: every variable, its default, and what is valid. */
@@ -16,12 +18,39 @@ export const GatewayEnvSchema = z
     GRAPHS_DIR: text('graphs'),
     JOBS_NAMESPACE: text(DEFAULT_JOBS_NAMESPACE).refine(isJobsNamespace, 'expected lower-case letters, digits and dashes'),
     JOB_TTL_S: integer(86_400, 1),
+    MODEL_MAX_IN_FLIGHT: integer(256, 1),
+    MODEL_MAX_QUEUED: integer(256, 0),
+    BREAKER_FAILURES: integer(5, 1),
+    BREAKER_HALF_OPEN_MS: integer(5_000, 10),
+    HEDGE_MIN_MS: integer(10, 1),
+    HEDGE_MAX_MS: integer(40, 1),
+    HEDGE_BUDGET_PERCENT: integer(10, 0, 100),
+    FALLBACK_MODELS: text('').refine(isFallbackList, 'expected model=fallback pairs separated by commas, e.g. iris-mlp=iris-softmax'),
+    CACHE_MODELS: text('').refine(isModelList, 'expected model names separated by commas, or *'),
+    CACHE_TIMEOUT_MS: integer(50, 1, 10_000),
     LOG_LEVEL: logLevel(),
   })
   .refine((env) => env.REQUEST_TIMEOUT_MS <= env.MAX_TIMEOUT_MS, {
     path: ['REQUEST_TIMEOUT_MS'],
     message: 'must not be larger than MAX_TIMEOUT_MS',
-  });
+  })
+  .refine((env) => env.HEDGE_MIN_MS <= env.HEDGE_MAX_MS, { path: ['HEDGE_MIN_MS'], message: 'must not be larger than HEDGE_MAX_MS' });
+
+const MODEL = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+const FALLBACK_PAIR = /^[a-z0-9]+(-[a-z0-9]+)*=[a-z0-9]+(-[a-z0-9]+)*$/;
+
+function isFallbackList(value: string): boolean {
+  return value === '' || value.split(',').every((pair) => FALLBACK_PAIR.test(pair.trim()));
+}
+
+function isModelList(value: string): boolean {
+  return value === '' || value === '*' || value.split(',').every((name) => MODEL.test(name.trim()));
+}
+
+function fallbackMap(value: string): Record<string, string> {
+  if (value === '') return {};
+  return Object.fromEntries(value.split(',').map((pair) => pair.trim().split('=') as [string, string]));
+}
 
 export interface GatewayConfig {
   port: number;
@@ -37,6 +66,10 @@ export interface GatewayConfig {
   graphsDir: string;
   /** Asynchronous jobs: the queue's namespace (stream, subjects, Redis keys) and how long job state lives. */
   jobs: { namespace: string; ttlSeconds: number };
+  /** Bulkhead, circuit breaker, failover (hedging) and fallbacks per model. */
+  resilience: ResilienceOptions;
+  /** The prediction-cache pattern: which models, and how long a lookup may take. */
+  cache: PredictionCacheOptions;
   logLevel: LogLevel;
 }
 
@@ -54,6 +87,18 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     discoveryIntervalMs: e.DISCOVERY_INTERVAL_MS,
     graphsDir: e.GRAPHS_DIR,
     jobs: { namespace: e.JOBS_NAMESPACE, ttlSeconds: e.JOB_TTL_S },
+    resilience: {
+      maxInFlight: e.MODEL_MAX_IN_FLIGHT,
+      maxQueued: e.MODEL_MAX_QUEUED,
+      breakerFailures: e.BREAKER_FAILURES,
+      breakerHalfOpenMs: e.BREAKER_HALF_OPEN_MS,
+      hedge: { minDelayMs: e.HEDGE_MIN_MS, maxDelayMs: e.HEDGE_MAX_MS, budgetRatio: e.HEDGE_BUDGET_PERCENT / 100 },
+      fallbacks: fallbackMap(e.FALLBACK_MODELS),
+    },
+    cache: {
+      models: e.CACHE_MODELS === '' ? [] : e.CACHE_MODELS.split(',').map((name) => name.trim()),
+      timeoutMs: e.CACHE_TIMEOUT_MS,
+    },
     logLevel: e.LOG_LEVEL,
   };
 }

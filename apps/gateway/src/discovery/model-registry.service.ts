@@ -85,6 +85,12 @@ export class ModelRegistry implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** The route for a model (and version), or undefined when it is not known (yet). */
+  /** The version that answers `msp.infer.<model>` when exactly one has instances (none during a rollout). */
+  liveVersion(model: string): string | undefined {
+    const live = this.find(model)?.versions.filter((known) => known.instances > 0) ?? [];
+    return live.length === 1 ? live[0]!.model.version : undefined;
+  }
+
   find(model: string, version?: string): ModelRoute | undefined {
     const route = this.models.get(model);
     if (!route || version === undefined) return route;

@@ -2,6 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { Subjects, type InferRequest, type InferResponse } from '@msp/contracts';
 import { NatsBus } from '@msp/messaging';
 import type { InferContext } from '@msp/oip-server';
+import { PredictionCacheService } from '../cache/prediction-cache.service.js';
+import { ModelRegistry } from '../discovery/model-registry.service.js';
+import { ResilienceService } from '../resilience/resilience.service.js';
 import { RequestBatcher } from './request-batcher.js';
 
 /**
@@ -13,13 +16,30 @@ import { RequestBatcher } from './request-batcher.js';
 export class PredictorClient {
   private readonly batcher = new RequestBatcher();
 
-  constructor(private readonly bus: NatsBus) {}
+  constructor(
+    private readonly bus: NatsBus,
+    private readonly resilience: ResilienceService,
+    private readonly cache: PredictionCacheService,
+    private readonly registry: ModelRegistry,
+  ) {}
 
+  /**
+   * Cached where configured (key: the version that would answer), then guarded: shed at
+   * capacity, failed over to another replica, broken (or a fallback) while failing.
+   */
   infer(model: string, version: string | undefined, request: InferRequest, context: InferContext): Promise<InferResponse> {
-    const subject = version === undefined ? Subjects.infer(model) : Subjects.inferVersion(model, version);
-    return this.batcher.run(() =>
-      // Binary tensors on the internal hop (DESIGN §7: JSON of a 784-float image costs twice the inference).
-      this.bus.requestInfer(subject, request, { deadline: context.deadline, requestId: context.requestId }),
-    );
+    if (!this.cache.enabled(model)) return this.predict(model, version, request, context);
+    const answering = version ?? this.registry.liveVersion(model);
+    return this.cache.infer(model, answering, request, context, () => this.predict(model, version, request, context));
+  }
+
+  private predict(model: string, version: string | undefined, request: InferRequest, context: InferContext): Promise<InferResponse> {
+    return this.resilience.infer(model, version, context, (target, targetVersion) => {
+      const subject = targetVersion === undefined ? Subjects.infer(target) : Subjects.inferVersion(target, targetVersion);
+      return this.batcher.run(() =>
+        // Binary tensors on the internal hop (DESIGN §7: JSON of a 784-float image costs twice the inference).
+        this.bus.requestInfer(subject, request, { deadline: context.deadline, requestId: context.requestId }),
+      );
+    });
   }
 }

@@ -209,8 +209,9 @@ const ERROR_MEANING: Record<number, string> = {
   413: 'The request body (or an uploaded file) is larger than the server accepts',
   415: 'Unsupported content type',
   422: 'The Idempotency-Key was used for a different request',
+  429: 'Shed: the model is at capacity (in flight plus queued); retry after `Retry-After` seconds',
   500: 'Unexpected failure ("internal error")',
-  503: 'Not ready, or a dependency (NATS, a predictor, Redis, the job queue) is unavailable',
+  503: 'Not ready, a dependency (NATS, a predictor, Redis, the job queue) is unavailable, or the model’s circuit is open (`Retry-After`)',
   504: 'The deadline passed before an answer',
 };
 
@@ -263,7 +264,7 @@ function infer(summary: string, withVersion: boolean): JsonObject {
       requestBody: inferBody,
       responses: {
         '200': json(ref('InferResponse'), 'The inference response (graph responses add `parameters.graph`; time-lag graphs `parameters.time_lag`).', requestIdOut),
-        ...errors(400, 404, 413, 415, 503, 504),
+        ...errors(400, 404, 413, 415, 429, 503, 504),
       },
     },
   };
@@ -446,7 +447,7 @@ const paths: Record<string, JsonObject> = {
       },
       responses: {
         '200': json(ref('InferResponse'), 'The inference response.', requestIdOut),
-        ...errors(400, 404, 413, 415, 503, 504),
+        ...errors(400, 404, 413, 415, 429, 503, 504),
       },
     },
   },

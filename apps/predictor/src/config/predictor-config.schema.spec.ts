@@ -21,6 +21,7 @@ describe('loadPredictorConfig', () => {
       requestTimeoutMs: 10_000,
       maxTimeoutMs: 60_000,
       maxBatchRows: 1024,
+      maxInFlight: 64,
       faultDelayMs: 0,
       logLevel: 'info',
     });
@@ -39,6 +40,7 @@ describe('loadPredictorConfig', () => {
         MAX_TIMEOUT_MS: '2000',
         BODY_LIMIT_BYTES: '4096',
         MAX_BATCH_ROWS: '32',
+        MAX_IN_FLIGHT: '8',
         FAULT_DELAY_MS: '250',
         LOG_LEVEL: 'Debug',
       },
@@ -53,6 +55,7 @@ describe('loadPredictorConfig', () => {
       maxTimeoutMs: 2000,
       maxBatchRows: 32,
       opsPort: 9090,
+      maxInFlight: 8,
       faultDelayMs: 250,
       logLevel: 'debug',
     });

@@ -27,6 +27,7 @@ export const PredictorEnvSchema = z
     MAX_TIMEOUT_MS: integer(60_000, 1),
     BODY_LIMIT_BYTES: integer(8 * 1024 * 1024, 1024),
     MAX_BATCH_ROWS: integer(1024, 1, 1_000_000),
+    MAX_IN_FLIGHT: integer(64, 1, 1_000_000),
     FAULT_DELAY_MS: integer(0, 0, 3_600_000),
     LOG_LEVEL: logLevel(),
   })
@@ -50,6 +51,8 @@ export interface PredictorConfig {
   maxBatchRows: number;
   /** Set when the ops server (probes, /metrics) listens on this port. */
   opsPort?: number;
+  /** Requests served over NATS at once; beyond it a fast 429 (load shedding at the replica). */
+  maxInFlight: number;
   /** Artificial delay per request, to make a predictor slow on purpose (tests, demos). */
   faultDelayMs: number;
   logLevel: LogLevel;
@@ -69,6 +72,7 @@ export function loadPredictorConfig(env: Record<string, string | undefined>, cwd
     maxTimeoutMs: vars.MAX_TIMEOUT_MS,
     maxBatchRows: vars.MAX_BATCH_ROWS,
     ...(vars.OPS_PORT === undefined ? {} : { opsPort: vars.OPS_PORT }),
+    maxInFlight: vars.MAX_IN_FLIGHT,
     faultDelayMs: vars.FAULT_DELAY_MS,
     logLevel: vars.LOG_LEVEL,
   };

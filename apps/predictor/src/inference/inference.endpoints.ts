@@ -32,6 +32,7 @@ export function inferenceServiceOptions(runner: ModelRunner, config: PredictorCo
     },
     defaultTimeoutMs: config.requestTimeoutMs,
     shutdownGraceMs: config.requestTimeoutMs,
+    maxInFlight: config.maxInFlight,
     metricsModel: name,
     readyMessage: `serving ${name}@${version} over NATS`,
   };

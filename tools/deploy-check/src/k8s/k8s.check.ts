@@ -457,6 +457,7 @@ function checkPatternObjects(pattern: string, objects: readonly K8sObject[], whe
       if (!hpaFor(object)) report.problem(where, `no HorizontalPodAutoscaler scales ${objectId(object)} (prep-pred scales preprocessing independently)`);
     }
   }
+  if (expected.cache && ofApp('cache').length === 0) report.problem(where, 'no cache Deployment');
   if (expected.batchModel) {
     const job = objects.find((object) => {
       if (object.kind !== 'CronJob') return false;

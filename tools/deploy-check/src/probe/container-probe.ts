@@ -8,7 +8,7 @@
  *   node /app/deploy-probe.js wait-model  wait until <MODELS_DIR>/<MODEL_NAME>/manifest.json exists
  *
  * What "ready" means per app (env as the app reads it; `MSP_APP` is set by the image):
- * - predictor, preprocess, worker with OPS_PORT: `GET http://127.0.0.1:$OPS_PORT/health/ready`
+ * - predictor, preprocess, cache, worker with OPS_PORT: `GET http://127.0.0.1:$OPS_PORT/health/ready`
  *   (`live` likewise) answers 2xx: this replica's own conditions. Without it, as follows.
  * - gateway: `GET http://127.0.0.1:$PORT/v2/health/ready` (`live` likewise) answers 2xx.
  * - predictor with HTTP_PORT (web-single): the same on HTTP_PORT.
@@ -16,7 +16,7 @@
  *   NATS_URL. That proves NATS works and the model is served, not that this very replica is
  *   the one answering: a health port of the predictor's own will make it exact (docs/deploy.md).
  *   `live` has nothing to ask there, and reports alive while the process runs.
- * - preprocess: an instance answers `$SRV.INFO.msp-preprocess` on NATS_URL (same caveat).
+ * - preprocess, cache: an instance answers `$SRV.INFO.msp-preprocess` / `msp-cache` on NATS_URL (same caveat).
  * - worker: NATS_URL answers a PING and REDIS_URL a Redis PING (the worker has no endpoint of
  *   its own: this proves its dependencies are up, not that it consumes).
  *
@@ -45,7 +45,7 @@ const DEFAULT_TIMEOUT_MS = 3_000;
 const DEFAULT_GATEWAY_PORT = '8080';
 const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
-const PROBED_APPS = ['gateway', 'predictor', 'preprocess', 'worker'];
+const PROBED_APPS = ['gateway', 'predictor', 'preprocess', 'cache', 'worker'];
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -60,14 +60,15 @@ export async function probe(mode: ProbeMode, env: Env, options: ProbeOptions = {
   const opsPort = env['OPS_PORT'];
   if (app !== 'gateway' && opsPort) return httpProbe(`http://127.0.0.1:${opsPort}/health/${mode}`, timeoutMs);
   const natsUrl = env['NATS_URL'] || DEFAULT_NATS_URL;
-  if (app === 'preprocess' || app === 'worker') {
+  if (app === 'preprocess' || app === 'cache' || app === 'worker') {
     if (mode === 'live') return { ok: true, message: `alive (the ${app} has no health endpoint)` };
     try {
-      if (app === 'preprocess') {
-        const found = await findServiceInstance(natsUrl, ServiceNames.preprocess, () => true, timeoutMs);
+      if (app === 'preprocess' || app === 'cache') {
+        const name = app === 'cache' ? ServiceNames.cache : ServiceNames.preprocess;
+        const found = await findServiceInstance(natsUrl, name, () => true, timeoutMs);
         return found
-          ? { ok: true, message: `ready: ${ServiceNames.preprocess} instance ${found.id} answers` }
-          : { ok: false, message: `no instance answered $SRV.INFO.${ServiceNames.preprocess} within ${timeoutMs} ms` };
+          ? { ok: true, message: `ready: ${name} instance ${found.id} answers` }
+          : { ok: false, message: `no instance answered $SRV.INFO.${name} within ${timeoutMs} ms` };
       }
       const nats = await findServiceInstance(natsUrl, undefined, () => true, timeoutMs);
       if (!nats) return { ok: false, message: `NATS at ${redactUrl(natsUrl)} did not answer within ${timeoutMs} ms` };

@@ -1,0 +1,26 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { MessagingModule } from '@msp/messaging';
+import { RedisModule } from '@msp/redis';
+import { LoggerModule, TelemetryModule, type Logger } from '@msp/telemetry';
+import type { CacheConfig } from './config/cache-config.schema.js';
+import { ConfigModule } from './config/config.module.js';
+import { cacheTelemetry, type CacheTelemetry } from './health/cache.readiness.js';
+import { PredictionCacheModule } from './prediction/prediction-cache.module.js';
+
+/** One cache process (prediction-cache pattern): NATS in, Redis behind, no HTTP. */
+@Module({})
+export class AppModule {
+  static forRoot(config: CacheConfig, logger: Logger, telemetry: CacheTelemetry = cacheTelemetry()): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot(logger),
+        TelemetryModule.forRoot(telemetry),
+        MessagingModule.forRoot({ servers: config.natsServers, name: 'cache' }),
+        RedisModule.forRoot({ url: config.redisUrl, name: 'msp-cache' }),
+        PredictionCacheModule,
+      ],
+    };
+  }
+}

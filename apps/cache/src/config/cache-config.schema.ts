@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { integer, logLevel, natsServers, opsPort, parseEnv, text, type LogLevel } from '@msp/config';
+
+/** The cache service's environment: every variable, its default, and what is valid. */
+export const CacheEnvSchema = z.object({
+  NATS_URL: natsServers(),
+  REDIS_URL: text('redis://127.0.0.1:6379'),
+  REQUEST_TIMEOUT_MS: integer(10_000, 1),
+  /** How long a cached prediction lives. */
+  CACHE_TTL_S: integer(3_600, 1),
+  /** A larger response is served but not cached, so one huge answer cannot crowd out thousands. */
+  CACHE_MAX_ENTRY_BYTES: integer(64 * 1024, 64),
+  /** Prefix of every key, so one Redis can hold more than one deployment's cache. */
+  CACHE_KEY_PREFIX: text('msp:pc'),
+  OPS_PORT: opsPort(),
+  LOG_LEVEL: logLevel(),
+});
+
+export interface CacheConfig {
+  natsServers: string[];
+  redisUrl: string;
+  /** Deadline of a request that carries none (NATS `Msp-Deadline`). */
+  requestTimeoutMs: number;
+  ttlSeconds: number;
+  maxEntryBytes: number;
+  keyPrefix: string;
+  /** Set when the ops server (probes, /metrics) listens on this port. */
+  opsPort?: number;
+  logLevel: LogLevel;
+}
+
+/** Reads and validates the environment; the one place of the cache app that reads it. */
+export function loadCacheConfig(env: Record<string, string | undefined>): CacheConfig {
+  const vars = parseEnv('cache', CacheEnvSchema, env);
+  return {
+    natsServers: vars.NATS_URL,
+    redisUrl: vars.REDIS_URL,
+    requestTimeoutMs: vars.REQUEST_TIMEOUT_MS,
+    ttlSeconds: vars.CACHE_TTL_S,
+    maxEntryBytes: vars.CACHE_MAX_ENTRY_BYTES,
+    keyPrefix: vars.CACHE_KEY_PREFIX,
+    ...(vars.OPS_PORT === undefined ? {} : { opsPort: vars.OPS_PORT }),
+    logLevel: vars.LOG_LEVEL,
+  };
+}

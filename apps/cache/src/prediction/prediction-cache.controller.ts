@@ -1,0 +1,27 @@
+import { Controller } from '@nestjs/common';
+import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
+import { Headers, type CacheLookupReply } from '@msp/contracts';
+import { NatsRequestContext } from '@msp/messaging';
+import { CacheEndpoints } from './prediction-cache.endpoints.js';
+import { PredictionCacheService } from './prediction-cache.service.js';
+
+/** The prediction cache over NATS (see prediction-cache.endpoints.ts). */
+@Controller()
+export class PredictionCacheController {
+  constructor(private readonly cache: PredictionCacheService) {}
+
+  @MessagePattern(CacheEndpoints.lookup)
+  lookup(@Payload() body: unknown, @Ctx() context: NatsRequestContext): Promise<CacheLookupReply> {
+    return this.cache.lookup({
+      model: context.headers?.get(Headers.model) || undefined,
+      version: context.headers?.get(Headers.modelVersion) || undefined,
+      body,
+      encoding: context.encoding,
+    });
+  }
+
+  @MessagePattern(CacheEndpoints.store)
+  store(@Payload() body: unknown): Promise<{ stored: boolean }> {
+    return this.cache.store(body);
+  }
+}

@@ -1,0 +1,99 @@
+import 'reflect-metadata';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { INestMicroservice } from '@nestjs/common';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deadlineIn, Headers, Subjects, type CacheLookupReply, type InferRequest } from '@msp/contracts';
+import { NatsBus, startNatsService } from '@msp/messaging';
+import { createLogger } from '@msp/telemetry';
+import { AppModule } from '../app.module.js';
+import { loadCacheConfig } from '../config/cache-config.schema.js';
+
+/**
+ * The cache service over the real NATS, in front of a redis-server of its own (so the spec can
+ * stop it): lookup, store, hit; one key for nested/flat and JSON/binary; Redis gone → miss at once.
+ */
+const NATS_URL = process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
+const PREFIX = `msp:pc-spec-${process.pid}`;
+const row: InferRequest = { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: [5.1, 3.5, 1.4, 0.2] }] };
+const response = { model_name: 'iris-mlp', model_version: '7', outputs: [{ name: 'label', shape: [1], datatype: 'BYTES', data: ['setosa'] }] };
+
+let redis: ChildProcess;
+let app: INestMicroservice;
+let client: NatsConnection;
+let bus: NatsBus;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+async function startRedis(port: number): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  child.once('error', () => {
+    throw new Error('redis-server is not installed (apt-get install redis-server)');
+  });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  return child;
+}
+
+const headersFor = (version: string) => ({ [Headers.model]: 'iris-mlp', [Headers.modelVersion]: version });
+
+function lookup(request: InferRequest, version = '7', json = false): Promise<CacheLookupReply> {
+  const options = { deadline: deadlineIn(2_000), requestId: 'spec', headers: headersFor(version) };
+  return json ? bus.request(Subjects.cacheLookup, request, options) : bus.requestAbout(Subjects.cacheLookup, request, options);
+}
+
+beforeAll(async () => {
+  const port = await freePort();
+  redis = await startRedis(port);
+  const config = loadCacheConfig({ NATS_URL, REDIS_URL: `redis://127.0.0.1:${port}`, CACHE_KEY_PREFIX: PREFIX, LOG_LEVEL: 'silent' });
+  const logger = createLogger({ service: 'spec', level: 'silent' });
+  app = await startNatsService(AppModule.forRoot(config, logger), logger);
+  client = await connect({ servers: NATS_URL, name: 'cache-spec', timeout: 2000 });
+  bus = new NatsBus(client);
+}, 30_000);
+
+afterAll(async () => {
+  await app?.close();
+  await client?.drain();
+  redis?.kill('SIGKILL');
+});
+
+describe('the prediction cache over NATS and Redis', () => {
+  it('misses with a key, stores, then hits with the stored response', async () => {
+    const miss = await lookup(row);
+    expect(miss).toEqual({ hit: false, key: expect.stringMatching(new RegExp(`^${PREFIX}:iris-mlp@7:[0-9a-f]{64}$`)) });
+    if (miss.hit) throw new Error('expected a miss');
+    const stored = await bus.request<{ stored: boolean }>(Subjects.cacheStore, { key: miss.key, response }, { deadline: deadlineIn(2_000), requestId: 'spec' });
+    expect(stored).toEqual({ stored: true });
+    expect(await lookup(row)).toEqual({ hit: true, response });
+  });
+
+  it('finds the same entry for nested data in a JSON body, and none for another version', async () => {
+    const nested = { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: [[5.1, 3.5, 1.4, 0.2]] }] } as unknown as InferRequest;
+    expect(await lookup(nested, '7', true)).toMatchObject({ hit: true });
+    expect(await lookup(row, '8')).toMatchObject({ hit: false });
+  });
+
+  it('refuses a store whose key is not one of its lookups, with 400 {error}', async () => {
+    await expect(
+      bus.request(Subjects.cacheStore, { key: 'other:x', response }, { deadline: deadlineIn(2_000), requestId: 'spec' }),
+    ).rejects.toMatchObject({ code: 400 });
+  });
+
+  it('answers miss at once while Redis is down', async () => {
+    redis.kill('SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const started = performance.now();
+    expect(await lookup(row)).toMatchObject({ hit: false });
+    expect(performance.now() - started).toBeLessThan(100);
+  });
+});

@@ -1,0 +1,74 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  MspError,
+  parseInferRequest,
+  type CacheLookupReply,
+  type CacheStoreRequest,
+  type InferRequest,
+  type InferResponse,
+  type WireInferRequest,
+} from '@msp/contracts';
+import { LOGGER, type Logger } from '@msp/telemetry';
+import { CACHE_CONFIG } from '../config/config.module.js';
+import type { CacheConfig } from '../config/cache-config.schema.js';
+import { predictionKey } from './prediction-key.js';
+import { PredictionCacheRepository } from './prediction-cache.repository.js';
+
+export interface LookupInput {
+  model: string | undefined;
+  version: string | undefined;
+  /** A binary body decoded, or a JSON body as it came (validated and flattened here). */
+  body: unknown;
+  encoding: 'json' | 'tensor';
+}
+
+/**
+ * Cache-aside for predictions: `lookup` answers the cached response or the key to store the
+ * fresh one under; `store` keeps a response for CACHE_TTL_S unless it is larger than
+ * CACHE_MAX_ENTRY_BYTES. With Redis down every lookup is a miss at once and stores are dropped.
+ */
+@Injectable()
+export class PredictionCacheService {
+  constructor(
+    private readonly repository: PredictionCacheRepository,
+    @Inject(CACHE_CONFIG) private readonly config: CacheConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async lookup({ model, version, body, encoding }: LookupInput): Promise<CacheLookupReply> {
+    if (!model || !version) throw MspError.badRequest('a cache lookup needs the Msp-Model and Msp-Model-Version headers');
+    const request = encoding === 'json' ? parseInferRequest(body) : (body as InferRequest | WireInferRequest);
+    const key = predictionKey(this.config.keyPrefix, model, version, request);
+    if (!this.repository.available) return { hit: false, key };
+    const cached = await this.repository.get(key).catch((error: unknown) => {
+      this.logger.warn({ err: error }, 'cache read failed: answering miss');
+      return null;
+    });
+    if (cached === null) return { hit: false, key };
+    return { hit: true, response: JSON.parse(cached) as InferResponse };
+  }
+
+  async store(body: unknown): Promise<{ stored: boolean }> {
+    const { key, response } = checkStoreRequest(body, this.config.keyPrefix);
+    const value = JSON.stringify(response);
+    if (Buffer.byteLength(value) > this.config.maxEntryBytes || !this.repository.available) return { stored: false };
+    await this.repository.set(key, value, this.config.ttlSeconds);
+    return { stored: true };
+  }
+}
+
+function checkStoreRequest(body: unknown, prefix: string): CacheStoreRequest {
+  const candidate = body as Partial<CacheStoreRequest> | null;
+  if (
+    typeof candidate !== 'object' ||
+    candidate === null ||
+    typeof candidate.key !== 'string' ||
+    !candidate.key.startsWith(`${prefix}:`) ||
+    typeof candidate.response !== 'object' ||
+    candidate.response === null ||
+    !Array.isArray(candidate.response.outputs)
+  ) {
+    throw MspError.badRequest(`a cache store needs {key, response} with a key from a lookup ('${prefix}:…') and an OIP response`);
+  }
+  return candidate as CacheStoreRequest;
+}

@@ -1,0 +1,84 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import type { CacheLookupReply, InferRequest, InferResponse } from '@msp/contracts';
+import type { InferContext } from '@msp/oip-server';
+import type { PredictionCacheClient } from './prediction-cache.client.js';
+import { PredictionCacheService } from './prediction-cache.service.js';
+
+const request: InferRequest = { id: 'mine', inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: [1, 2, 3, 4] }] };
+const answer: InferResponse = { model_name: 'iris-mlp', model_version: '7', id: 'first', outputs: [] };
+
+/** A cache client stand-in: a map of keys, and a switch for an outage. */
+class FakeCache {
+  readonly entries = new Map<string, InferResponse>();
+  down = false;
+  lookup = async (model: string, version: string): Promise<CacheLookupReply | undefined> => {
+    if (this.down) return undefined;
+    const key = `${model}@${version}`;
+    const response = this.entries.get(key);
+    return response ? { hit: true, response } : { hit: false, key };
+  };
+  store = (key: string, response: InferResponse): void => void this.entries.set(key, response);
+}
+
+function setup(models: string[] = ['iris-mlp']): { cache: FakeCache; service: PredictionCacheService } {
+  const cache = new FakeCache();
+  return { cache, service: new PredictionCacheService(cache as unknown as PredictionCacheClient, { models, timeoutMs: 20 }) };
+}
+
+function context(): InferContext & { headers: Record<string, string> } {
+  const headers: Record<string, string> = {};
+  return { requestId: 'r', deadline: Date.now() + 1000, headers, setHeader: (name, value) => void (headers[name] = value) };
+}
+
+describe('PredictionCacheService', () => {
+  it('misses, stores, then hits; each answer marked in parameters and header, with the caller’s own id', async () => {
+    const { service } = setup();
+    const first = context();
+    const miss = await service.infer('iris-mlp', '7', request, first, async () => answer);
+    expect(miss).toMatchObject({ id: 'mine', model_version: '7', parameters: { cache: 'miss' } });
+    expect(first.headers['x-msp-cache']).toBe('miss');
+    const second = context();
+    const hit = await service.infer('iris-mlp', '7', request, second, async () => {
+      throw new Error('must not predict');
+    });
+    expect(hit).toMatchObject({ id: 'mine', model_version: '7', parameters: { cache: 'hit' } });
+    expect(second.headers['x-msp-cache']).toBe('hit');
+  });
+
+  it('makes one prediction for identical concurrent misses', async () => {
+    const { service } = setup();
+    let predictions = 0;
+    const predict = async (): Promise<InferResponse> => {
+      predictions += 1;
+      await sleep(20);
+      return answer;
+    };
+    const results = await Promise.all(Array.from({ length: 10 }, () => service.infer('iris-mlp', '7', request, context(), predict)));
+    expect(predictions).toBe(1);
+    expect(results.every((result) => result.parameters?.['cache'] === 'miss')).toBe(true);
+  });
+
+  it('does not store another version’s answer, nor a degraded one', async () => {
+    const { cache, service } = setup();
+    await service.infer('iris-mlp', '7', request, context(), async () => ({ ...answer, model_version: '8' }));
+    await service.infer('iris-mlp', '7', request, context(), async () => ({ ...answer, parameters: { degraded: true } }));
+    expect(cache.entries.size).toBe(0);
+  });
+
+  it('serves uncached, marked bypass, when the cache cannot be asked', async () => {
+    const { cache, service } = setup();
+    cache.down = true;
+    const ctx = context();
+    expect(await service.infer('iris-mlp', '7', request, ctx, async () => answer)).toMatchObject({ parameters: { cache: 'bypass' } });
+    expect(ctx.headers['x-msp-cache']).toBe('bypass');
+  });
+
+  it('leaves models it is not configured for, and unknown versions, alone', async () => {
+    const { service } = setup(['iris-trees']);
+    expect((await service.infer('iris-mlp', '7', request, context(), async () => answer)).parameters).toBeUndefined();
+    const { service: all } = setup(['*']);
+    expect(all.enabled('anything')).toBe(true);
+    expect((await all.infer('iris-mlp', undefined, request, context(), async () => answer)).parameters).toBeUndefined();
+  });
+});

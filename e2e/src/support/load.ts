@@ -1,0 +1,60 @@
+import { Agent, request } from 'undici';
+
+/** One request of a load run: when it started (ms from the run's start), how long it took, its status. */
+export interface Sample {
+  at: number;
+  ms: number;
+  status: number;
+}
+
+export interface LoadOptions {
+  url: string;
+  body: unknown;
+  headers?: Record<string, string>;
+  clients: number;
+  durationMs: number;
+  /** Called once, this many ms into the run (e.g. to kill a replica). */
+  during?: { atMs: number; action: () => void | Promise<void> };
+}
+
+/**
+ * Closed-loop load, as `clients` users who each send the next request when the last one is
+ * answered; every request recorded. undici with one keep-alive connection per client.
+ */
+export async function closedLoop(options: LoadOptions): Promise<Sample[]> {
+  const dispatcher = new Agent({ connections: options.clients, pipelining: 1 });
+  const payload = JSON.stringify(options.body);
+  const headers = { 'content-type': 'application/json', ...options.headers };
+  const samples: Sample[] = [];
+  const started = performance.now();
+  const end = started + options.durationMs;
+  const action = options.during
+    ? new Promise<void>((resolve, reject) => {
+        setTimeout(() => void Promise.resolve(options.during?.action()).then(resolve, reject), options.during?.atMs);
+      })
+    : Promise.resolve();
+  const client = async (): Promise<void> => {
+    while (performance.now() < end) {
+      const at = performance.now();
+      let status = 0;
+      try {
+        const response = await request(options.url, { method: 'POST', body: payload, headers, dispatcher, headersTimeout: 10_000, bodyTimeout: 10_000 });
+        await response.body.text();
+        status = response.statusCode;
+      } catch {
+        status = 0; // no answer at all: counted as a failure
+      }
+      samples.push({ at: at - started, ms: performance.now() - at, status });
+    }
+  };
+  await Promise.all([...Array.from({ length: options.clients }, client), action]);
+  await dispatcher.close();
+  return samples;
+}
+
+/** The q-quantile (0..1) of some latencies, in ms; NaN when there are none. */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
