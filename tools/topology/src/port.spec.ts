@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findFreePort, formatHostPort, isLoopback, isPortOpen, parseHostPort } from './port.js';
@@ -28,6 +29,13 @@ describe('port probe', () => {
 
     await new Promise((resolve) => server.close(resolve));
     expect(await isPortOpen({ host: '127.0.0.1', port })).toBe(false);
+  });
+
+  it('hands out distinct ports, outside the range outgoing connections take their local port from', async () => {
+    const ephemeralStart = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    const ports = await Promise.all(Array.from({ length: 40 }, () => findFreePort()));
+    expect(new Set(ports).size).toBe(ports.length);
+    for (const port of ports) expect(port).toBeLessThan(ephemeralStart);
   });
 });
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 
 export interface HostPort {
@@ -39,8 +40,50 @@ export function isPortOpen(address: HostPort, timeoutMs = 1_000): Promise<boolea
   });
 }
 
-/** A TCP port on `host` that nothing listens on right now (the OS picks it). */
-export function findFreePort(host = '127.0.0.1'): Promise<number> {
+/**
+ * A TCP port on `host` that nothing listens on right now, for a service started a moment later.
+ * Taken below the kernel's ephemeral range (`ip_local_port_range`): a port the OS picks for
+ * `listen(0)` comes from that range, which every outgoing connection (a NATS or Redis client
+ * started meanwhile) draws its local port from too, so it can be taken before the service binds
+ * it (seen as EADDRINUSE under load). Never the same port twice in one process.
+ */
+export async function findFreePort(host = '127.0.0.1'): Promise<number> {
+  const [low, high] = candidateRange();
+  for (let attempt = 0; attempt < 64; attempt++) {
+    const port = low + Math.floor(Math.random() * (high - low));
+    if (handedOut.has(port)) continue;
+    handedOut.add(port); // before the await: concurrent calls never pick the same one
+    if (await canListen(host, port)) return port;
+    handedOut.delete(port);
+  }
+  const port = await listenOnAnyPort(host);
+  handedOut.add(port);
+  return port;
+}
+
+const handedOut = new Set<number>();
+
+/** Ports below the ephemeral range (Linux's default 32768–60999); the OS's own pick elsewhere. */
+function candidateRange(): [number, number] {
+  try {
+    const [first] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (first && first > 12_000) return [10_000, first];
+  } catch {
+    // not Linux: below the IANA dynamic range instead
+  }
+  return [10_000, 32_768];
+}
+
+function canListen(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen({ host, port }, () => server.close(() => resolve(true)));
+  });
+}
+
+function listenOnAnyPort(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
