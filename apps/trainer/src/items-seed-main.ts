@@ -1,17 +1,15 @@
 import { connect } from '@nats-io/transport-node';
+import { loadItemsSeedConfig } from './config/items-seed.config.js';
 import { heldOutItems } from './items/held-out-items.js';
 import { seedItems } from './items/items-seed.js';
 
 /**
- * `pnpm items:seed` (and the compose one-shot `items-seed`, in the trainer image, which may carry
- * the datasets): the held-out iris rows and MNIST digits into the data cache's KV bucket.
- * NATS_URL: the server (default nats://127.0.0.1:4222); ITEMS_MNIST_COUNT: at most this many digits.
+ * `pnpm items:seed` (and the compose/k8s one-shot `items-seed`, in the trainer image, which may
+ * carry the datasets): the held-out iris rows and MNIST digits into the data cache's KV bucket.
  */
 async function main(): Promise<void> {
-  const servers = (process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222').split(',');
-  const mnistCount = process.env['ITEMS_MNIST_COUNT'] === undefined ? undefined : Number(process.env['ITEMS_MNIST_COUNT']);
-  if (mnistCount !== undefined && !(Number.isInteger(mnistCount) && mnistCount >= 0)) throw new Error('ITEMS_MNIST_COUNT must be a whole number');
-  const nc = await connect({ servers, name: 'items-seed', timeout: 5_000 });
+  const { natsServers, mnistCount } = loadItemsSeedConfig();
+  const nc = await connect({ servers: natsServers, name: 'items-seed', timeout: 5_000 });
   try {
     const started = Date.now();
     const { written, unchanged } = await seedItems(nc, heldOutItems(mnistCount === undefined ? {} : { mnistCount }));
