@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { exitCodeOf } from './models.js';
+import { jobExitCode } from './models.js';
 import { repoRoot } from './repo-paths.js';
 import { startService, type ServiceOptions } from './service-process.js';
 
@@ -19,12 +19,5 @@ export async function seedItems(options: SeedItemsOptions): Promise<number> {
     { name: 'items-seed', command: process.execPath, args: [join(repoRoot(), 'apps', 'trainer', 'dist', 'items-seed-main.js')], env: { NATS_URL: options.natsUrl } },
     { output: options.output, colour: options.colour, job: true },
   );
-  const stop = (): void => void seeder.stop();
-  options.signal?.addEventListener('abort', stop, { once: true });
-  if (options.signal?.aborted) stop();
-  try {
-    return exitCodeOf(await seeder.exited);
-  } finally {
-    options.signal?.removeEventListener('abort', stop);
-  }
+  return jobExitCode(seeder, options.signal);
 }
