@@ -87,7 +87,7 @@ describe('data-cache', () => {
     );
   }, 60_000);
 
-  it('answers 404 naming an unknown id, and 400 for inputs and an id together', async () => {
+  it('answers 404 naming an unknown id, and 400 for inputs and an id together, or an id for an asynchronous job', async () => {
     const unknown = await byId('iris-mlp', 'iris-99999');
     expect(unknown.status).toBe(404);
     expect(unknown.body.error).toContain("item_id 'iris-99999'");
@@ -97,5 +97,8 @@ describe('data-cache', () => {
     });
     expect(both.status).toBe(400);
     expect(both.body.error).toMatch(/either inputs or parameters.item_id/);
+    const asynchronous = await postJson<Answer>(`${target().gatewayUrl}/v1/async/models/iris-mlp/infer`, { parameters: { item_id: 'iris-0' } });
+    expect(asynchronous.status).toBe(400);
+    expect(asynchronous.body.error).toMatch(/an asynchronous job carries its inputs/);
   });
 });
