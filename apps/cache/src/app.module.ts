@@ -1,13 +1,15 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { MessagingModule } from '@msp/messaging';
+import { MessagingModule, NatsServiceModule } from '@msp/messaging';
 import { RedisModule } from '@msp/redis';
 import { LoggerModule, TelemetryModule, type Logger } from '@msp/telemetry';
 import type { CacheConfig } from './config/cache-config.schema.js';
-import { ConfigModule } from './config/config.module.js';
+import { cacheServiceOptions } from './cache.endpoints.js';
+import { CACHE_CONFIG, ConfigModule } from './config/config.module.js';
 import { cacheTelemetry, type CacheTelemetry } from './health/cache.readiness.js';
+import { ItemCacheModule } from './items/item-cache.module.js';
 import { PredictionCacheModule } from './prediction/prediction-cache.module.js';
 
-/** One cache process (prediction-cache pattern): NATS in, Redis behind, no HTTP. */
+/** One cache process (prediction-cache and data-cache patterns): NATS in, Redis (and JetStream KV) behind, no HTTP. */
 @Module({})
 export class AppModule {
   static forRoot(config: CacheConfig, logger: Logger, telemetry: CacheTelemetry = cacheTelemetry()): DynamicModule {
@@ -19,7 +21,12 @@ export class AppModule {
         TelemetryModule.forRoot(telemetry),
         MessagingModule.forRoot({ servers: config.natsServers, name: 'cache' }),
         RedisModule.forRoot({ url: config.redisUrl, name: 'msp-cache' }),
+        NatsServiceModule.forRootAsync({
+          inject: [CACHE_CONFIG],
+          useFactory: (cacheConfig: CacheConfig) => cacheServiceOptions(cacheConfig),
+        }),
         PredictionCacheModule,
+        ItemCacheModule,
       ],
     };
   }

@@ -8,6 +8,7 @@ import { BackendModule } from './backend/backend.module.js';
 import { GatewayBackend } from './backend/gateway.backend.js';
 import { ConfigModule } from './config/config.module.js';
 import { PredictionCacheModule } from './cache/prediction-cache.module.js';
+import { DataCacheModule } from './data-cache/data-cache.module.js';
 import type { GatewayConfig } from './config/gateway-config.schema.js';
 import { OpenApiModule } from './openapi/openapi.module.js';
 import { ResilienceModule } from './resilience/resilience.module.js';
@@ -36,6 +37,7 @@ export class AppModule {
         RedisModule.forRoot({ url: config.redisUrl, name: GATEWAY_SERVICE.name }),
         ResilienceModule.forRoot(config.resilience), // breakers, shedding, failover per model
         PredictionCacheModule.forRoot(config.cache), // cache-aside via apps/cache, per model
+        DataCacheModule.forRoot(config.dataCache), // inputs by parameters.item_id via apps/cache
         OipHttpModule.forRoot({
           // Graph names go to the graph engine, model names to NatsBackend (GatewayBackend).
           imports: [BackendModule],

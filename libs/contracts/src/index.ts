@@ -1,5 +1,7 @@
 export { CacheOutcomes } from './cache.js';
 export type { CacheLookupReply, CacheOutcome, CacheStoreRequest } from './cache.js';
+export { DataCacheOutcomes, isItemId, ITEM_ID_PARAMETER, itemKey, ItemStore } from './items.js';
+export type { DataCacheOutcome, ItemReply, ItemRequest, StoredItem } from './items.js';
 export { DATATYPES, DatatypeSchema, TensorSpecSchema } from './datatypes.js';
 export type { Datatype, TensorSpec } from './datatypes.js';
 export { deadlineIn, parseDeadline, remainingMs } from './deadline.js';
@@ -57,6 +59,7 @@ export {
   checkTensorAgainstSpec,
   elementCount,
   formatShape,
+  itemIdOf,
   parseInferRequest,
 } from './tensor.validation.js';
 export type { TensorHead } from './tensor.validation.js';

@@ -24,7 +24,8 @@ export const RequestedOutputSchema = z.object({
 export const InferRequestSchema = z.object({
   id: z.string().max(256).optional(),
   parameters: ParametersSchema.optional(),
-  inputs: z.array(InferInputSchema).min(1, 'at least one input is required'),
+  /** Omitted or empty only when `parameters.item_id` names the input (data-cache pattern). */
+  inputs: z.array(InferInputSchema).default([]),
   outputs: z.array(RequestedOutputSchema).optional(),
 });
 

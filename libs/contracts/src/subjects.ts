@@ -13,6 +13,8 @@ export const Subjects = {
   cacheLookup: 'msp.cache.lookup',
   /** Prediction cache: a CacheStoreRequest in, `{stored}` out. */
   cacheStore: 'msp.cache.store',
+  /** Data cache (apps/cache): an ItemRequest in, an ItemReply out (Redis, else the KV store). */
+  cacheItem: 'msp.cache.item',
 } as const;
 
 /** Replicas of one model share a queue group, so NATS spreads requests across them. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, MspError } from './errors.js';
-import { checkAgainstModel, parseInferRequest } from './tensor.validation.js';
+import { checkAgainstModel, itemIdOf, parseInferRequest } from './tensor.validation.js';
 
 const iris = {
   name: 'iris-mlp',
@@ -74,6 +74,31 @@ describe('parseInferRequest', () => {
   it('rejects the same input twice', () => {
     const input = { name: 'x', datatype: 'FP32', shape: [1], data: [1] };
     expect(rejection(() => parseInferRequest({ inputs: [input, input] })).message).toBe("input 'x' is given twice");
+  });
+});
+
+describe('parseInferRequest with parameters.item_id (data cache)', () => {
+  const tensor = { name: 'input', datatype: 'FP32', shape: [1, 4], data: [1, 2, 3, 4] };
+  const code = (body: unknown): number | undefined => {
+    try {
+      parseInferRequest(body);
+      return undefined;
+    } catch (error) {
+      return MspError.is(error) ? error.code : -1;
+    }
+  };
+
+  it('takes an id instead of inputs, omitted or empty', () => {
+    expect(itemIdOf(parseInferRequest({ parameters: { item_id: 'iris-0' } }))).toBe('iris-0');
+    expect(itemIdOf(parseInferRequest({ parameters: { item_id: 'mnist-3' }, inputs: [] }))).toBe('mnist-3');
+    expect(itemIdOf(parseInferRequest({ inputs: [tensor] }))).toBeUndefined();
+  });
+
+  it('refuses both, neither, and an id that is not a plain string, with 400', () => {
+    expect(() => parseInferRequest({ parameters: { item_id: 'iris-0' }, inputs: [tensor] })).toThrow(/either inputs or parameters.item_id \('iris-0'\), not both/);
+    expect(() => parseInferRequest({ inputs: [] })).toThrow(/at least one input is required \(or parameters.item_id\)/);
+    expect(code({ parameters: { item_id: 7 } })).toBe(ErrorCode.BadRequest);
+    expect(code({ parameters: { item_id: 'a b' } })).toBe(ErrorCode.BadRequest);
   });
 });
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Datatype, TensorSpec } from './datatypes.js';
 import { MspError } from './errors.js';
+import { isItemId, ITEM_ID_PARAMETER } from './items.js';
 import { InferRequestSchema, type InferRequest, type InferTensor, type TensorData } from './oip.schema.js';
 
 const INTEGER_RANGES: Partial<Record<Datatype, readonly [number, number]>> = {
@@ -34,6 +35,7 @@ export function parseInferRequest(body: unknown): InferRequest {
     throw MspError.badRequest(`invalid inference request: ${formatIssues(parsed.error)}`);
   }
   const { inputs, ...rest } = parsed.data;
+  checkInputSource(inputs.length, rest.parameters);
   const names = new Set<string>();
   const tensors = inputs.map((input): InferTensor => {
     if (names.has(input.name)) throw MspError.badRequest(`input '${input.name}' is given twice`);
@@ -41,6 +43,30 @@ export function parseInferRequest(body: unknown): InferRequest {
     return { ...input, data: flattenData(input.name, input.datatype, input.shape, input.data) };
   });
   return { ...rest, inputs: tensors };
+}
+
+/**
+ * A request carries its inputs or names them by `parameters.item_id` (data cache), never both
+ * nor neither, so what is inferred is never ambiguous.
+ */
+function checkInputSource(inputCount: number, parameters: Record<string, unknown> | undefined): void {
+  const itemId = parameters?.[ITEM_ID_PARAMETER];
+  if (itemId === undefined) {
+    if (inputCount === 0) throw MspError.badRequest(`invalid inference request: inputs: at least one input is required (or parameters.${ITEM_ID_PARAMETER})`);
+    return;
+  }
+  if (!isItemId(itemId)) {
+    throw MspError.badRequest(`parameters.${ITEM_ID_PARAMETER} must be a string of letters, digits, '-', '_' or '.' (at most 128)`);
+  }
+  if (inputCount > 0) {
+    throw MspError.badRequest(`give either inputs or parameters.${ITEM_ID_PARAMETER} ('${itemId}'), not both`);
+  }
+}
+
+/** The item a parsed request names instead of carrying inputs (data cache), if any. */
+export function itemIdOf(request: InferRequest): string | undefined {
+  const itemId = request.parameters?.[ITEM_ID_PARAMETER];
+  return request.inputs.length === 0 && isItemId(itemId) ? itemId : undefined;
 }
 
 function flattenData(name: string, datatype: Datatype, shape: number[], data: unknown[]): TensorData {

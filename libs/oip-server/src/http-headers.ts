@@ -10,4 +10,6 @@ export const HttpHeaders = {
   degraded: 'x-msp-degraded',
   /** `hit` or `miss` when the prediction cache was consulted (also `parameters.cache`). */
   cache: 'x-msp-cache',
+  /** `hit` or `miss` when the input was fetched by `parameters.item_id` (data cache; also `parameters.data_cache`). */
+  dataCache: 'x-msp-data-cache',
 } as const;

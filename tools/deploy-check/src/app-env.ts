@@ -43,6 +43,7 @@ export const APP_ENV: Readonly<Record<AppName, readonly string[]>> = {
     'FALLBACK_MODELS',
     'CACHE_MODELS',
     'CACHE_TIMEOUT_MS',
+    'ITEM_TIMEOUT_MS',
     'LOG_LEVEL',
   ],
   predictor: [
@@ -77,6 +78,9 @@ export const APP_ENV: Readonly<Record<AppName, readonly string[]>> = {
     'CACHE_TTL_S',
     'CACHE_MAX_ENTRY_BYTES',
     'CACHE_KEY_PREFIX',
+    'ITEM_TTL_S',
+    'ITEM_KEY_PREFIX',
+    'ITEM_REDIS_TIMEOUT_MS',
     'OPS_PORT',
     'LOG_LEVEL',
   ],
@@ -107,8 +111,9 @@ export const APP_ENV: Readonly<Record<AppName, readonly string[]>> = {
     'BATCH_PROGRESS_MS',
     'BATCH_OVERWRITE',
   ],
-  // Otherwise driven by its command line (`--missing --out <dir>`).
-  trainer: ['MODELS_DIR'],
+  // Otherwise driven by its command line (`--missing --out <dir>`); NATS_URL and ITEMS_MNIST_COUNT
+  // are read by its second entry, the data cache's seeder (dist/items-seed-main.js).
+  trainer: ['MODELS_DIR', 'NATS_URL', 'ITEMS_MNIST_COUNT'],
 };
 
 /** Read by Node.js or by the image rather than by the app's config. */

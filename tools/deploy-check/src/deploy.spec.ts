@@ -26,6 +26,7 @@ const PATTERNS = [
   'asynchronous',
   'batch',
   'circuit-break',
+  'data-cache',
   'microservice-horizontal',
   'microservice-vertical',
   'multi-stage',

@@ -58,6 +58,8 @@ export const PATTERN_EXPECTATIONS: Readonly<Record<string, PatternExpectation>> 
   'microservice-horizontal': { gateway: true, models: IRIS_MODELS, graphs: ['iris-ensemble'] },
   'multi-stage': { gateway: true, models: MNIST_MODELS, redis: true, graphs: ['mnist-time-lag'] },
   'prediction-cache': { gateway: true, models: IRIS_MODELS, redis: true, cache: true },
+  // Inputs by item id: the cache service in front of the KV store, the models the items are for.
+  'data-cache': { gateway: true, models: ['iris-mlp', 'mnist-cnn'], redis: true, cache: true },
   // Two iris-mlp replicas (failover) and iris-softmax, the configured fallback of iris-mlp.
   'circuit-break': { gateway: true, models: ['iris-mlp', 'iris-softmax'] },
 };

@@ -9,6 +9,8 @@ export {
 export type { InfraHandle, InfraOptions, InfraStatus } from './infra.js';
 export { levelName, levelNumber, parseLogRecord, renderLogLine } from './log-format.js';
 export type { LogRecord, RenderOptions } from './log-format.js';
+export { seedItems } from './items-seed.js';
+export type { SeedItemsOptions } from './items-seed.js';
 export { ensureModels, exitCodeOf } from './models.js';
 export type { EnsureModelsOptions } from './models.js';
 export { findFreePort, formatHostPort, isLoopback, isPortOpen, parseHostPort } from './port.js';

@@ -1,5 +1,5 @@
 import { constants } from 'node:os';
-import { startApp, type ExitInfo, type ServiceOptions } from './service-process.js';
+import { startApp, type ExitInfo, type ServiceOptions, type ServiceProcess } from './service-process.js';
 
 export interface EnsureModelsOptions extends Pick<ServiceOptions, 'output' | 'colour'> {
   /** Train only these (the trainer's `--only`); default: every model. */
@@ -21,13 +21,18 @@ export async function ensureModels(options: EnsureModelsOptions = {}): Promise<n
     { name: 'trainer', args: ['--missing', ...only, ...(options.args ?? [])] },
     { output: options.output, colour: options.colour, job: true },
   );
-  const stop = (): void => void trainer.stop();
-  options.signal?.addEventListener('abort', stop, { once: true });
-  if (options.signal?.aborted) stop();
+  return jobExitCode(trainer, options.signal);
+}
+
+/** Waits for a job (trainer, seeder) to exit, stopping it when `signal` aborts; its exit code. */
+export async function jobExitCode(job: ServiceProcess, signal: AbortSignal | undefined): Promise<number> {
+  const stop = (): void => void job.stop();
+  signal?.addEventListener('abort', stop, { once: true });
+  if (signal?.aborted) stop();
   try {
-    return exitCodeOf(await trainer.exited);
+    return exitCodeOf(await job.exited);
   } finally {
-    options.signal?.removeEventListener('abort', stop);
+    signal?.removeEventListener('abort', stop);
   }
 }
 

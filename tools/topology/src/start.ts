@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { MODEL_NAMES } from '@msp/contracts';
 import { colourWanted, style } from './ansi.js';
 import { DEFAULT_NATS_URL, DEFAULT_REDIS_URL, ensureInfra, type InfraHandle } from './infra.js';
+import { seedItems } from './items-seed.js';
 import { ensureModels } from './models.js';
 import { labelled } from './service-process.js';
 import {
@@ -12,6 +13,7 @@ import {
   isTopologyName,
   planTopology,
   startTopology,
+  TOPOLOGIES,
   TOPOLOGY_NAMES,
   type RunningTopology,
   type TopologyName,
@@ -114,6 +116,14 @@ async function main(): Promise<number> {
   try {
     infra = await ensureInfra({ natsUrl: settings.natsUrl, redisUrl: settings.redisUrl, colour, detached: true });
     if (shutdown.signal.aborted) return 130;
+    const definition: { seedsItems?: boolean } = TOPOLOGIES[pattern];
+    if (definition.seedsItems) {
+      // Before the gateway is up, so `{"parameters":{"item_id":"iris-0"}}` works at once.
+      say('seeding the data cache’s items (held-out iris rows and digits) into JetStream KV');
+      const seeded = await seedItems({ natsUrl: settings.natsUrl, colour, signal: shutdown.signal });
+      if (shutdown.signal.aborted) return 130;
+      if (seeded !== 0) throw new Error(`items:seed exited with code ${seeded}`);
+    }
     topology = await startTopology(pattern, {
       ports: { gateway: settings.gatewayPort, webSingle: settings.webSinglePort },
       natsUrl: settings.natsUrl,

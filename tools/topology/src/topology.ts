@@ -33,6 +33,8 @@ export interface ServiceDefinition {
 export interface TopologyDefinition {
   description: string;
   services: readonly ServiceDefinition[];
+  /** `pnpm start` seeds the data cache's item store (`pnpm items:seed`) before the services start. */
+  seedsItems?: boolean;
 }
 
 const gateway: ServiceDefinition = { name: 'gateway', app: 'gateway', http: 'gateway' };
@@ -72,6 +74,13 @@ const predictionCache: TopologyDefinition = {
   services: [{ ...gateway, env: { CACHE_MODELS: '*' } }, cache, ...MODEL_NAMES.map(predictor)],
 };
 
+/** Inputs by `parameters.item_id`: the cache service fetches them (Redis, else the `msp-items` KV bucket). */
+const dataCache: TopologyDefinition = {
+  description: 'gateway → NATS → cache (item by id: Redis, else JetStream KV msp-items, seeded at start) → one predictor per model',
+  services: [gateway, cache, ...MODEL_NAMES.map(predictor)],
+  seedsItems: true,
+};
+
 /**
  * iris-mlp twice on NATS: `predictor-iris-mlp` and the web-single predictor (which also serves
  * `msp.infer.iris-mlp`) share its queue group, so one of them can be killed under load and the
@@ -99,10 +108,12 @@ export const TOPOLOGIES = {
   asynchronous,
   'prep-pred': prepPred,
   'prediction-cache': predictionCache,
+  'data-cache': dataCache,
   'circuit-break': circuitBreak,
   all: {
     description:
-      'synchronous and web-single side by side (iris-mlp: two replicas on NATS), preprocess, 2 workers, the cache (for iris-trees)',
+      'synchronous and web-single side by side (iris-mlp: two replicas on NATS), preprocess, 2 workers, the cache (for iris-trees, and items by id)',
+    seedsItems: true,
     services: [
       // iris-trees is cached (README: a repeated request says `hit`); the other models are not, so
       // the specs that compare answers byte for byte see no cache parameters.

@@ -10,6 +10,9 @@ describe('loadCacheConfig', () => {
       ttlSeconds: 3_600,
       maxEntryBytes: 65_536,
       keyPrefix: 'msp:pc',
+      itemTtlSeconds: 600,
+      itemKeyPrefix: 'msp:dc',
+      itemRedisTimeoutMs: 50,
       logLevel: 'info',
     });
   });

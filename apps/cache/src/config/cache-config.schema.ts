@@ -12,6 +12,12 @@ export const CacheEnvSchema = z.object({
   CACHE_MAX_ENTRY_BYTES: integer(64 * 1024, 64),
   /** Prefix of every key, so one Redis can hold more than one deployment's cache. */
   CACHE_KEY_PREFIX: text('msp:pc'),
+  /** How long a fetched item (data cache) stays in Redis. */
+  ITEM_TTL_S: integer(600, 1),
+  /** Prefix of every data-cache key. */
+  ITEM_KEY_PREFIX: text('msp:dc'),
+  /** The longest a Redis read of an item may take before the KV store answers instead. */
+  ITEM_REDIS_TIMEOUT_MS: integer(50, 1),
   OPS_PORT: opsPort(),
   LOG_LEVEL: logLevel(),
 });
@@ -24,6 +30,9 @@ export interface CacheConfig {
   ttlSeconds: number;
   maxEntryBytes: number;
   keyPrefix: string;
+  itemTtlSeconds: number;
+  itemKeyPrefix: string;
+  itemRedisTimeoutMs: number;
   /** Set when the ops server (probes, /metrics) listens on this port. */
   opsPort?: number;
   logLevel: LogLevel;
@@ -39,6 +48,9 @@ export function loadCacheConfig(env: Record<string, string | undefined>): CacheC
     ttlSeconds: vars.CACHE_TTL_S,
     maxEntryBytes: vars.CACHE_MAX_ENTRY_BYTES,
     keyPrefix: vars.CACHE_KEY_PREFIX,
+    itemTtlSeconds: vars.ITEM_TTL_S,
+    itemKeyPrefix: vars.ITEM_KEY_PREFIX,
+    itemRedisTimeoutMs: vars.ITEM_REDIS_TIMEOUT_MS,
     ...(vars.OPS_PORT === undefined ? {} : { opsPort: vars.OPS_PORT }),
     logLevel: vars.LOG_LEVEL,
   };

@@ -2,7 +2,7 @@ import { Controller } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { Headers, type CacheLookupReply } from '@msp/contracts';
 import { NatsRequestContext } from '@msp/messaging';
-import { CacheEndpoints } from './prediction-cache.endpoints.js';
+import { CacheEndpoints } from '../cache.endpoints.js';
 import { PredictionCacheService } from './prediction-cache.service.js';
 
 /** The prediction cache over NATS (see prediction-cache.endpoints.ts). */

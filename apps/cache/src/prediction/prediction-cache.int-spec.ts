@@ -1,6 +1,5 @@
 import 'reflect-metadata';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
 import type { INestMicroservice } from '@nestjs/common';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +8,7 @@ import { NatsBus, startNatsService } from '@msp/messaging';
 import { createLogger } from '@msp/telemetry';
 import { AppModule } from '../app.module.js';
 import { loadCacheConfig } from '../config/cache-config.schema.js';
+import { freePort, startRedis } from '../redis/redis-server.int-helper.js';
 
 /**
  * The cache service over the real NATS, in front of a redis-server of its own (so the spec can
@@ -23,26 +23,6 @@ let redis: ChildProcess;
 let app: INestMicroservice;
 let client: NatsConnection;
 let bus: NatsBus;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  child.once('error', () => {
-    throw new Error('redis-server is not installed (apt-get install redis-server)');
-  });
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  return child;
-}
 
 const headersFor = (version: string) => ({ [Headers.model]: 'iris-mlp', [Headers.modelVersion]: version });
 

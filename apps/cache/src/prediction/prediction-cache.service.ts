@@ -12,7 +12,7 @@ import { LOGGER, type Logger } from '@msp/telemetry';
 import { CACHE_CONFIG } from '../config/config.module.js';
 import type { CacheConfig } from '../config/cache-config.schema.js';
 import { predictionKey } from './prediction-key.js';
-import { PredictionCacheRepository } from './prediction-cache.repository.js';
+import { RedisEntryRepository } from '../redis/redis-entry.repository.js';
 
 export interface LookupInput {
   model: string | undefined;
@@ -30,7 +30,7 @@ export interface LookupInput {
 @Injectable()
 export class PredictionCacheService {
   constructor(
-    private readonly repository: PredictionCacheRepository,
+    private readonly repository: RedisEntryRepository,
     @Inject(CACHE_CONFIG) private readonly config: CacheConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}

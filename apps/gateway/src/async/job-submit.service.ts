@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, UnprocessableEntityException, ConflictException, type OnApplicationBootstrap } from '@nestjs/common';
-import { checkAgainstModel, MspError, parseInferRequest, type JobMessage } from '@msp/contracts';
+import { checkAgainstModel, itemIdOf, MspError, parseInferRequest, type JobMessage } from '@msp/contracts';
 import { JobQueue, JobRepository, requestHash, type JobRecord } from '@msp/jobs';
 import { LOGGER, type Logger } from '@msp/telemetry';
 import { NatsBackend } from '../inference/nats.backend.js';
@@ -51,6 +51,11 @@ export class JobSubmitService implements OnApplicationBootstrap {
       throw MspError.badRequest('the request body is missing: send an inference request as application/json');
     }
     const request = parseInferRequest(body);
+    // Workers infer what the job carries; an id would be resolved later, against a store that may have changed.
+    const itemId = itemIdOf(request);
+    if (itemId !== undefined) {
+      throw MspError.badRequest(`parameters.item_id ('${itemId}') is served on /v2/models/${model}/infer; an asynchronous job carries its inputs`);
+    }
     const metadata = await this.models.modelMetadata(model, version);
     if (metadata.inputs.length > 0) checkAgainstModel({ inputs: request.inputs }, { name: model, inputs: metadata.inputs, outputs: [] });
 

@@ -1,18 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import type { InferRequest, InferResponse, ModelMetadata } from '@msp/contracts';
 import type { InferContext, InferenceBackend } from '@msp/oip-server';
+import { DataCacheService } from '../data-cache/data-cache.service.js';
 import { NatsBackend } from '../inference/nats.backend.js';
 import { GraphService } from '../graphs/graph.service.js';
 
 /**
  * The gateway's InferenceBackend: a graph name is served by the graph engine, any other
  * name by the synchronous path (NatsBackend), so a client cannot tell a graph from a model.
+ * Inputs named by id are fetched first (DataCacheService).
  */
 @Injectable()
 export class GatewayBackend implements InferenceBackend {
   constructor(
     private readonly models: NatsBackend,
     private readonly graphs: GraphService,
+    private readonly dataCache: DataCacheService,
   ) {}
 
   isReady(): Promise<boolean> {
@@ -33,9 +36,12 @@ export class GatewayBackend implements InferenceBackend {
     return this.graphs.has(model) ? this.graphs.isReady(model, version) : this.models.isModelReady(model, version);
   }
 
+  /** A request naming its input by `parameters.item_id` gets it first (data cache), for graphs and models alike. */
   infer(model: string, version: string | undefined, request: InferRequest, context: InferContext): Promise<InferResponse> {
-    return this.graphs.has(model)
-      ? this.graphs.infer(model, version, request, context)
-      : this.models.infer(model, version, request, context);
+    return this.dataCache.infer(request, context, (resolved) =>
+      this.graphs.has(model)
+        ? this.graphs.infer(model, version, resolved, context)
+        : this.models.infer(model, version, resolved, context),
+    );
   }
 }

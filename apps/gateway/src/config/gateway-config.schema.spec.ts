@@ -24,6 +24,7 @@ describe('loadGatewayConfig', () => {
         fallbacks: {},
       },
       cache: { models: [], timeoutMs: 50 },
+      dataCache: { timeoutMs: 1_000 },
       logLevel: 'info',
     });
   });
@@ -72,6 +73,7 @@ describe('loadGatewayConfig', () => {
         fallbacks: { 'iris-mlp': 'iris-softmax', 'mnist-cnn': 'mnist-mlp' },
       },
       cache: { models: ['iris-mlp', 'mnist-cnn'], timeoutMs: 15 },
+      dataCache: { timeoutMs: 1_000 },
       logLevel: 'debug',
     });
   });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_JOBS_NAMESPACE, isJobsNamespace } from '@msp/contracts';
+import type { DataCacheOptions } from '../data-cache/data-cache.options.js';
 import type { PredictionCacheOptions } from '../cache/prediction-cache.options.js';
 import type { ResilienceOptions } from '../resilience/resilience.options.js';
 import { integer, logLevel, natsServers, parseEnv, text, type LogLevel } from '@msp/config';
@@ -28,6 +29,8 @@ export const GatewayEnvSchema = z
     FALLBACK_MODELS: text('').refine(isFallbackList, 'expected model=fallback pairs separated by commas, e.g. iris-mlp=iris-softmax'),
     CACHE_MODELS: text('').refine(isModelList, 'expected model names separated by commas, or *'),
     CACHE_TIMEOUT_MS: integer(50, 1, 10_000),
+    /** The longest fetching a request's input by item_id (data cache) may take; the deadline bounds it too. */
+    ITEM_TIMEOUT_MS: integer(1_000, 1, 60_000),
     LOG_LEVEL: logLevel(),
   })
   .refine((env) => env.REQUEST_TIMEOUT_MS <= env.MAX_TIMEOUT_MS, {
@@ -70,6 +73,8 @@ export interface GatewayConfig {
   resilience: ResilienceOptions;
   /** The prediction-cache pattern: which models, and how long a lookup may take. */
   cache: PredictionCacheOptions;
+  /** The data-cache pattern: how long fetching an item may take. */
+  dataCache: DataCacheOptions;
   logLevel: LogLevel;
 }
 
@@ -99,6 +104,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       models: e.CACHE_MODELS === '' ? [] : e.CACHE_MODELS.split(',').map((name) => name.trim()),
       timeoutMs: e.CACHE_TIMEOUT_MS,
     },
+    dataCache: { timeoutMs: e.ITEM_TIMEOUT_MS },
     logLevel: e.LOG_LEVEL,
   };
 }

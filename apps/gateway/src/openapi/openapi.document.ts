@@ -251,6 +251,9 @@ function eventStream(description: string, events: Record<string, string>): JsonO
 
 const inferBody: JsonObject = {
   required: true,
+  description:
+    'The inputs, or (data cache) `parameters.item_id` naming a stored input with `inputs` omitted or empty — never both. ' +
+    'By id the response adds `parameters.data_cache` (`hit`: Redis, `miss`: the KV store) and the `x-msp-data-cache` header; an unknown id is a 404.',
   content: { 'application/json': { schema: ref('InferRequest') } },
 };
 
@@ -263,7 +266,7 @@ function infer(summary: string, withVersion: boolean): JsonObject {
       parameters: [model, ...(withVersion ? [version] : []), timeoutHeader, requestIdHeader],
       requestBody: inferBody,
       responses: {
-        '200': json(ref('InferResponse'), 'The inference response (graph responses add `parameters.graph`; time-lag graphs `parameters.time_lag`).', requestIdOut),
+        '200': json(ref('InferResponse'), 'The inference response (graph responses add `parameters.graph`; time-lag graphs `parameters.time_lag`; by item id `parameters.data_cache`).', requestIdOut),
         ...errors(400, 404, 413, 415, 429, 503, 504),
       },
     },

@@ -1,0 +1,25 @@
+import { connect } from '@nats-io/transport-node';
+import { loadItemsSeedConfig } from './config/items-seed.config.js';
+import { heldOutItems } from './items/held-out-items.js';
+import { seedItems } from './items/items-seed.js';
+
+/**
+ * `pnpm items:seed` (and the compose/k8s one-shot `items-seed`, in the trainer image, which may
+ * carry the datasets): the held-out iris rows and MNIST digits into the data cache's KV bucket.
+ */
+async function main(): Promise<void> {
+  const { natsServers, mnistCount } = loadItemsSeedConfig();
+  const nc = await connect({ servers: natsServers, name: 'items-seed', timeout: 5_000 });
+  try {
+    const started = Date.now();
+    const { written, unchanged } = await seedItems(nc, heldOutItems(mnistCount === undefined ? {} : { mnistCount }));
+    console.log(`items seeded into KV bucket: ${written} written, ${unchanged} unchanged (${Date.now() - started} ms)`);
+  } finally {
+    await nc.drain();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`items:seed failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,23 @@
+import { join } from 'node:path';
+import { jobExitCode } from './models.js';
+import { repoRoot } from './repo-paths.js';
+import { startService, type ServiceOptions } from './service-process.js';
+
+export interface SeedItemsOptions extends Pick<ServiceOptions, 'output' | 'colour'> {
+  natsUrl: string;
+  /** Aborting stops the seeder. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs `pnpm items:seed`'s program (apps/trainer, which may carry the datasets): the held-out
+ * iris rows and digits into the data cache's KV bucket. Idempotent, so every start may run it.
+ * Resolves with its exit code.
+ */
+export async function seedItems(options: SeedItemsOptions): Promise<number> {
+  const seeder = startService(
+    { name: 'items-seed', command: process.execPath, args: [join(repoRoot(), 'apps', 'trainer', 'dist', 'items-seed-main.js')], env: { NATS_URL: options.natsUrl } },
+    { output: options.output, colour: options.colour, job: true },
+  );
+  return jobExitCode(seeder, options.signal);
+}
