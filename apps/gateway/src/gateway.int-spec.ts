@@ -139,6 +139,7 @@ describe('gateway over real NATS (synchronous pattern)', () => {
       MAX_TIMEOUT_MS: '5000',
       BODY_LIMIT_BYTES: '65536',
       DISCOVERY_INTERVAL_MS: '300',
+      MODEL_FORGET_MS: '900',
       LOG_LEVEL: 'silent',
     });
     app = await createOipApp(AppModule.forRoot(config, logger), { logger, bodyLimitBytes: config.bodyLimitBytes });

@@ -30,6 +30,7 @@ export const APP_ENV: Readonly<Record<AppName, readonly string[]>> = {
     'MAX_TIMEOUT_MS',
     'BODY_LIMIT_BYTES',
     'DISCOVERY_INTERVAL_MS',
+    'MODEL_FORGET_MS',
     'GRAPHS_DIR',
     'JOBS_NAMESPACE',
     'JOB_TTL_S',

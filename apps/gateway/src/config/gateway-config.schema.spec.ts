@@ -13,6 +13,7 @@ describe('loadGatewayConfig', () => {
       maxTimeoutMs: 60_000,
       bodyLimitBytes: 8 * 1024 * 1024,
       discoveryIntervalMs: 2_000,
+      modelForgetMs: 300_000,
       graphsDir: 'graphs',
       jobs: { namespace: 'msp', ttlSeconds: 86_400 },
       resilience: {
@@ -38,6 +39,7 @@ describe('loadGatewayConfig', () => {
       MAX_TIMEOUT_MS: '1000',
       BODY_LIMIT_BYTES: '2048',
       DISCOVERY_INTERVAL_MS: '300',
+      MODEL_FORGET_MS: '60000',
       GRAPHS_DIR: '/etc/msp/graphs',
       JOBS_NAMESPACE: 'e2e-7',
       JOB_TTL_S: '60',
@@ -62,6 +64,7 @@ describe('loadGatewayConfig', () => {
       maxTimeoutMs: 1000,
       bodyLimitBytes: 2048,
       discoveryIntervalMs: 300,
+      modelForgetMs: 60_000,
       graphsDir: '/etc/msp/graphs',
       jobs: { namespace: 'e2e-7', ttlSeconds: 60 },
       resilience: {

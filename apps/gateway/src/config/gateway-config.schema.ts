@@ -16,6 +16,7 @@ export const GatewayEnvSchema = z
     MAX_TIMEOUT_MS: integer(60_000, 1),
     BODY_LIMIT_BYTES: integer(8 * 1024 * 1024, 1024),
     DISCOVERY_INTERVAL_MS: integer(2_000, 100),
+    MODEL_FORGET_MS: integer(300_000, 0),
     GRAPHS_DIR: text('graphs'),
     JOBS_NAMESPACE: text(DEFAULT_JOBS_NAMESPACE).refine(isJobsNamespace, 'expected lower-case letters, digits and dashes'),
     JOB_TTL_S: integer(86_400, 1),
@@ -65,6 +66,8 @@ export interface GatewayConfig {
   maxTimeoutMs: number;
   bodyLimitBytes: number;
   discoveryIntervalMs: number;
+  /** How long a model whose instances all went away answers 503 before it is unknown (404). */
+  modelForgetMs: number;
   /** Inference graph definitions (`*.yaml`), served as models; relative to the working directory. */
   graphsDir: string;
   /** Asynchronous jobs: the queue's namespace (stream, subjects, Redis keys) and how long job state lives. */
@@ -90,6 +93,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     maxTimeoutMs: e.MAX_TIMEOUT_MS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     discoveryIntervalMs: e.DISCOVERY_INTERVAL_MS,
+    modelForgetMs: e.MODEL_FORGET_MS,
     graphsDir: e.GRAPHS_DIR,
     jobs: { namespace: e.JOBS_NAMESPACE, ttlSeconds: e.JOB_TTL_S },
     resilience: {

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { GATEWAY_CONFIG } from '../config/config.module.js';
 import type { GatewayConfig } from '../config/gateway-config.schema.js';
-import { DISCOVERY_DEFAULTS, DISCOVERY_OPTIONS, type DiscoveryOptions } from './discovery.options.js';
+import { DISCOVERY_DEFAULTS, DISCOVERY_OPTIONS, missesToForget, type DiscoveryOptions } from './discovery.options.js';
 import { ModelRegistry } from './model-registry.service.js';
 import { PredictorDiscoveryClient } from './predictor-discovery.client.js';
 
@@ -11,7 +11,11 @@ import { PredictorDiscoveryClient } from './predictor-discovery.client.js';
     {
       provide: DISCOVERY_OPTIONS,
       inject: [GATEWAY_CONFIG],
-      useFactory: (config: GatewayConfig): DiscoveryOptions => ({ ...DISCOVERY_DEFAULTS, intervalMs: config.discoveryIntervalMs }),
+      useFactory: (config: GatewayConfig): DiscoveryOptions => ({
+        ...DISCOVERY_DEFAULTS,
+        intervalMs: config.discoveryIntervalMs,
+        missesToForget: missesToForget(config.discoveryIntervalMs, config.modelForgetMs),
+      }),
     },
     PredictorDiscoveryClient,
     ModelRegistry,

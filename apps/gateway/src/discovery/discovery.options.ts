@@ -11,6 +11,20 @@ export interface DiscoveryOptions {
 
 export const DISCOVERY_OPTIONS = Symbol.for('msp.gateway.discovery-options');
 
+/**
+ * How long a model version whose instances all went away is remembered, by default
+ * (MODEL_FORGET_MS). Meanwhile a request
+ * for it gets 503 ("no predictor reachable", which clients retry) rather than 404 ("no such
+ * model", which they do not): a lone replica restarting, rescheduled or OOM-killed is a
+ * temporary outage, not a deleted model.
+ */
+export const FORGET_AFTER_MS = 5 * 60_000;
+
+/** Rounds without an instance before a version is forgotten, for a discovery interval. */
+export function missesToForget(intervalMs: number, forgetAfterMs = FORGET_AFTER_MS): number {
+  return Math.max(2, Math.ceil(forgetAfterMs / Math.max(1, intervalMs)));
+}
+
 export const DISCOVERY_DEFAULTS: Omit<DiscoveryOptions, 'intervalMs'> = {
   waitMs: 250,
   onDemandMinIntervalMs: 500,

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { MspError, type PredictorModel } from '@msp/contracts';
 import type { Logger } from '@msp/telemetry';
-import { DISCOVERY_DEFAULTS } from './discovery.options.js';
+import { DISCOVERY_DEFAULTS, FORGET_AFTER_MS, missesToForget } from './discovery.options.js';
 import { ModelRegistry, toMetadata } from './model-registry.service.js';
 import type { PredictorDiscoveryClient, PredictorInstance } from './predictor-discovery.client.js';
 
@@ -28,6 +28,19 @@ function registryWith(rounds: PredictorInstance[][]) {
 }
 
 describe('ModelRegistry', () => {
+  it('remembers a model whose replicas all went away for minutes (503, retried), not one round (404)', () => {
+    expect(missesToForget(2_000)).toBe(FORGET_AFTER_MS / 2_000);
+    expect(missesToForget(500_000)).toBe(2);
+    const client = { discover: vi.fn() } as unknown as PredictorDiscoveryClient;
+    const registry = new ModelRegistry(client, { ...DISCOVERY_DEFAULTS, intervalMs: 2_000, missesToForget: missesToForget(2_000) }, logger);
+    registry.apply([instance(model('iris', '1'))]);
+    for (let round = 1; round < missesToForget(2_000); round++) registry.apply([]);
+    expect(registry.find('iris')?.versions.map((v) => v.instances)).toEqual([0]);
+    expect(registry.hasServableModel()).toBe(false);
+    registry.apply([]);
+    expect(registry.find('iris')).toBeUndefined();
+  });
+
   it('knows nothing and is not servable before discovery', () => {
     const { registry } = registryWith([]);
     expect(registry.find('iris')).toBeUndefined();
