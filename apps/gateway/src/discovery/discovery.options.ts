@@ -5,8 +5,10 @@ export interface DiscoveryOptions {
   waitMs: number;
   /** An unknown model triggers a round at most this often. */
   onDemandMinIntervalMs: number;
-  /** A version is forgotten after this many rounds in a row without an instance. */
+  /** A model's last version is forgotten after this many rounds in a row without an instance. */
   missesToForget: number;
+  /** A version is forgotten after this many rounds without an instance while another version serves (a rollout). */
+  missesToForgetVersion: number;
 }
 
 export const DISCOVERY_OPTIONS = Symbol.for('msp.gateway.discovery-options');
@@ -29,4 +31,5 @@ export const DISCOVERY_DEFAULTS: Omit<DiscoveryOptions, 'intervalMs'> = {
   waitMs: 250,
   onDemandMinIntervalMs: 500,
   missesToForget: 2,
+  missesToForgetVersion: 2,
 };

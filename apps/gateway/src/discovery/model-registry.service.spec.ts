@@ -41,6 +41,19 @@ describe('ModelRegistry', () => {
     expect(registry.find('iris')).toBeUndefined();
   });
 
+  it('forgets a version replaced by another within two rounds, as a rollout expects', () => {
+    const client = { discover: vi.fn() } as unknown as PredictorDiscoveryClient;
+    const registry = new ModelRegistry(client, { ...DISCOVERY_DEFAULTS, intervalMs: 2_000, missesToForget: 150 }, logger);
+    registry.apply([instance(model('iris', '1'))]);
+    registry.apply([instance(model('iris', '2'))]);
+    expect(registry.find('iris')?.versions.map((v) => [v.model.version, v.instances])).toEqual([
+      ['2', 1],
+      ['1', 0],
+    ]);
+    registry.apply([instance(model('iris', '2'))]);
+    expect(registry.find('iris')?.versions.map((v) => v.model.version)).toEqual(['2']);
+  });
+
   it('knows nothing and is not servable before discovery', () => {
     const { registry } = registryWith([]);
     expect(registry.find('iris')).toBeUndefined();

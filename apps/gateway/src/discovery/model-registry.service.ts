@@ -153,6 +153,8 @@ export class ModelRegistry implements OnApplicationBootstrap, OnModuleDestroy {
       }
     }
     for (const [name, entries] of this.entries) {
+      // A version replaced while another serves goes at once; a model's last one is kept a while (503, not 404).
+      const anotherServes = (counts.get(name)?.size ?? 0) > 0;
       for (const [version, entry] of entries) {
         if (counts.get(name)?.has(version)) continue;
         entry.misses += 1;
@@ -160,7 +162,7 @@ export class ModelRegistry implements OnApplicationBootstrap, OnModuleDestroy {
           this.logger.warn({ model: name, version }, 'no predictor instance answered discovery');
           entry.instances = 0;
         }
-        if (entry.misses >= this.options.missesToForget) {
+        if (entry.misses >= (anotherServes ? this.options.missesToForgetVersion : this.options.missesToForget)) {
           entries.delete(version);
           this.logger.info({ model: name, version }, 'model version forgotten: no instance any more');
         }
