@@ -113,10 +113,12 @@ export class GraphEngine {
 
   private alive(run: Run): void {
     if (run.signal?.aborted) throw new ClientGoneError();
-    if (remainingMs(run.deadline) <= 0) {
-      const ran = run.trace.steps.map((step) => `${step.node}:${step.status}`).join(', ') || 'none';
-      throw MspError.deadlineExceeded(`graph '${run.graph.name}' missed its deadline (steps: ${ran})`);
-    }
+    if (remainingMs(run.deadline) <= 0) throw this.deadlineMissed(run);
+  }
+
+  private deadlineMissed(run: Run): MspError {
+    const ran = run.trace.steps.map((step) => `${step.node}:${step.status}`).join(', ') || 'none';
+    return MspError.deadlineExceeded(`graph '${run.graph.name}' missed its deadline (steps: ${ran})`);
   }
 
   private async exec(name: string, previous: readonly InferTensor[], run: Run, parentDeadline: number): Promise<InferTensor[]> {
@@ -136,8 +138,11 @@ export class GraphEngine {
     } catch (error) {
       if (error instanceof ClientGoneError) throw error;
       const status: StepStatus = MspError.is(error) && error.code === ErrorCode.DeadlineExceeded ? 'timeout' : 'failed';
+      // A step cut by the graph's own deadline (not a shorter timeout_ms of its own) spent it,
+      // whatever a timer's millisecond of jitter leaves on the clock: nothing to skip to.
+      const spent = status === 'timeout' && deadline >= run.deadline;
       // No time left, or the client's own mistake: nothing to skip to.
-      const recoverable = !isClientError(error) && remainingMs(run.deadline) > 0 && !run.signal?.aborted;
+      const recoverable = !isClientError(error) && !spent && remainingMs(run.deadline) > 0 && !run.signal?.aborted;
       const message = error instanceof Error ? error.message : String(error);
       if (recoverable && node.on_error === 'skip') {
         this.recordStep(run, { ...record(name, node, 'skipped', started), error: message });
@@ -145,6 +150,7 @@ export class GraphEngine {
       }
       this.recordStep(run, { ...record(name, node, status, started), error: message });
       if (recoverable && typeof node.on_error === 'object') return this.exec(node.on_error.fallback, previous, run, parentDeadline);
+      if (spent && node.on_error !== undefined && node.on_error !== 'fail') throw this.deadlineMissed(run);
       throw error;
     }
   }
