@@ -9,6 +9,7 @@ export interface Sample {
 
 export interface LoadOptions {
   url: string;
+  /** The body of every request, or a function making each request's (e.g. distinct inputs). */
   body: unknown;
   headers?: Record<string, string>;
   clients: number;
@@ -23,7 +24,8 @@ export interface LoadOptions {
  */
 export async function closedLoop(options: LoadOptions): Promise<Sample[]> {
   const dispatcher = new Agent({ connections: options.clients, pipelining: 1 });
-  const payload = JSON.stringify(options.body);
+  const fixed = JSON.stringify(options.body);
+  const payload = (): string => (typeof options.body === 'function' ? JSON.stringify((options.body as () => unknown)()) : fixed);
   const headers = { 'content-type': 'application/json', ...options.headers };
   const samples: Sample[] = [];
   const started = performance.now();
@@ -38,7 +40,7 @@ export async function closedLoop(options: LoadOptions): Promise<Sample[]> {
       const at = performance.now();
       let status = 0;
       try {
-        const response = await request(options.url, { method: 'POST', body: payload, headers, dispatcher, headersTimeout: 10_000, bodyTimeout: 10_000 });
+        const response = await request(options.url, { method: 'POST', body: payload(), headers, dispatcher, headersTimeout: 10_000, bodyTimeout: 10_000 });
         await response.body.text();
         status = response.statusCode;
       } catch {

@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { INestMicroservice } from '@nestjs/common';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deadlineIn, Headers, Subjects, type CacheLookupReply, type InferRequest } from '@msp/contracts';
+import { deadlineIn, Headers, predictionKey, Subjects, type CacheLookupReply, type InferRequest } from '@msp/contracts';
 import { NatsBus, startNatsService } from '@msp/messaging';
 import { createLogger } from '@msp/telemetry';
 import { AppModule } from '../app.module.js';
@@ -50,7 +50,7 @@ afterAll(async () => {
 describe('the prediction cache over NATS and Redis', () => {
   it('misses with a key, stores, then hits with the stored response', async () => {
     const miss = await lookup(row);
-    expect(miss).toEqual({ hit: false, key: expect.stringMatching(new RegExp(`^${PREFIX}:iris-mlp@7:[0-9a-f]{64}$`)) });
+    expect(miss).toEqual({ hit: false, key: expect.stringMatching(/^iris-mlp@7:[0-9a-f]{64}$/) });
     if (miss.hit) throw new Error('expected a miss');
     const stored = await bus.request<{ stored: boolean }>(Subjects.cacheStore, { key: miss.key, response }, { deadline: deadlineIn(2_000), requestId: 'spec' });
     expect(stored).toEqual({ stored: true });
@@ -61,6 +61,15 @@ describe('the prediction cache over NATS and Redis', () => {
     const nested = { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: [[5.1, 3.5, 1.4, 0.2]] }] } as unknown as InferRequest;
     expect(await lookup(nested, '7', true)).toMatchObject({ hit: true });
     expect(await lookup(row, '8')).toMatchObject({ hit: false });
+  });
+
+  it('looks up by the key alone, as the gateway asks (it hashes once for its own tier)', async () => {
+    const key = predictionKey('iris-mlp', '7', row);
+    expect(await bus.request(Subjects.cacheLookup, { key }, { deadline: deadlineIn(2_000), requestId: 'spec' })).toEqual({ hit: true, response });
+    await expect(bus.request(Subjects.cacheLookup, { key: 'iris-mlp@7:nothex' }, { deadline: deadlineIn(2_000), requestId: 'spec' })).rejects.toMatchObject({
+      code: 400,
+      message: expect.stringContaining('is not a prediction key'),
+    });
   });
 
   it('refuses a store whose key is not one of its lookups, with 400 {error}', async () => {

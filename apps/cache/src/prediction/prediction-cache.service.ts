@@ -2,6 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   MspError,
   parseInferRequest,
+  PREDICTION_KEY,
+  predictionKey,
   type CacheLookupReply,
   type CacheStoreRequest,
   type InferRequest,
@@ -11,7 +13,6 @@ import {
 import { LOGGER, type Logger } from '@msp/telemetry';
 import { CACHE_CONFIG } from '../config/config.module.js';
 import type { CacheConfig } from '../config/cache-config.schema.js';
-import { predictionKey } from './prediction-key.js';
 import { RedisEntryRepository } from '../redis/redis-entry.repository.js';
 
 export interface LookupInput {
@@ -36,11 +37,9 @@ export class PredictionCacheService {
   ) {}
 
   async lookup({ model, version, body, encoding }: LookupInput): Promise<CacheLookupReply> {
-    if (!model || !version) throw MspError.badRequest('a cache lookup needs the Msp-Model and Msp-Model-Version headers');
-    const request = encoding === 'json' ? parseInferRequest(body) : (body as InferRequest | WireInferRequest);
-    const key = predictionKey(this.config.keyPrefix, model, version, request);
+    const key = lookupKey(model, version, body, encoding);
     if (!this.repository.available) return { hit: false, key };
-    const cached = await this.repository.get(key).catch((error: unknown) => {
+    const cached = await this.repository.get(this.stored(key)).catch((error: unknown) => {
       this.logger.warn({ err: error }, 'cache read failed: answering miss');
       return null;
     });
@@ -49,26 +48,49 @@ export class PredictionCacheService {
   }
 
   async store(body: unknown): Promise<{ stored: boolean }> {
-    const { key, response } = checkStoreRequest(body, this.config.keyPrefix);
+    const { key, response } = checkStoreRequest(body);
     const value = JSON.stringify(response);
     if (Buffer.byteLength(value) > this.config.maxEntryBytes || !this.repository.available) return { stored: false };
-    await this.repository.set(key, value, this.config.ttlSeconds);
+    await this.repository.set(this.stored(key), value, this.config.ttlSeconds);
     return { stored: true };
+  }
+
+  /** The Redis key: the prediction key in this deployment's namespace. */
+  private stored(key: string): string {
+    return `${this.config.keyPrefix}:${key}`;
   }
 }
 
-function checkStoreRequest(body: unknown, prefix: string): CacheStoreRequest {
+/**
+ * A lookup names its key (`{key}`, as the gateway sends: it hashes once for its own tier too)
+ * or carries the request itself, with the model and version in headers.
+ */
+function lookupKey(model: string | undefined, version: string | undefined, body: unknown, encoding: 'json' | 'tensor'): string {
+  if (encoding === 'json' && isKeyLookup(body)) {
+    if (!PREDICTION_KEY.test(body.key)) throw MspError.badRequest(`'${body.key}' is not a prediction key ('<model>@<version>:<sha256>')`);
+    return body.key;
+  }
+  if (!model || !version) throw MspError.badRequest('a cache lookup needs {key}, or the request with the Msp-Model and Msp-Model-Version headers');
+  const request = encoding === 'json' ? parseInferRequest(body) : (body as InferRequest | WireInferRequest);
+  return predictionKey(model, version, request);
+}
+
+function isKeyLookup(body: unknown): body is { key: string } {
+  return typeof body === 'object' && body !== null && typeof (body as { key?: unknown }).key === 'string' && !('inputs' in body);
+}
+
+function checkStoreRequest(body: unknown): CacheStoreRequest {
   const candidate = body as Partial<CacheStoreRequest> | null;
   if (
     typeof candidate !== 'object' ||
     candidate === null ||
     typeof candidate.key !== 'string' ||
-    !candidate.key.startsWith(`${prefix}:`) ||
+    !PREDICTION_KEY.test(candidate.key) ||
     typeof candidate.response !== 'object' ||
     candidate.response === null ||
     !Array.isArray(candidate.response.outputs)
   ) {
-    throw MspError.badRequest(`a cache store needs {key, response} with a key from a lookup ('${prefix}:…') and an OIP response`);
+    throw MspError.badRequest(`a cache store needs {key, response} with a key from a lookup ('<model>@<version>:<sha256>') and an OIP response`);
   }
   return candidate as CacheStoreRequest;
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { circuitBreaker, ConsecutiveBreaker, handleAll, type CircuitBreakerPolicy } from 'cockatiel';
-import { Headers, Subjects, type CacheLookupReply, type InferRequest, type InferResponse } from '@msp/contracts';
+import { Subjects, type CacheLookupReply, type InferResponse } from '@msp/contracts';
 import { NatsBus } from '@msp/messaging';
 import type { InferContext } from '@msp/oip-server';
 import { LOGGER, type Logger } from '@msp/telemetry';
@@ -30,15 +30,12 @@ export class PredictionCacheClient {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async lookup(model: string, version: string, request: InferRequest, context: InferContext): Promise<CacheLookupReply | undefined> {
+  /** `key`: from `predictionKey`; the service is asked by key, so the request's tensors never travel. */
+  async lookup(key: string, context: InferContext): Promise<CacheLookupReply | undefined> {
     const deadline = Math.min(context.deadline, Date.now() + this.options.timeoutMs);
     try {
       const reply = await this.outage.execute(() =>
-        this.bus.requestAbout<CacheLookupReply>(Subjects.cacheLookup, request, {
-          deadline,
-          requestId: context.requestId,
-          headers: { [Headers.model]: model, [Headers.modelVersion]: version },
-        }),
+        this.bus.request<CacheLookupReply>(Subjects.cacheLookup, { key }, { deadline, requestId: context.requestId }),
       );
       this.warned = false;
       return reply;

@@ -12,18 +12,21 @@ const answer: InferResponse = { model_name: 'iris-mlp', model_version: '7', id: 
 class FakeCache {
   readonly entries = new Map<string, InferResponse>();
   down = false;
-  lookup = async (model: string, version: string): Promise<CacheLookupReply | undefined> => {
+  lookups = 0;
+  lookup = async (key: string): Promise<CacheLookupReply | undefined> => {
+    this.lookups += 1;
     if (this.down) return undefined;
-    const key = `${model}@${version}`;
     const response = this.entries.get(key);
     return response ? { hit: true, response } : { hit: false, key };
   };
   store = (key: string, response: InferResponse): void => void this.entries.set(key, response);
 }
 
-function setup(models: string[] = ['iris-mlp']): { cache: FakeCache; service: PredictionCacheService } {
+const noLocal = { maxEntries: 0, maxBytes: 1 << 20, ttlMs: 60_000 };
+
+function setup(models: string[] = ['iris-mlp'], local = noLocal): { cache: FakeCache; service: PredictionCacheService } {
   const cache = new FakeCache();
-  return { cache, service: new PredictionCacheService(cache as unknown as PredictionCacheClient, { models, timeoutMs: 20 }) };
+  return { cache, service: new PredictionCacheService(cache as unknown as PredictionCacheClient, { models, timeoutMs: 20, local }) };
 }
 
 function context(): InferContext & { headers: Record<string, string> } {
@@ -42,12 +45,36 @@ describe('PredictionCacheService', () => {
     const hit = await service.infer('iris-mlp', '7', request, second, async () => {
       throw new Error('must not predict');
     });
-    expect(hit).toMatchObject({ id: 'mine', model_version: '7', parameters: { cache: 'hit' } });
+    expect(hit).toMatchObject({ id: 'mine', model_version: '7', parameters: { cache: 'hit', cache_tier: 'shared' } });
     expect(second.headers['x-msp-cache']).toBe('hit');
   });
 
-  it('makes one prediction for identical concurrent misses', async () => {
-    const { service } = setup();
+  it('answers a repeat from its own memory without asking the cache service, until the entry expires', async () => {
+    const { cache, service } = setup(['iris-mlp'], { maxEntries: 100, maxBytes: 1 << 20, ttlMs: 60 });
+    await service.infer('iris-mlp', '7', request, context(), async () => answer);
+    expect(cache.lookups).toBe(1);
+    const ctx = context();
+    const hit = await service.infer('iris-mlp', '7', { ...request, id: 'again' }, ctx, async () => {
+      throw new Error('must not predict');
+    });
+    expect(hit).toMatchObject({ id: 'again', parameters: { cache: 'hit', cache_tier: 'gateway' } });
+    expect(ctx.headers['x-msp-cache']).toBe('hit');
+    expect(cache.lookups).toBe(1);
+    await sleep(80);
+    // Expired here, still in the shared tier: one lookup, a hit from there.
+    expect(await service.infer('iris-mlp', '7', request, context(), async () => answer)).toMatchObject({ parameters: { cache_tier: 'shared' } });
+    expect(cache.lookups).toBe(2);
+  });
+
+  it('keeps no answer of another version in its own memory either', async () => {
+    const { cache, service } = setup(['iris-mlp'], { maxEntries: 100, maxBytes: 1 << 20, ttlMs: 60_000 });
+    await service.infer('iris-mlp', '7', request, context(), async () => ({ ...answer, model_version: '8' }));
+    expect((await service.infer('iris-mlp', '7', request, context(), async () => answer)).parameters).toMatchObject({ cache: 'miss' });
+    expect(cache.lookups).toBe(2);
+  });
+
+  it('makes one lookup and one prediction for identical concurrent misses', async () => {
+    const { cache, service } = setup();
     let predictions = 0;
     const predict = async (): Promise<InferResponse> => {
       predictions += 1;
@@ -56,6 +83,7 @@ describe('PredictionCacheService', () => {
     };
     const results = await Promise.all(Array.from({ length: 10 }, () => service.infer('iris-mlp', '7', request, context(), predict)));
     expect(predictions).toBe(1);
+    expect(cache.lookups).toBe(1);
     expect(results.every((result) => result.parameters?.['cache'] === 'miss')).toBe(true);
   });
 

@@ -1,20 +1,38 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CacheOutcomes, type CacheOutcome, type InferRequest, type InferResponse } from '@msp/contracts';
+import { LRUCache } from 'lru-cache';
+import { CacheOutcomes, predictionKey, type CacheOutcome, type InferRequest, type InferResponse } from '@msp/contracts';
 import { HttpHeaders, type InferContext } from '@msp/oip-server';
 import { PredictionCacheClient } from './prediction-cache.client.js';
 import { PREDICTION_CACHE_OPTIONS, type PredictionCacheOptions } from './prediction-cache.options.js';
 
+/** Where a hit came from: the gateway's own memory, or the cache service (Redis, shared by every gateway). */
+export type CacheTier = 'gateway' | 'shared';
+
+interface Answer {
+  response: InferResponse;
+  outcome: CacheOutcome;
+  tier?: CacheTier;
+}
+
 /**
- * The prediction-cache pattern at the gateway, cache-aside: ask the cache; on a hit answer
- * from it; on a miss predict once for all identical requests in flight (single flight by key)
- * and store the answer if the version that produced it is the one in the key. Every answer
- * says what happened in `parameters.cache` and the `x-msp-cache` header (hit, miss, bypass).
+ * Which answers may be kept: by default one produced by the version in the key and not a
+ * fallback's (a degraded answer is not this key's answer). Graphs pass their own test.
+ */
+export type Storable = (response: InferResponse) => boolean;
+
+/**
+ * The prediction-cache pattern at the gateway, cache-aside in two tiers: an in-process LRU
+ * (a hit costs no hop), then the cache service over NATS (Redis, shared by every gateway).
+ * Identical requests in flight share one lookup and one prediction (single flight by key).
+ * Every answer says what happened in `parameters.cache` (and `cache_tier` on a hit) and the
+ * `x-msp-cache` header: hit, miss, or bypass (the cache service could not be asked in time).
  */
 @Injectable()
 export class PredictionCacheService {
-  private readonly flights = new Map<string, Promise<InferResponse>>();
+  private readonly flights = new Map<string, Promise<Answer>>();
   private readonly all: boolean;
   private readonly models: ReadonlySet<string>;
+  private readonly local: LRUCache<string, InferResponse> | undefined;
 
   constructor(
     private readonly cache: PredictionCacheClient,
@@ -22,49 +40,71 @@ export class PredictionCacheService {
   ) {
     this.all = options.models.includes('*');
     this.models = new Set(options.models);
+    const { maxEntries, maxBytes, ttlMs } = options.local;
+    this.local =
+      maxEntries > 0
+        ? new LRUCache({ max: maxEntries, maxSize: maxBytes, ttl: ttlMs, sizeCalculation: approximateBytes })
+        : undefined;
   }
 
   enabled(model: string): boolean {
     return this.all || this.models.has(model);
   }
 
-  /** `version`: the one version that would answer (none known: served uncached). */
+  /** `version`: what the answer depends on (a model's answering version; none known: served uncached). */
   async infer(
     model: string,
     version: string | undefined,
     request: InferRequest,
     context: InferContext,
     predict: () => Promise<InferResponse>,
+    storable: Storable = (response) => response.model_version === version && response.parameters?.['degraded'] !== true,
   ): Promise<InferResponse> {
     if (!this.enabled(model) || version === undefined) return predict();
-    const lookup = await this.cache.lookup(model, version, request, context);
-    if (lookup === undefined) return mark(await predict(), request, context, CacheOutcomes.bypass);
-    if (lookup.hit) return mark(lookup.response, request, context, CacheOutcomes.hit);
-    let flight = this.flights.get(lookup.key);
+    const key = predictionKey(model, version, request);
+    const kept = this.local?.get(key);
+    if (kept) return mark({ response: kept, outcome: CacheOutcomes.hit, tier: 'gateway' }, request, context);
+    let flight = this.flights.get(key);
     if (!flight) {
-      flight = predict();
-      const key = lookup.key;
+      flight = this.lookupOrPredict(key, context, predict, storable);
       this.flights.set(key, flight);
       const done = (): void => void this.flights.delete(key);
-      flight.then((response) => {
-        done();
-        // A fallback's answer or another version's is not this key's answer.
-        if (response.model_version === version && response.parameters?.['degraded'] !== true) {
-          this.cache.store(key, response, context.requestId);
-        }
-      }, done);
+      flight.then(done, done);
     }
-    return mark(await flight, request, context, CacheOutcomes.miss);
+    return mark(await flight, request, context);
+  }
+
+  private async lookupOrPredict(key: string, context: InferContext, predict: () => Promise<InferResponse>, storable: Storable): Promise<Answer> {
+    const lookup = await this.cache.lookup(key, context);
+    if (lookup?.hit) {
+      this.local?.set(key, lookup.response);
+      return { response: lookup.response, outcome: CacheOutcomes.hit, tier: 'shared' };
+    }
+    const response = await predict();
+    if (storable(response)) {
+      const { id: _id, ...kept } = response;
+      this.local?.set(key, kept);
+      // With the service unreachable (bypass) a store would only time out too.
+      if (lookup !== undefined) this.cache.store(key, kept, context.requestId);
+    }
+    return { response, outcome: lookup === undefined ? CacheOutcomes.bypass : CacheOutcomes.miss };
   }
 }
 
 /** The response as this request's: its own id, and what the cache did. */
-function mark(response: InferResponse, request: InferRequest, context: InferContext, outcome: CacheOutcome): InferResponse {
+function mark({ response, outcome, tier }: Answer, request: InferRequest, context: InferContext): InferResponse {
   context.setHeader?.(HttpHeaders.cache, outcome);
   const { id: _id, ...rest } = response;
   return {
     ...rest,
     ...(request.id === undefined ? {} : { id: request.id }),
-    parameters: { ...response.parameters, cache: outcome },
+    parameters: { ...response.parameters, cache: outcome, ...(tier === undefined ? {} : { cache_tier: tier }) },
   };
+}
+
+/** Roughly what an answer holds in memory: its numbers and strings, plus a fixed overhead. */
+function approximateBytes(response: InferResponse): number {
+  let bytes = 256;
+  for (const output of response.outputs) bytes += 64 + output.data.length * 16;
+  return bytes;
 }

@@ -24,7 +24,7 @@ describe('loadGatewayConfig', () => {
         hedge: { minDelayMs: 10, maxDelayMs: 40, budgetRatio: 0.1 },
         fallbacks: {},
       },
-      cache: { models: [], timeoutMs: 50 },
+      cache: { models: [], timeoutMs: 50, local: { maxEntries: 10_000, maxBytes: 32 * 1024 * 1024, ttlMs: 60_000 } },
       dataCache: { timeoutMs: 1_000 },
       logLevel: 'info',
     });
@@ -53,6 +53,7 @@ describe('loadGatewayConfig', () => {
       FALLBACK_MODELS: 'iris-mlp=iris-softmax, mnist-cnn=mnist-mlp',
       CACHE_MODELS: 'iris-mlp,mnist-cnn',
       CACHE_TIMEOUT_MS: '15',
+      CACHE_LOCAL_ENTRIES: '0',
       LOG_LEVEL: 'DEBUG',
     });
     expect(config).toEqual({
@@ -75,7 +76,7 @@ describe('loadGatewayConfig', () => {
         hedge: { minDelayMs: 5, maxDelayMs: 30, budgetRatio: 0.2 },
         fallbacks: { 'iris-mlp': 'iris-softmax', 'mnist-cnn': 'mnist-mlp' },
       },
-      cache: { models: ['iris-mlp', 'mnist-cnn'], timeoutMs: 15 },
+      cache: { models: ['iris-mlp', 'mnist-cnn'], timeoutMs: 15, local: { maxEntries: 0, maxBytes: 32 * 1024 * 1024, ttlMs: 60_000 } },
       dataCache: { timeoutMs: 1_000 },
       logLevel: 'debug',
     });

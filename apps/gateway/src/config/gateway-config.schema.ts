@@ -30,6 +30,10 @@ export const GatewayEnvSchema = z
     FALLBACK_MODELS: text('').refine(isFallbackList, 'expected model=fallback pairs separated by commas, e.g. iris-mlp=iris-softmax'),
     CACHE_MODELS: text('').refine(isModelList, 'expected model names separated by commas, or *'),
     CACHE_TIMEOUT_MS: integer(50, 1, 10_000),
+    /** The gateway's in-process cache tier: entries (0 = off), bytes, and how long an entry lives. */
+    CACHE_LOCAL_ENTRIES: integer(10_000, 0),
+    CACHE_LOCAL_MAX_BYTES: integer(32 * 1024 * 1024, 1024),
+    CACHE_LOCAL_TTL_MS: integer(60_000, 1),
     /** The longest fetching a request's input by item_id (data cache) may take; the deadline bounds it too. */
     ITEM_TIMEOUT_MS: integer(1_000, 1, 60_000),
     LOG_LEVEL: logLevel(),
@@ -74,7 +78,7 @@ export interface GatewayConfig {
   jobs: { namespace: string; ttlSeconds: number };
   /** Bulkhead, circuit breaker, failover (hedging) and fallbacks per model. */
   resilience: ResilienceOptions;
-  /** The prediction-cache pattern: which models, and how long a lookup may take. */
+  /** The prediction-cache pattern: which models and graphs, how long a lookup may take, the in-process tier. */
   cache: PredictionCacheOptions;
   /** The data-cache pattern: how long fetching an item may take. */
   dataCache: DataCacheOptions;
@@ -107,6 +111,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     cache: {
       models: e.CACHE_MODELS === '' ? [] : e.CACHE_MODELS.split(',').map((name) => name.trim()),
       timeoutMs: e.CACHE_TIMEOUT_MS,
+      local: { maxEntries: e.CACHE_LOCAL_ENTRIES, maxBytes: e.CACHE_LOCAL_MAX_BYTES, ttlMs: e.CACHE_LOCAL_TTL_MS },
     },
     dataCache: { timeoutMs: e.ITEM_TIMEOUT_MS },
     logLevel: e.LOG_LEVEL,

@@ -1,18 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { decodeInferRequest, encodeInferRequest, parseInferRequest, type InferRequest } from '@msp/contracts';
-import { predictionKey } from './prediction-key.js';
+import type { InferRequest } from './oip.schema.js';
+import { PREDICTION_KEY, predictionKey } from './prediction-key.js';
+import { decodeInferRequest, encodeInferRequest } from './tensor.codec.js';
+import { parseInferRequest } from './tensor.validation.js';
 
 const flat: InferRequest = { inputs: [{ name: 'input', datatype: 'FP32', shape: [2, 2], data: [1, 2, 3, 4] }] };
 
 describe('predictionKey', () => {
-  const key = (request: InferRequest, version = '1'): string => predictionKey('p', 'iris-mlp', version, request);
+  const key = (request: InferRequest, version = '1'): string => predictionKey('iris-mlp', version, request);
 
   it('is one key for nested and flat data, JSON or binary, whatever the request id', () => {
     const nested = parseInferRequest({ id: 'x', inputs: [{ name: 'input', datatype: 'FP32', shape: [2, 2], data: [[1, 2], [3, 4]] }] });
     const binary = decodeInferRequest(encodeInferRequest(flat));
     expect(key(nested)).toBe(key(flat));
     expect(key(binary)).toBe(key(flat));
-    expect(key(flat)).toMatch(/^p:iris-mlp@1:[0-9a-f]{64}$/);
+    expect(key(flat)).toMatch(/^iris-mlp@1:[0-9a-f]{64}$/);
+    expect(key(flat)).toMatch(PREDICTION_KEY);
   });
 
   it('names the version, and differs for another version, input, output or parameter', () => {
