@@ -18,6 +18,12 @@ async function bootstrap(): Promise<void> {
       `FAULT_DELAY_MS=${config.faultDelayMs}: EVERY REQUEST IS DELAYED ON PURPOSE (fault injection) — never in production`,
     );
   }
+  if (config.faultBusyMs > 0) {
+    logger.warn(
+      { faultBusyMs: config.faultBusyMs },
+      `FAULT_BUSY_MS=${config.faultBusyMs}: EVERY REQUEST SPENDS CPU ON PURPOSE (a heavier model, for load tests) — never in production`,
+    );
+  }
   try {
     await start(config, logger);
   } catch (error) {

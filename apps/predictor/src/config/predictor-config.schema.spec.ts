@@ -23,6 +23,7 @@ describe('loadPredictorConfig', () => {
       maxBatchRows: 1024,
       maxInFlight: 64,
       faultDelayMs: 0,
+      faultBusyMs: 0,
       logLevel: 'info',
     });
   });
@@ -57,6 +58,7 @@ describe('loadPredictorConfig', () => {
       opsPort: 9090,
       maxInFlight: 8,
       faultDelayMs: 250,
+      faultBusyMs: 0,
       logLevel: 'debug',
     });
   });

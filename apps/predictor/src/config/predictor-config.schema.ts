@@ -29,6 +29,7 @@ export const PredictorEnvSchema = z
     MAX_BATCH_ROWS: integer(1024, 1, 1_000_000),
     MAX_IN_FLIGHT: integer(64, 1, 1_000_000),
     FAULT_DELAY_MS: integer(0, 0, 3_600_000),
+    FAULT_BUSY_MS: integer(0, 0, 60_000),
     LOG_LEVEL: logLevel(),
   })
   .refine((env) => env.REQUEST_TIMEOUT_MS <= env.MAX_TIMEOUT_MS, {
@@ -55,6 +56,8 @@ export interface PredictorConfig {
   maxInFlight: number;
   /** Artificial delay per request, to make a predictor slow on purpose (tests, demos). */
   faultDelayMs: number;
+  /** CPU spent per request on purpose, as a heavier model would (load and shedding benchmarks). */
+  faultBusyMs: number;
   logLevel: LogLevel;
 }
 
@@ -74,6 +77,7 @@ export function loadPredictorConfig(env: Record<string, string | undefined>, cwd
     ...(vars.OPS_PORT === undefined ? {} : { opsPort: vars.OPS_PORT }),
     maxInFlight: vars.MAX_IN_FLIGHT,
     faultDelayMs: vars.FAULT_DELAY_MS,
+    faultBusyMs: vars.FAULT_BUSY_MS,
     logLevel: vars.LOG_LEVEL,
   };
 }

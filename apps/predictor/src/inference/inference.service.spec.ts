@@ -68,4 +68,12 @@ describe('InferenceService', () => {
     expect(Date.now() - cut).toBeLessThan(190);
   });
 
+  it('spends FAULT_BUSY_MS of CPU per request, so requests queue one behind another as for a heavier model', async () => {
+    const heavy = service({ FAULT_BUSY_MS: '40' });
+    const started = performance.now();
+    const answers = await Promise.all([1, 2, 3].map((n) => heavy.infer(request, { requestId: `b${n}`, deadline: Date.now() + 5000 })));
+    expect(answers.every((answer) => answer.outputs.length === 1)).toBe(true);
+    // Three requests, 40 ms of the one event loop each: they cannot overlap as a sleep would.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(118);
+  });
 });

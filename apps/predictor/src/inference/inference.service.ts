@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { MspError, remainingMs, type InferRequest, type InferResponse, type WireInferRequest } from '@msp/contracts';
 import { ModelRunner } from '@msp/model-runtime';
@@ -37,6 +37,7 @@ export class InferenceService {
       throw MspError.deadlineExceeded(`the deadline passed before model '${this.runner.name}' could run`);
     }
     const started = performance.now();
+    if (this.config.faultBusyMs > 0) await this.busy(this.config.faultBusyMs);
     const outputs = await this.runner.infer(request);
     const ms = performance.now() - started;
     this.metrics?.inference(this.runner.name, ms / 1000);
@@ -50,6 +51,19 @@ export class InferenceService {
       ...(request.id === undefined ? {} : { id: request.id }),
       outputs,
     };
+  }
+
+  /**
+   * FAULT_BUSY_MS of the event loop's time, on the next turn: like onnxruntime's `run` (a
+   * synchronous native call behind setImmediate), so requests queue here as they would for a
+   * heavier model, and MAX_IN_FLIGHT sees them.
+   */
+  private async busy(ms: number): Promise<void> {
+    await nextTurn();
+    const until = performance.now() + ms;
+    while (performance.now() < until) {
+      // spinning on purpose: this is the model's "work"
+    }
   }
 
   /** Waits FAULT_DELAY_MS, but never past the deadline: a request that would overrun gets a 504 instead. */
