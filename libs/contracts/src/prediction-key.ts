@@ -20,8 +20,8 @@ export function predictionKey(model: string, version: string, request: InferRequ
   return `${model}@${version}:${hash.digest('hex')}`;
 }
 
-/** What a key from `predictionKey` looks like (the cache service accepts no other). */
-export const PREDICTION_KEY = /^[a-z0-9]+(?:-[a-z0-9]+)*@[A-Za-z0-9._+;,@-]+:[0-9a-f]{64}$/;
+/** What a key from `predictionKey` looks like (the cache service accepts no other); a graph's version names its models' (`1+iris-mlp@1`). */
+export const PREDICTION_KEY = /^[A-Za-z0-9][A-Za-z0-9_-]*@[A-Za-z0-9._+,@-]+:[0-9a-f]{64}$/;
 
 /** JSON with object keys sorted, so `{a,b}` and `{b,a}` hash alike. */
 function canonicalJson(value: unknown): string {

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { InferRequest, InferResponse, ModelMetadata } from '@msp/contracts';
 import type { InferContext, InferenceBackend } from '@msp/oip-server';
+import { PredictionCacheService } from '../cache/prediction-cache.service.js';
 import { DataCacheService } from '../data-cache/data-cache.service.js';
 import { NatsBackend } from '../inference/nats.backend.js';
-import { GraphService } from '../graphs/graph.service.js';
+import { GraphService, isWholeAnswer } from '../graphs/graph.service.js';
 
 /**
  * The gateway's InferenceBackend: a graph name is served by the graph engine, any other
@@ -16,6 +17,7 @@ export class GatewayBackend implements InferenceBackend {
     private readonly models: NatsBackend,
     private readonly graphs: GraphService,
     private readonly dataCache: DataCacheService,
+    private readonly predictionCache: PredictionCacheService,
   ) {}
 
   isReady(): Promise<boolean> {
@@ -39,9 +41,14 @@ export class GatewayBackend implements InferenceBackend {
   /** A request naming its input by `parameters.item_id` gets it first (data cache), for graphs and models alike. */
   infer(model: string, version: string | undefined, request: InferRequest, context: InferContext): Promise<InferResponse> {
     return this.dataCache.infer(request, context, (resolved) =>
-      this.graphs.has(model)
-        ? this.graphs.infer(model, version, resolved, context)
-        : this.models.infer(model, version, resolved, context),
+      this.graphs.has(model) ? this.graph(model, version, resolved, context) : this.models.infer(model, version, resolved, context),
     );
+  }
+
+  /** A graph named in CACHE_MODELS is cached whole (a model's cache is per model, in PredictorClient). */
+  private graph(name: string, version: string | undefined, request: InferRequest, context: InferContext): Promise<InferResponse> {
+    const run = () => this.graphs.infer(name, version, request, context);
+    if (!this.predictionCache.enabled(name)) return run();
+    return this.predictionCache.infer(name, this.graphs.cacheVersion(name, version), request, context, run, isWholeAnswer);
   }
 }

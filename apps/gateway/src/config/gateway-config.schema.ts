@@ -28,7 +28,7 @@ export const GatewayEnvSchema = z
     HEDGE_MAX_MS: integer(40, 1),
     HEDGE_BUDGET_PERCENT: integer(10, 0, 100),
     FALLBACK_MODELS: text('').refine(isFallbackList, 'expected model=fallback pairs separated by commas, e.g. iris-mlp=iris-softmax'),
-    CACHE_MODELS: text('').refine(isModelList, 'expected model names separated by commas, or *'),
+    CACHE_MODELS: text('').refine(isModelList, 'expected model or graph names separated by commas, or *'),
     CACHE_TIMEOUT_MS: integer(50, 1, 10_000),
     /** The gateway's in-process cache tier: entries (0 = off), bytes, and how long an entry lives. */
     CACHE_LOCAL_ENTRIES: integer(10_000, 0),

@@ -8,6 +8,7 @@ import {
 } from '@msp/contracts';
 import type { InferContext } from '@msp/oip-server';
 import { LOGGER, Metrics, type Logger } from '@msp/telemetry';
+import { ModelRegistry } from '../discovery/model-registry.service.js';
 import { NatsBackend } from '../inference/nats.backend.js';
 import { PredictorClient } from '../inference/predictor.client.js';
 import { PreprocessClient } from '../inference/preprocess.client.js';
@@ -35,6 +36,7 @@ export class GraphService implements OnModuleInit {
     predictors: PredictorClient,
     preprocess: PreprocessClient,
     private readonly models: NatsBackend,
+    private readonly registry: ModelRegistry,
     private readonly lateAnswers: TimeLagStore,
     @Inject(LOGGER) private readonly logger: Logger,
     metrics: Metrics,
@@ -70,6 +72,26 @@ export class GraphService implements OnModuleInit {
       throw MspError.notFound(`model '${name}' has no version '${version}' (known versions: ${graph.version})`);
     }
     return graph;
+  }
+
+  /**
+   * What a graph's answer depends on, as the prediction cache's version: the graph's own version
+   * and the version each of its models answers with (`1+iris-mlp@1,iris-trees@2`), so a new
+   * version of any step misses. Undefined (never cached): a time-lag graph, whose answer points
+   * at a per-request record, or a model with no single live version (a rollout in progress).
+   */
+  cacheVersion(name: string, version?: string): string | undefined {
+    const graph = this.graphs.get(name);
+    if (!graph || (version !== undefined && version !== graph.version)) return undefined;
+    if (graph.nodes[graph.entry]?.kind === 'time-lag') return undefined;
+    const steps = new Set<string>();
+    for (const node of Object.values(graph.nodes)) {
+      if (node.kind !== 'model') continue;
+      const answering = node.version ?? this.registry.liveVersion(node.model);
+      if (answering === undefined) return undefined;
+      steps.add(`${node.model}@${answering}`);
+    }
+    return `${graph.version}+${[...steps].sort().join(',')}`;
   }
 
   async list(): Promise<ModelMetadata[]> {
@@ -266,4 +288,15 @@ function firstOf(graph: GraphDefinition, names: readonly string[], depth: number
     if (found) return found;
   }
   return undefined;
+}
+
+/** A graph answer worth keeping: every step answered (none skipped, failed or cut), no ensemble partial, not a fallback's. */
+export function isWholeAnswer(response: InferResponse): boolean {
+  const trace = response.parameters?.['graph'] as Partial<GraphRunResult['trace']> | undefined;
+  return (
+    response.parameters?.['degraded'] !== true &&
+    trace?.partial === false &&
+    Array.isArray(trace.steps) &&
+    trace.steps.every((step) => step.status === 'ok')
+  );
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { GATEWAY_CONFIG } from '../config/config.module.js';
 import type { GatewayConfig } from '../config/gateway-config.schema.js';
+import { DiscoveryModule } from '../discovery/discovery.module.js';
 import { InferenceModule } from '../inference/inference.module.js';
 import { TimeLagModule } from '../time-lag/time-lag.module.js';
 import { loadGraphDir } from './graph.loader.js';
@@ -12,7 +13,7 @@ import { GRAPHS, GraphService } from './graph.service.js';
  * start — and runs them with the graph engine. Needs LOGGER and GATEWAY_CONFIG.
  */
 @Module({
-  imports: [InferenceModule, TimeLagModule],
+  imports: [DiscoveryModule, InferenceModule, TimeLagModule],
   providers: [
     { provide: GRAPHS, inject: [GATEWAY_CONFIG], useFactory: (config: GatewayConfig) => loadGraphDir(config.graphsDir) },
     GraphService,
