@@ -16,6 +16,7 @@ const FAILOVER = `e2e-failover-${id}`;
 const BREAKING = `e2e-breaking-${id}`;
 const BROKEN = `e2e-broken-${id}`;
 const BURST = `e2e-burst-${id}`;
+const CACHED = `e2e-cached-breaking-${id}`;
 const row = { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: [5.1, 3.5, 1.4, 0.2] }] };
 
 describe.runIf(local)('circuit-break: failover, breaker with fallback, load shedding', () => {
@@ -36,6 +37,7 @@ describe.runIf(local)('circuit-break: failover, breaker with fallback, load shed
       services.predictor('iris-softmax', BROKEN, { FAULT_DELAY_MS: '2000' }),
       // Capacity ≈ 4 in flight / 50 ms = 80 req/s.
       services.predictor('iris-mlp', BURST, { FAULT_DELAY_MS: '50', MAX_IN_FLIGHT: '4' }),
+      services.predictor('iris-mlp', CACHED),
     ]);
     gateway = await services.gateway(
       {
@@ -44,8 +46,9 @@ describe.runIf(local)('circuit-break: failover, breaker with fallback, load shed
         BREAKER_FAILURES: '3',
         BREAKER_HALF_OPEN_MS: '1000',
         FALLBACK_MODELS: `${BREAKING}=iris-softmax`,
+        CACHE_MODELS: CACHED,
       },
-      [FAILOVER, BREAKING, BROKEN, BURST, 'iris-softmax'],
+      [FAILOVER, BREAKING, BROKEN, BURST, CACHED, 'iris-softmax'],
     );
   }, 180_000);
 
@@ -90,6 +93,28 @@ describe.runIf(local)('circuit-break: failover, breaker with fallback, load shed
     expect(reply.headers.get('x-msp-degraded')).toBe('fallback=iris-softmax');
   }, 30_000);
 
+  it('while a cached model’s circuit is open, what was asked before is answered from the cache; the rest gets 503 at once', async () => {
+    const ask = (x: number, timeoutMs = '3000') =>
+      postJson<{ model_name?: string; parameters?: Record<string, unknown>; error?: string }>(
+        `${gateway}/v2/models/${CACHED}/infer`,
+        { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: [x, 3.0, 5.0, 1.8] }] },
+        { 'x-timeout-ms': timeoutMs },
+      );
+    const before = await ask(6.1);
+    expect(before.status).toBe(200);
+    // The model goes bad: every replica now answers after 2 s; three new rows time out and open the circuit.
+    await services.replaceAll(CACHED, 'iris-mlp', undefined, { FAULT_DELAY_MS: '2000' });
+    for (let i = 1; i <= 3; i += 1) expect((await ask(6.1 + i / 100, '150')).status).toBe(504);
+    const cached = await ask(6.1);
+    expect(cached.status).toBe(200);
+    expect(cached.ms).toBeLessThan(1_000);
+    expect(cached.body).toMatchObject({ model_name: CACHED, parameters: { cache: 'hit' } });
+    expect(cached.body.parameters?.['degraded']).toBeUndefined(); // the model's own answer, for this version
+    const fresh = await ask(6.9);
+    expect(fresh.status).toBe(503);
+    expect(fresh.body.error).toMatch(/circuit is open/);
+  }, 60_000);
+
   it('without a fallback answers 503 {error} with Retry-After at once, and serves again once the model is healthy', async () => {
     for (let i = 0; i < 3; i += 1) expect((await infer(BROKEN, '150')).status).toBe(504);
     const open = await infer(BROKEN, '3000');
@@ -127,6 +152,8 @@ describe.runIf(local)('circuit-break: failover, breaker with fallback, load shed
     );
     expect(other).toEqual([]);
     expect(shed.length).toBeGreaterThan(admitted.length);
+    // Shedding keeps the model working near its capacity (≈ 80 req/s × 2.5 s ≈ 200), not idle.
+    expect(admitted.length).toBeGreaterThan(50);
     // Bounded by what may wait (8 in flight + 8 queued at 80 req/s ≈ 200 ms), not by the burst.
     expect(quantile(admitted, 0.99)).toBeLessThan(1_000);
     // Refused without waiting: < 5 ms on a quiet host (pnpm bench); the load generator shares the cores here.

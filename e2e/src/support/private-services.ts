@@ -60,11 +60,11 @@ export class PrivateServices {
     return found;
   }
 
-  /** Stops every replica of `name` and serves it again from `source` with no fault settings (as `version` if given). */
-  async replaceAll(name: string, source: string, version?: string): Promise<ServiceProcess> {
+  /** Stops every replica of `name` and serves it again from `source` (as `version` if given) with `env` (default: no fault settings). */
+  async replaceAll(name: string, source: string, version?: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
     await Promise.all((this.replicas.get(name) ?? []).map((service) => service.stop({ timeoutMs: 5_000 })));
     this.replicas.set(name, []);
-    return this.predictor(source, name, {}, version);
+    return this.predictor(source, name, env, version);
   }
 
   /** A gateway of its own (e.g. small bulkheads, a fallback); resolves once it serves every model in `models`. */

@@ -58,6 +58,26 @@ describe('Hedger', () => {
     expect(value).toBe('hedge');
   });
 
+  it('a hedge refused by a busy replica (429) does not fail the request its first try is still answering', async () => {
+    const hedger = new Hedger(options);
+    let calls = 0;
+    const value = await hedger.run(async () => {
+      calls += 1;
+      if (calls === 1) {
+        await sleep(50);
+        return 'first';
+      }
+      throw MspError.tooManyRequests('busy: MAX_IN_FLIGHT', 1);
+    }, inMs(3000));
+    expect(value).toBe('first');
+    expect(calls).toBeGreaterThanOrEqual(2);
+  });
+
+  it('refuses with 429 when every try was refused', async () => {
+    const hedger = new Hedger(options);
+    await expect(hedger.run(() => Promise.reject(MspError.tooManyRequests('busy', 1)), inMs(3000))).rejects.toMatchObject({ code: 429 });
+  });
+
   it('keeps hedges within the budget: a slow model does not double the load', async () => {
     const hedger = new Hedger({ ...options, budgetRatio: 0 });
     let calls = 0;

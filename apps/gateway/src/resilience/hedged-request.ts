@@ -21,7 +21,8 @@ const BURST = 32;
  * random, and a replica that vanished (SIGKILL: its subscriptions gone with its socket) is no
  * longer among them. The first answer wins. A token
  * budget earned by every request keeps hedges to `budgetRatio` of traffic, so a slow model
- * cannot make the gateway double its load. Deterministic failures (4xx) are never hedged.
+ * cannot make the gateway double its load. Deterministic failures (4xx) are never hedged; a
+ * try refused by a busy replica (429) does not fail a request whose other try is still running.
  */
 export class Hedger {
   private readonly latencies = new Float64Array(WINDOW);
@@ -103,6 +104,7 @@ export class Hedger {
   }
 }
 
+/** Worth waiting for the other try: the replica failed or was busy (429), not the request wrong. */
 function isTransient(error: unknown): boolean {
-  return !MspError.is(error) || error.code >= ErrorCode.Internal;
+  return !MspError.is(error) || error.code >= ErrorCode.Internal || error.code === ErrorCode.TooManyRequests;
 }
