@@ -1,6 +1,6 @@
 /** Which models (and graphs) the gateway caches predictions of, and how. */
 export interface PredictionCacheOptions {
-  /** Model or graph names, or `*` for every model; empty: the cache is never asked. */
+  /** Model or graph names, or `*` for every model and graph; empty: the cache is never asked. */
   models: readonly string[];
   /** The longest a lookup at the cache service may take before the request is served uncached (cache outage). */
   timeoutMs: number;
