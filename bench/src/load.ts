@@ -86,13 +86,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       errors,
       non2xx,
       requestsPerSecond: Math.round(requests / seconds),
-      latencyMs: {
-        p50: ms(histogram.getValueAtPercentile(50)),
-        p90: ms(histogram.getValueAtPercentile(90)),
-        p99: ms(histogram.getValueAtPercentile(99)),
-        max: ms(histogram.maxValue),
-        mean: ms(histogram.mean),
-      },
+      latencyMs: latencies(histogram),
       ...(options.successOnly
         ? { rejectedMs: { p50: ms(rejected.getValueAtPercentile(50)), p99: ms(rejected.getValueAtPercentile(99)) } }
         : {}),
@@ -103,6 +97,20 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     rejected.destroy();
     await pool.close();
   }
+}
+
+type Histogram = ReturnType<typeof buildHistogram>;
+
+/** A histogram of microseconds as the milliseconds a result reports. */
+function latencies(histogram: Histogram): LoadResult['latencyMs'] {
+  const ms = (us: number) => Math.round(us) / 1000;
+  return {
+    p50: ms(histogram.getValueAtPercentile(50)),
+    p90: ms(histogram.getValueAtPercentile(90)),
+    p99: ms(histogram.getValueAtPercentile(99)),
+    max: ms(histogram.maxValue),
+    mean: ms(histogram.mean),
+  };
 }
 
 function summarise(samples: { ms: number; ok: boolean }[]): NonNullable<LoadResult['windowMs']> {
@@ -201,13 +209,7 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
       requestsPerSecond: Math.round(okInWindow / (options.durationMs / 1000)),
       offeredPerSecond: options.ratePerSecond,
       statuses,
-      latencyMs: {
-        p50: ms(admitted.getValueAtPercentile(50)),
-        p90: ms(admitted.getValueAtPercentile(90)),
-        p99: ms(admitted.getValueAtPercentile(99)),
-        max: ms(admitted.maxValue),
-        mean: ms(admitted.mean),
-      },
+      latencyMs: latencies(admitted),
       rejectedMs: { p50: ms(refused.getValueAtPercentile(50)), p99: ms(refused.getValueAtPercentile(99)) },
     };
   } finally {

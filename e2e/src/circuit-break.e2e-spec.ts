@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { composeControl, eventually, type ComposeControl } from './support/compose.js';
 import { postJson } from './support/http.js';
 import { closedLoop, quantile } from './support/load.js';
 import { PrivateServices } from './support/private-services.js';
@@ -168,3 +169,42 @@ function countBy(samples: readonly { status: number }[]): Record<number, number>
   for (const { status } of samples) counts[status] = (counts[status] ?? 0) + 1;
   return counts;
 }
+
+/**
+ * The breaker on a `docker compose up` stack, made as its user would: every container serving
+ * iris-mlp is paused (`docker compose pause`: processes frozen, NATS connections open), so
+ * requests time out until the circuit opens and iris-softmax (compose's FALLBACK_MODELS)
+ * answers, marked degraded; after `unpause` the half-open probe closes it again.
+ */
+const compose = composeControl();
+const IRIS_MLP_SERVICES = ['predictor-iris-mlp', 'predictor-iris-mlp-2', 'web-single'];
+
+describe.runIf(compose)('circuit-break on the compose stack: every iris-mlp replica wedged', () => {
+  const control = compose as ComposeControl;
+  const ask = (timeoutMs: string) =>
+    postJson<{ model_name?: string; parameters?: Record<string, unknown> }>(`${target().gatewayUrl}/v2/models/iris-mlp/infer`, row, {
+      'x-timeout-ms': timeoutMs,
+    });
+
+  afterAll(async () => {
+    await control.run(['unpause', ...IRIS_MLP_SERVICES]).catch(() => undefined);
+  });
+
+  it('opens iris-mlp’s circuit and lets iris-softmax answer, marked degraded; closes it once the replicas are back', async () => {
+    await control.run(['pause', ...IRIS_MLP_SERVICES]);
+    try {
+      // Timeouts count as failures: BREAKER_FAILURES (5) of them open the circuit.
+      await eventually('the fallback answering', async () => (await ask('300')).body.model_name === 'iris-softmax', 30_000);
+      const degraded = await ask('3000');
+      expect(degraded.status).toBe(200);
+      expect(degraded.ms).toBeLessThan(1_000);
+      expect(degraded.body).toMatchObject({ model_name: 'iris-softmax', parameters: { degraded: true, fallback_for: 'iris-mlp' } });
+      expect(degraded.headers.get('x-msp-degraded')).toBe('fallback=iris-softmax');
+    } finally {
+      await control.run(['unpause', ...IRIS_MLP_SERVICES]);
+    }
+    // After BREAKER_HALF_OPEN_MS (5 s) one probe reaches a replica again and closes the circuit.
+    await eventually('iris-mlp answering itself again', async () => (await ask('3000')).body.model_name === 'iris-mlp', 60_000);
+  }, 120_000);
+});
+
