@@ -17,6 +17,18 @@ const INTEGER_RANGES: Partial<Record<Datatype, readonly [number, number]>> = {
 
 const FLOAT_TYPES = new Set<Datatype>(['FP16', 'FP32', 'FP64']);
 
+/** The largest finite magnitudes: a larger number would silently become Infinity in the tensor. */
+const FLOAT_LIMITS: Partial<Record<Datatype, number>> = { FP16: 65_504, FP32: 3.4028234663852886e38 };
+
+/** A value for an error message: never the whole of it (a client's value may be huge or nested thousands deep). */
+function describeValue(value: unknown): string {
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'string') return JSON.stringify(value.length > 32 ? `${value.slice(0, 32)}…` : value);
+  return String(value);
+}
+
 export function elementCount(shape: readonly number[]): number {
   return shape.reduce((count, dim) => count * dim, 1);
 }
@@ -80,7 +92,7 @@ function flattenData(name: string, datatype: Datatype, shape: number[], data: un
   const bad = flat.findIndex((value) => !fitsDatatype(value, datatype));
   if (bad !== -1) {
     throw MspError.badRequest(
-      `input '${name}': value at index ${bad} (${JSON.stringify(flat[bad])}) is not a valid ${datatype}`,
+      `input '${name}': value at index ${bad} (${describeValue(flat[bad])}) is not a valid ${datatype}`,
     );
   }
   return flat as TensorData;
@@ -114,7 +126,7 @@ function fitsDatatype(value: unknown, datatype: Datatype): boolean {
   if (datatype === 'BOOL') return typeof value === 'boolean';
   if (datatype === 'BYTES') return typeof value === 'string';
   if (typeof value !== 'number' || !Number.isFinite(value)) return false;
-  if (FLOAT_TYPES.has(datatype)) return true;
+  if (FLOAT_TYPES.has(datatype)) return Math.abs(value) <= (FLOAT_LIMITS[datatype] ?? Number.MAX_VALUE);
   const range = INTEGER_RANGES[datatype];
   return range !== undefined && Number.isInteger(value) && value >= range[0] && value <= range[1];
 }

@@ -56,7 +56,13 @@ export function parseGraph(text: string, file: string): GraphDefinition {
   if (document.errors.length > 0) {
     throw new GraphDefinitionError(file, document.errors.map((error) => `YAML: ${error.message.split('\n')[0] ?? ''}`));
   }
-  const raw: unknown = document.toJS();
+  let raw: unknown;
+  try {
+    // yaml throws (not reports) an alias without its anchor, and an alias bomb past maxAliasCount.
+    raw = document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw new GraphDefinitionError(file, [`YAML: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`]);
+  }
   const parsed = GraphDefinitionSchema.safeParse(raw);
   if (!parsed.success) throw new GraphDefinitionError(file, formatIssues(parsed.error.issues));
   const problems = checkStructure(parsed.data);
