@@ -43,7 +43,7 @@ export function requestTimeoutMs(
   const ms = value !== undefined && /^\d{1,15}$/.test(value) ? Number(value) : Number.NaN;
   if (!(ms > 0)) {
     throw MspError.badRequest(
-      `header ${HttpHeaders.timeoutMs} must be a positive whole number of milliseconds, got '${String(header)}'`,
+      `header ${HttpHeaders.timeoutMs} must be a positive whole number of milliseconds, got '${String(header).slice(0, 40)}'`,
     );
   }
   return Math.min(ms, timeouts.maxMs);
