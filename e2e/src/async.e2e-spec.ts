@@ -8,6 +8,7 @@ import { loadIrisSplit } from '@msp/datasets';
 import { JobQueue, type JobView } from '@msp/jobs';
 import { findFreePort, modelsDir, startApp, type ServiceProcess } from '@msp/topology';
 import { http, inferBody, output, postJson, type OipResponse } from './support/http.js';
+import { closedLoop } from './support/load.js';
 import { composeControl, eventually, type ComposeControl } from './support/compose.js';
 import { target } from './support/target.js';
 
@@ -348,6 +349,56 @@ describe.runIf(compose)('asynchronous pattern on compose: a worker container kil
     finished = ids.slice(0, 50);
   }, 180_000);
 
+  it('rides out a NATS restart: fast 503s or answers meanwhile, readiness false then true, every accepted job finished', async () => {
+    const body = inferBody([iris.features[0] as number[]], [4]);
+    const readiness: number[] = [];
+    const accepted: { id: string; row: number }[] = [];
+    const refused: { status: number; ms: number }[] = [];
+    let running = true;
+    const watchReadiness = (async () => {
+      while (running) {
+        readiness.push((await http(`${url}/v2/health/ready`, { timeoutMs: 2_000 }).catch(() => ({ status: 0 }))).status);
+        await sleep(100);
+      }
+    })();
+    // Submissions go on through the restart: each is accepted (202, then must finish) or refused fast.
+    const submitting = (async () => {
+      for (let row = 0; running; row = (row + 1) % iris.features.length) {
+        const started = performance.now();
+        const reply = await postJson<Submitted>(`${url}/v1/async/models/iris-mlp/infer`, inferBody([iris.features[row] as number[]], [4]), {}, 10_000);
+        if (reply.status === 202) accepted.push({ id: reply.body.job_id, row });
+        else refused.push({ status: reply.status, ms: performance.now() - started });
+        await sleep(20);
+      }
+    })();
+    const samples = await closedLoop({
+      url: `${url}/v2/models/iris-mlp/infer`,
+      body,
+      headers: { 'x-timeout-ms': '3000' },
+      clients: 4,
+      durationMs: 10_000,
+      during: { atMs: 1_500, action: () => control.run(['restart', '-t', '2', 'nats'], { timeoutMs: 60_000 }).then(() => undefined) },
+    });
+    await eventually('gateway ready again', async () => (await http(`${url}/v2/health/ready`, { timeoutMs: 2000 })).status === 200, 60_000);
+    running = false;
+    await Promise.all([watchReadiness, submitting]);
+
+    const failed = samples.filter((sample) => sample.status !== 200);
+    console.info(`nats restart: ${samples.length} requests, ${failed.length} failed (${JSON.stringify(countStatuses(failed))}), ${accepted.length} jobs accepted, ${refused.length} refused (${JSON.stringify(countStatuses(refused))})`);
+    expect(readiness).toContain(503);
+    expect(readiness.at(-1)).toBe(200);
+    // Nobody waits past a deadline; a failure is a 503 (NATS down: at once) or a 504 (in flight when it went).
+    expect(failed.filter((sample) => sample.status !== 503 && sample.status !== 504)).toEqual([]);
+    expect(failed.filter((sample) => sample.status === 503 && sample.ms > 1_000)).toEqual([]);
+    expect(Math.max(...samples.map((sample) => sample.ms))).toBeLessThan(4_000);
+    expect(refused.filter((reply) => reply.status !== 503)).toEqual([]);
+    expect(samples.filter((sample) => sample.at > 9_000 && sample.status === 200).length).toBeGreaterThan(0);
+    // Every job the gateway accepted (202) is finished, with the right answer: none lost in the restart.
+    const views = await untilFinished(accepted.map((job) => job.id), 120_000);
+    expect(views.filter((v) => v.status !== 'succeeded')).toEqual([]);
+    views.forEach((v, index) => expect(labelOf(v)).toBe(expected[accepted[index]?.row as number]));
+  }, 300_000);
+
   it('answers the status of earlier jobs after the gateway container restarts', async () => {
     expect(finished.length).toBeGreaterThan(0);
     await control.run(['restart', '-t', '10', 'gateway'], { timeoutMs: 60_000 });
@@ -356,6 +407,12 @@ describe.runIf(compose)('asynchronous pattern on compose: a worker container kil
     expect(views.map((v) => v.status)).toEqual(finished.map(() => 'succeeded'));
   });
 });
+
+function countStatuses(samples: readonly { status: number }[]): Record<number, number> {
+  const counts: Record<number, number> = {};
+  for (const { status } of samples) counts[status] = (counts[status] ?? 0) + 1;
+  return counts;
+}
 
 function labelOf(view: JobView): string {
   return String(output(view.result as OipResponse, 'label').data[0]);

@@ -33,7 +33,11 @@ export class MessagingModule {
           inject: [LOGGER],
           useFactory: (logger: Logger) => connectNats(options, logger),
         },
-        { provide: NatsBus, inject: [NATS_CONNECTION], useFactory: (nc: NatsConnection) => new NatsBus(nc) },
+        {
+          provide: NatsBus,
+          inject: [NATS_CONNECTION, NatsConnectionState],
+          useFactory: (nc: NatsConnection, state: NatsConnectionState) => new NatsBus(nc, state),
+        },
         {
           provide: NatsConnectionState,
           inject: [NATS_CONNECTION, LOGGER],

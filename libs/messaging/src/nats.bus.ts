@@ -35,11 +35,20 @@ const HEADER_ALLOWANCE_BYTES = 1024;
  * any other client speak to our services too. A failed call always ends as an MspError.
  */
 export class NatsBus {
-  constructor(readonly connection: NatsConnection) {}
+  /**
+   * `state`: whether the connection is up (NatsConnectionState). While it is down a request
+   * fails at once with 503 instead of waiting in nats.js's reconnect buffer for its whole
+   * deadline: a NATS restart costs clients a fast retry, not a hang.
+   */
+  constructor(
+    readonly connection: NatsConnection,
+    private readonly state?: { readonly isConnected: boolean },
+  ) {}
 
   async request<T>(subject: string, body: unknown, options: BusRequestOptions): Promise<T> {
     const timeout = remainingMs(options.deadline);
     if (timeout <= 0) throw MspError.deadlineExceeded(`deadline passed before calling '${subject}'`);
+    this.checkConnected(subject);
     let reply;
     try {
       reply = await this.connection.request(subject, JSON.stringify(body), {
@@ -91,6 +100,12 @@ export class NatsBus {
     });
   }
 
+  private checkConnected(subject: string): void {
+    if (this.state !== undefined && !this.state.isConnected) {
+      throw MspError.unavailable(`not connected to NATS (reconnecting): '${subject}' cannot be called now; retry shortly`, undefined, 1);
+    }
+  }
+
   /** The largest body this connection may publish (the server's max_payload less header room). */
   get maxBodyBytes(): number {
     return (this.connection.info?.max_payload ?? 1024 * 1024) - HEADER_ALLOWANCE_BYTES;
@@ -103,6 +118,7 @@ export class NatsBus {
   ): Promise<Msg> {
     const timeout = remainingMs(options.deadline);
     if (timeout <= 0) throw MspError.deadlineExceeded(`deadline passed before calling '${subject}'`);
+    this.checkConnected(subject);
     const payload = encodeInferRequest(request, options);
     if (payload.length > this.maxBodyBytes) {
       throw MspError.payloadTooLarge(

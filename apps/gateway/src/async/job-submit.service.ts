@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, UnprocessableEntityException, ConflictException, type OnApplicationBootstrap } from '@nestjs/common';
 import { checkAgainstModel, itemIdOf, MspError, parseInferRequest, type JobMessage } from '@msp/contracts';
 import { JobQueue, JobRepository, requestHash, type JobRecord } from '@msp/jobs';
+import { NatsConnectionState } from '@msp/messaging';
 import { LOGGER, type Logger } from '@msp/telemetry';
 import { NatsBackend } from '../inference/nats.backend.js';
 
@@ -36,6 +37,7 @@ export class JobSubmitService implements OnApplicationBootstrap {
     private readonly models: NatsBackend,
     private readonly repository: JobRepository,
     private readonly queue: JobQueue,
+    private readonly nats: NatsConnectionState,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -59,6 +61,8 @@ export class JobSubmitService implements OnApplicationBootstrap {
     const metadata = await this.models.modelMetadata(model, version);
     if (metadata.inputs.length > 0) checkAgainstModel({ inputs: request.inputs }, { name: model, inputs: metadata.inputs, outputs: [] });
 
+    // Without NATS the publish could only time out (JETSTREAM_TIMEOUT_MS): say so at once.
+    if (!this.nats.isConnected) throw MspError.unavailable('not connected to NATS (reconnecting): nothing was queued; retry shortly', undefined, 1);
     await this.requireWorkers();
     const hash = requestHash(model, version, body);
     const jobId = randomUUID();
