@@ -384,7 +384,7 @@ describe.runIf(compose)('asynchronous pattern on compose: a worker container kil
     await Promise.all([watchReadiness, submitting]);
 
     const failed = samples.filter((sample) => sample.status !== 200);
-    console.info(`nats restart: ${samples.length} requests, ${failed.length} failed (${JSON.stringify(countStatuses(failed))}), ${accepted.length} jobs accepted, ${refused.length} refused (${JSON.stringify(countStatuses(refused))})`);
+    console.info(`nats restart: ${samples.length} requests, ${failed.length} failed (${JSON.stringify(countStatuses(failed))}), ${accepted.length} jobs accepted, ${refused.length} refused (${JSON.stringify(countStatuses(refused))}); gateway not ready for ~${readiness.filter((status) => status !== 200).length * 100} ms`);
     expect(readiness).toContain(503);
     expect(readiness.at(-1)).toBe(200);
     // Nobody waits past a deadline; a failure is a 503 (NATS down: at once) or a 504 (in flight when it went).
