@@ -399,6 +399,26 @@ describe.runIf(compose)('asynchronous pattern on compose: a worker container kil
     views.forEach((v, index) => expect(labelOf(v)).toBe(expected[accepted[index]?.row as number]));
   }, 300_000);
 
+  it('keeps finished jobs through a Redis restart (append-only file), and refuses submits at once while Redis is down', async () => {
+    const id = await submitRow(3);
+    await untilFinished([id], 60_000);
+    const submit = () => postJson<{ error?: string }>(`${url}/v1/async/models/iris-mlp/infer`, inferBody([iris.features[3] as number[]], [4]), {}, 10_000);
+    await control.run(['stop', '-t', '5', 'redis'], { timeoutMs: 60_000 });
+    try {
+      await eventually('submits refused while Redis is down', async () => (await submit()).status === 503, 30_000);
+      const refused = await submit();
+      expect(refused.status).toBe(503);
+      expect(refused.ms).toBeLessThan(1_000);
+      expect(refused.body.error).toMatch(/Redis/);
+    } finally {
+      await control.run(['start', 'redis'], { timeoutMs: 60_000 });
+    }
+    await eventually('submits accepted again', async () => (await submit()).status === 202, 60_000);
+    const kept = await view(id);
+    expect(kept.status).toBe('succeeded');
+    expect(labelOf(kept)).toBe(expected[3]);
+  }, 180_000);
+
   it('answers the status of earlier jobs after the gateway container restarts', async () => {
     expect(finished.length).toBeGreaterThan(0);
     await control.run(['restart', '-t', '10', 'gateway'], { timeoutMs: 60_000 });

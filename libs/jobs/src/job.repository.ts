@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { JOB_STATUSES, type InferResponse, type JobQueueNames, type JobStatus } from '@msp/contracts';
+import { isRedisReady } from '@msp/redis';
 import type { JobRecord } from './job.record.js';
 
 /**
@@ -80,6 +81,11 @@ export class JobRepository {
     private readonly names: JobQueueNames,
     readonly ttlSeconds: number,
   ) {}
+
+  /** Connected right now: while not, a command would only wait in ioredis's offline queue until its timeout. */
+  get available(): boolean {
+    return isRedisReady(this.redis);
+  }
 
   async create(job: NewJob, idempotencyKey?: string, now: Date = new Date()): Promise<CreateOutcome> {
     const at = now.toISOString();

@@ -61,8 +61,9 @@ export class JobSubmitService implements OnApplicationBootstrap {
     const metadata = await this.models.modelMetadata(model, version);
     if (metadata.inputs.length > 0) checkAgainstModel({ inputs: request.inputs }, { name: model, inputs: metadata.inputs, outputs: [] });
 
-    // Without NATS the publish could only time out (JETSTREAM_TIMEOUT_MS): say so at once.
+    // Without NATS or Redis the job could only time out on its way in: say so at once.
     if (!this.nats.isConnected) throw MspError.unavailable('not connected to NATS (reconnecting): nothing was queued; retry shortly', undefined, 1);
+    if (!this.repository.available) throw MspError.unavailable('the job store (Redis) is not connected: nothing was queued; retry shortly', undefined, 1);
     await this.requireWorkers();
     const hash = requestHash(model, version, body);
     const jobId = randomUUID();
