@@ -10,6 +10,7 @@ import { findFreePort, modelsDir, startApp, type ServiceProcess } from '@msp/top
 import { http, inferBody, output, postJson, type OipResponse } from './support/http.js';
 import { closedLoop } from './support/load.js';
 import { composeControl, eventually, type ComposeControl } from './support/compose.js';
+import { parseEvents, readEventsUntil } from './support/sse.js';
 import { target } from './support/target.js';
 
 /**
@@ -228,11 +229,9 @@ describe.runIf(local)('asynchronous pattern: jobs over JetStream, state in Redis
     const response = await fetch(`${gatewayUrl}/v1/jobs/${body.job_id}/events`, { signal: AbortSignal.timeout(15_000) });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/text\/event-stream/);
-    const text = await response.text();
-    const events = text
-      .split('\n\n')
-      .filter((block) => block.startsWith('event: status'))
-      .map((block) => JSON.parse(block.split('\ndata: ')[1] as string) as JobView);
+    const events = parseEvents(await response.text())
+      .filter((event) => event.event === 'status')
+      .map((event) => event.data as JobView);
     expect(events.length).toBeGreaterThanOrEqual(2);
     expect(events.at(-1)?.status).toBe('succeeded');
     expect(events[0]?.status).not.toBe('succeeded');
@@ -417,6 +416,32 @@ describe.runIf(compose)('asynchronous pattern on compose: a worker container kil
     const kept = await view(id);
     expect(kept.status).toBe('succeeded');
     expect(labelOf(kept)).toBe(expected[3]);
+  }, 180_000);
+
+  it('resumes a job’s event stream across a gateway restart (Last-Event-ID): only new events, then the end', async () => {
+    await control.run(['pause', 'worker']);
+    let id = '';
+    try {
+      id = await submitRow(5);
+      const events = `${url}/v1/jobs/${id}/events`;
+      const first = await readEventsUntil(events, (seen) => seen.length > 0);
+      expect(first.events[0]).toMatchObject({ event: 'status', id: '0.queued', data: { status: 'queued' } });
+      await control.run(['restart', '-t', '10', 'gateway'], { timeoutMs: 60_000 });
+      await eventually('gateway ready again', async () => (await http(`${url}/v2/health/ready`, { timeoutMs: 2000 })).status === 200);
+      await control.run(['unpause', 'worker']);
+      const resumed = await readEventsUntil(events, (seen) => seen.some((event) => (event.data as JobView).status === 'succeeded'), {
+        lastEventId: first.events[0]?.id as string,
+        timeoutMs: 60_000,
+      });
+      // Nothing seen before the restart comes again; the job's final state does.
+      expect(resumed.events.map((event) => event.id)).not.toContain('0.queued');
+      expect(resumed.events.at(-1)).toMatchObject({ event: 'status', data: { status: 'succeeded' } });
+      expect(labelOf(resumed.events.at(-1)?.data as JobView)).toBe(expected[5]);
+      const last = resumed.events.at(-1)?.id as string;
+      expect((await readEventsUntil(events, () => false, { lastEventId: last })).status).toBe(204);
+    } finally {
+      await control.run(['unpause', 'worker']).catch(() => undefined);
+    }
   }, 180_000);
 
   it('answers the status of earlier jobs after the gateway container restarts', async () => {

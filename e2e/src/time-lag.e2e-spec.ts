@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadMnistSplit } from '@msp/datasets';
 import { http, inferBody, output, postJson, type OipResponse } from './support/http.js';
+import { parseEvents, readEventsUntil, type SseEvent } from './support/sse.js';
 import { target } from './support/target.js';
 
 /** multi-stage (time-lag): `mnist-time-lag` answers with mnist-mlp now and mnist-cnn later. */
@@ -17,19 +18,11 @@ interface TimeLagRecord {
 }
 
 /** Reads a whole SSE stream (it ends itself after `better`), with a timeout. */
-async function readEvents(url: string, timeoutMs = 20_000): Promise<{ event: string; data: unknown }[]> {
+async function readEvents(url: string, timeoutMs = 20_000): Promise<SseEvent[]> {
   const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
   expect(response.status).toBe(200);
   expect(response.headers.get('content-type')).toMatch(/text\/event-stream/);
-  const text = await response.text();
-  return text
-    .split('\n\n')
-    .filter((block) => block.trim() !== '')
-    .map((block) => {
-      const event = /^event: (.*)$/m.exec(block)?.[1] ?? '';
-      const data = /^data: (.*)$/m.exec(block)?.[1] ?? 'null';
-      return { event, data: JSON.parse(data) as unknown };
-    });
+  return parseEvents(await response.text());
 }
 
 describe('multi-stage (time-lag)', () => {
@@ -51,6 +44,12 @@ describe('multi-stage (time-lag)', () => {
 
     const events = await readEvents(`${gatewayUrl}${timeLag.events_url}`);
     expect(events.map((e) => e.event)).toEqual(['fast', 'better', 'end']);
+    expect(events.map((e) => e.id)).toEqual(['fast', 'better', 'end']);
+    // A client that reconnects (EventSource sends Last-Event-ID) gets only what it has not seen…
+    const resumed = await readEventsUntil(`${gatewayUrl}${timeLag.events_url}`, () => false, { lastEventId: 'fast' });
+    expect(resumed.events.map((e) => e.event)).toEqual(['better', 'end']);
+    // …and once it has seen the end, a 204 that tells EventSource to stop reconnecting.
+    expect((await readEventsUntil(`${gatewayUrl}${timeLag.events_url}`, () => false, { lastEventId: 'end' })).status).toBe(204);
     const better = events[1]?.data as TimeLagRecord['better'];
     expect(better?.parameters.graph.steps[0]?.model).toBe('mnist-cnn');
     expect(output(better as OipResponse, 'label').data).toHaveLength(1);

@@ -1,10 +1,14 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/** How long a client waits before it reconnects to a stream that broke (`retry:`), in ms. */
+const RECONNECT_MS = 1_000;
 
 /** A Server-Sent Events response that knows when its client has gone. */
 export interface EventStream {
   /** Aborted when the client closes the connection: stop waiting, stop writing. */
   readonly closed: AbortSignal;
-  send(event: string, data: unknown): void;
+  /** `id`: what the client sends back as `Last-Event-ID` when it reconnects, so it can resume. */
+  send(event: string, data: unknown, id?: string): void;
   /** A comment line; keeps proxies from closing a quiet stream. */
   keepAlive(): void;
   end(): void;
@@ -29,12 +33,32 @@ export function openEventStream(reply: FastifyReply): EventStream {
   const write = (text: string): void => {
     if (!closed.signal.aborted) raw.write(text);
   };
+  write(`retry: ${RECONNECT_MS}\n\n`);
   return {
     closed: closed.signal,
-    send: (event, data) => write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`),
+    send: (event, data, id) => write(`${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`),
     keepAlive: () => write(': keep-alive\n\n'),
     end: () => {
       if (!closed.signal.aborted) raw.end();
     },
   };
+}
+
+/**
+ * The id of the last event a reconnecting client saw (`Last-Event-ID`, which EventSource sends
+ * by itself), so a stream resumed after a broken connection — a gateway restart, say — sends
+ * only what is new.
+ */
+export function lastEventId(request: FastifyRequest): string | undefined {
+  const header = request.headers['last-event-id'];
+  const value = Array.isArray(header) ? header[0] : header;
+  return value === undefined || value === '' || value.length > 128 ? undefined : value;
+}
+
+/**
+ * Answers 204 without opening a stream: per the SSE specification, EventSource stops
+ * reconnecting. For a client whose Last-Event-ID was already the last event there is.
+ */
+export function endOfStream(reply: FastifyReply): void {
+  void reply.status(204).send();
 }

@@ -8,5 +8,5 @@ export { OipHttpModule } from './oip-http.module.js';
 export { HttpInferContext, requestTimeoutMs, resolveRequestId } from './request-context.js';
 export type { OipHttpModuleOptions } from './oip-http.module.js';
 export type { OipHttpOptions } from './oip-http.options.js';
-export { openEventStream } from './event-stream.js';
+export { endOfStream, lastEventId, openEventStream } from './event-stream.js';
 export type { EventStream } from './event-stream.js';

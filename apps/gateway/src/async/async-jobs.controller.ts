@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_HEADER, isJobId, isTerminalStatus, MspError } from '@msp/contracts';
 import { toJobView, type JobRecord, type JobView } from '@msp/jobs';
-import { HttpHeaders, openEventStream, resolveRequestId } from '@msp/oip-server';
+import { endOfStream, HttpHeaders, lastEventId, openEventStream, resolveRequestId } from '@msp/oip-server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { JobSubmitService } from './job-submit.service.js';
 
@@ -20,6 +20,8 @@ export interface SubmitAnswer {
 }
 
 const statusUrl = (jobId: string): string => `/v1/jobs/${jobId}`;
+/** The SSE id of a job's state: a new one for every status and every new attempt. */
+const eventIdOf = (job: JobRecord): string => `${job.attempts}.${job.status}`;
 
 /**
  * The asynchronous pattern's routes: submit a job (202 with its id at once), read its state,
@@ -57,23 +59,31 @@ export class AsyncJobsController {
     return toJobView(await this.find(id));
   }
 
+  /**
+   * Every status event carries an id (`<attempts>.<status>`): a client that reconnects (e.g.
+   * after a gateway restart) with Last-Event-ID gets only what it has not seen, and a 204 once
+   * it has seen the end.
+   */
   @Get('jobs/:id/events')
-  async events(@Param('id') id: string, @Res() reply: FastifyReply): Promise<void> {
+  async events(@Param('id') id: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     let job = await this.find(id); // an unknown id is a 404 before any stream starts
+    const seen = lastEventId(request);
+    if (seen === eventIdOf(job) && isTerminalStatus(job.status)) return endOfStream(reply);
     const stream = openEventStream(reply);
-    const { closed, send } = stream;
-    send('status', toJobView(job));
+    const { closed } = stream;
+    const send = (record: JobRecord): void => stream.send('status', toJobView(record), eventIdOf(record));
+    if (seen !== eventIdOf(job)) send(job);
     const until = Date.now() + MAX_EVENTS_MS;
     let lastBeat = Date.now();
     while (!isTerminalStatus(job.status) && !closed.aborted && Date.now() < until) {
       await sleep(POLL_MS, closed);
       const next = await this.jobs.get(id).catch(() => job);
       if (!next) {
-        send('error', { error: `job ${id} expired` });
+        stream.send('error', { error: `job ${id} expired` });
         break;
       }
       if (next.status !== job.status || next.attempts !== job.attempts) {
-        send('status', toJobView(next));
+        send(next);
         lastBeat = Date.now();
       } else if (Date.now() - lastBeat > HEARTBEAT_MS) {
         stream.keepAlive();
@@ -82,7 +92,7 @@ export class AsyncJobsController {
       job = next;
     }
     if (!isTerminalStatus(job.status) && Date.now() >= until) {
-      send('error', { error: `job ${id} did not finish within ${MAX_EVENTS_MS} ms; poll ${statusUrl(id)} later` });
+      stream.send('error', { error: `job ${id} did not finish within ${MAX_EVENTS_MS} ms; poll ${statusUrl(id)} later` });
     }
     stream.end();
   }
