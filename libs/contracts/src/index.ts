@@ -77,3 +77,13 @@ export {
   jobQueueNames,
 } from './jobs.js';
 export type { DeadLetter, JobMessage, JobQueueNames, JobStatus } from './jobs.js';
+export {
+  artefactName,
+  Registry,
+  RELEASE_STATUSES,
+  ReleaseRecordSchema,
+  releaseKey,
+  TrialSchema,
+  REGISTRY_VERSION,
+} from './registry.js';
+export type { ReleaseRecord, ReleaseStatus, Trial } from './registry.js';
