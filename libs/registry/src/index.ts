@@ -1,4 +1,4 @@
 export { ModelRegistry } from './model.registry.js';
-export type { Artefact, PromoteOptions, Registration } from './model.registry.js';
+export type { Artefact, PromoteOptions, Registration, RegistryBuckets } from './model.registry.js';
 export { RegistryError } from './registry.error.js';
 export type { RegistryErrorKind } from './registry.error.js';

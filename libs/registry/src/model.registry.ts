@@ -32,6 +32,11 @@ export interface Artefact {
   onnx: Uint8Array;
 }
 
+export interface RegistryBuckets {
+  artefacts: string;
+  releases: string;
+}
+
 export interface PromoteOptions {
   reason?: string;
   /** Versions whose artefacts are kept (the serving one among them); older ones are purged. */
@@ -54,10 +59,11 @@ export class ModelRegistry {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  static async open(nc: NatsConnection): Promise<ModelRegistry> {
+  /** The project's buckets; tests pass their own so they never touch a running system's registry. */
+  static async open(nc: NatsConnection, buckets: RegistryBuckets = Registry): Promise<ModelRegistry> {
     const [records, artefacts] = await Promise.all([
-      openKvBucket(nc, Registry.releases, { history: Registry.history }),
-      openObjectStore(nc, Registry.artefacts),
+      openKvBucket(nc, buckets.releases, { history: Registry.history }),
+      openObjectStore(nc, buckets.artefacts),
     ]);
     return new ModelRegistry(records, artefacts);
   }

@@ -17,7 +17,7 @@ export const irisMlpTrainer: ModelTrainer = {
   task: IRIS_TASK,
   gate: 0.93,
   train(context: TrainContext): TrainedModel {
-    const data = loadIrisData(context.seed);
+    const data = loadIrisData(context);
     const rng = createRng(context.seed);
     const hidden = new DenseLayer(4, HIDDEN, 'hidden');
     const logits = new DenseLayer(HIDDEN, 3, 'logits');

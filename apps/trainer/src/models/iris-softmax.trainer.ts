@@ -14,7 +14,7 @@ export const irisSoftmaxTrainer: ModelTrainer = {
   task: IRIS_TASK,
   gate: 0.93,
   train(context: TrainContext): TrainedModel {
-    const data = loadIrisData(context.seed);
+    const data = loadIrisData(context);
     const rng = createRng(context.seed);
     const dense = new DenseLayer(4, 3, 'logits');
     initGlorotUniform(dense.weight, 4, 3, rng);

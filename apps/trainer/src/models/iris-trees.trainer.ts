@@ -16,7 +16,7 @@ export const irisTreesTrainer: ModelTrainer = {
   task: IRIS_TASK,
   gate: 0.93,
   train(context: TrainContext): TrainedModel {
-    const data = loadIrisData(context.seed);
+    const data = loadIrisData(context);
     const forest = trainRandomForest(data.trainRows, data.trainTargets, IRIS_TASK.labels.length, {
       trees: TREES,
       featuresPerTree: FEATURES_PER_TREE,

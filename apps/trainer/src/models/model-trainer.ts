@@ -22,6 +22,11 @@ export interface HeldOutSet {
 
 export interface TrainContext {
   seed: number;
+  /**
+   * Permutes the training targets (never the held-out ones): a deliberately bad model, to
+   * show the evaluation gate refusing a release.
+   */
+  shuffleLabels?: boolean;
   producerVersion: string;
   onEpoch: (stats: EpochStats) => void;
 }

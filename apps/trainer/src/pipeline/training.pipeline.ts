@@ -7,6 +7,7 @@ import type { ModelTrainer } from '../models/model-trainer.js';
 import { trainersFor } from '../models/model.registry.js';
 import { encodeOnnxModel } from '../onnx/onnx-writer.js';
 import { checkArtifact } from '../release/artifact.checker.js';
+import { gateAndRelease, type RegistryReleaseOptions } from '../release/registry.release.js';
 import { buildManifest } from '../release/manifest.writer.js';
 import { formatEpoch, shouldReportEpoch } from '../report/progress.formatter.js';
 import type { ModelResult } from '../report/summary.table.js';
@@ -18,6 +19,10 @@ export interface TrainingRun {
   version: string;
   seed: number;
   producerVersion: string;
+  /** Train on shuffled labels: a deliberately bad model for the gate to refuse. */
+  shuffleLabels?: boolean;
+  /** Set: gate against the serving version, register and release (`--model`); models/ is not written. */
+  registry?: RegistryReleaseOptions;
   log: (line: string) => void;
 }
 
@@ -63,6 +68,7 @@ async function trainOne(trainer: ModelTrainer, run: TrainingRun, started: number
   const trained = trainer.train({
     seed: run.seed,
     producerVersion: run.producerVersion,
+    ...(run.shuffleLabels ? { shuffleLabels: true } : {}),
     onEpoch: (stats) => {
       if (shouldReportEpoch(stats)) run.log(formatEpoch(trainer.name, stats));
     },
@@ -84,24 +90,41 @@ async function trainOne(trainer: ModelTrainer, run: TrainingRun, started: number
 
   const base = { name: trainer.name, gate: trainer.gate, accuracy: heldOutAccuracy, maxAbsDiff: diff };
   const seconds = (): number => (performance.now() - started) / 1000;
-  if (diff > PARITY_TOLERANCE || rowSumError > PARITY_TOLERANCE) {
+  const parityProblem =
+    diff > PARITY_TOLERANCE || rowSumError > PARITY_TOLERANCE
+      ? `ONNX output differs from the trained model (max |Δp| ${diff.toExponential(2)}, max |row sum - 1| ${rowSumError.toExponential(2)}, tolerance ${PARITY_TOLERANCE})`
+      : undefined;
+  const metrics = { accuracy: heldOutAccuracy, maxAbsDiffVsTrainer: diff };
+  const manifest = (): ReturnType<typeof buildManifest> =>
+    buildManifest({
+      trainer,
+      trained,
+      version: run.version,
+      seed: run.seed,
+      dataset: describeDataset(trainer.task.dataset),
+      onnx,
+      metrics,
+      trainingSeconds,
+    });
+
+  if (run.registry) {
+    run.log(`[${trainer.name}] gate: held-out accuracy ≥ ${trainer.gate} and not worse than the serving version on the same rows`);
+    const { record, verdict } = await gateAndRelease(
+      { manifest: manifest(), onnx, heldOut: trained.heldOut, threshold: trainer.gate, accuracy: heldOutAccuracy, metrics, ...(parityProblem ? { parityProblem } : {}) },
+      run.registry,
+    );
+    const outcome = verdict.pass ? `registered as v${record.version}, ${record.status}` : `REFUSED, registered as v${record.version} rejected`;
+    run.log(`[${trainer.name}] ${outcome}: ${verdict.reason}`);
+    return { ...base, status: verdict.pass ? 'pass' : 'fail', seconds: seconds(), note: `v${record.version} ${record.status}: ${verdict.reason}` };
+  }
+  if (parityProblem) {
     return { ...base, status: 'fail', seconds: seconds(), note: 'ONNX output differs from the trained model; not written' };
   }
   if (heldOutAccuracy < trainer.gate) {
     return { ...base, status: 'fail', seconds: seconds(), note: 'below gate; not written' };
   }
-
-  const manifest = buildManifest({
-    trainer,
-    trained,
-    version: run.version,
-    seed: run.seed,
-    dataset: describeDataset(trainer.task.dataset),
-    onnx,
-    metrics: { accuracy: heldOutAccuracy, maxAbsDiffVsTrainer: diff },
-    trainingSeconds,
-  });
-  const dir = await writeArtifact(run.modelsDir, manifest, onnx);
-  run.log(`[${trainer.name}] wrote ${dir} (${onnx.length} bytes, sha256 ${manifest.onnx.sha256.slice(0, 12)}…)`);
+  const written = manifest();
+  const dir = await writeArtifact(run.modelsDir, written, onnx);
+  run.log(`[${trainer.name}] wrote ${dir} (${onnx.length} bytes, sha256 ${written.onnx.sha256.slice(0, 12)}…)`);
   return { ...base, status: 'pass', seconds: seconds() };
 }
