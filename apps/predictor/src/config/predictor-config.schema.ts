@@ -19,6 +19,10 @@ export const PredictorEnvSchema = z
         .regex(MODEL_NAME, 'must be a kebab-case model name such as iris-mlp'),
     ),
     MODELS_DIR: text('models'),
+    MODEL_SOURCE: z.preprocess(
+      unsetIfEmpty,
+      z.enum(['files', 'registry'], { error: 'must be files (MODELS_DIR, model-in-image) or registry (model-load)' }).default('files'),
+    ),
     NATS_URL: natsServers(),
     HTTP_PORT: optionalInteger(0, 65_535),
     HTTP_HOST: text('0.0.0.0'),
@@ -41,6 +45,11 @@ export interface PredictorConfig {
   modelName: string;
   /** Absolute; `<modelsDir>/<modelName>/{manifest.json,model.onnx}`. */
   modelsDir: string;
+  /**
+   * files: the model under MODELS_DIR (model-in-image); registry: the serving version fetched
+   * from the registry at start, and every later release swapped in place (model-load).
+   */
+  modelSource: 'files' | 'registry';
   natsServers: string[];
   /** Set when the process also serves the OIP v2 REST routes itself (web-single). */
   http?: { port: number; host: string; bodyLimitBytes: number };
@@ -64,6 +73,7 @@ export function loadPredictorConfig(env: Record<string, string | undefined>, cwd
   return {
     modelName: vars.MODEL_NAME,
     modelsDir: resolve(cwd, vars.MODELS_DIR),
+    modelSource: vars.MODEL_SOURCE,
     natsServers: vars.NATS_URL,
     ...(vars.HTTP_PORT === undefined
       ? {}
