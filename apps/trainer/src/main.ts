@@ -50,6 +50,7 @@ async function main(): Promise<number> {
               ...(config.codeRevision !== undefined ? { codeRevision: config.codeRevision } : {}),
               release: args.registry.release,
               keep: args.registry.keep,
+              ...(args.registry.as !== undefined ? { as: args.registry.as } : {}),
             },
           }
         : {}),

@@ -14,7 +14,7 @@ export interface CliArgs {
    * `--model <m>`: the training-to-serving pipeline for one model — gate against the serving
    * version, register in the registry, release (unless `--no-release`) — instead of models/.
    */
-  registry?: { release: boolean; keep: number };
+  registry?: { release: boolean; keep: number; as?: string };
   shuffleLabels: boolean;
   help: boolean;
 }
@@ -32,6 +32,7 @@ register → release).
   --model m         train m and release it through the registry (NATS_URL): the gate refuses
                     it below its threshold or when worse than the serving version on the same
                     held-out rows, and the registry records it as rejected with the reason
+  --as NAME         with --model: register under this model name instead (an experiment, a test)
   --no-release      with --model: register a model that passes as a candidate, do not serve it
   --keep N          with --model: artefacts of the newest N versions are kept (default ${Registry.defaultKeep})
   --shuffle-labels  train on shuffled labels: a deliberately bad model, for the gate to refuse
@@ -57,6 +58,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
         version: { type: 'string', default: '1' },
         model: { type: 'string' },
         'no-release': { type: 'boolean', default: false },
+        as: { type: 'string' },
         keep: { type: 'string' },
         'shuffle-labels': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -84,8 +86,11 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
       throw new CliArgsError(`unknown model '${values.model}' (known: ${MODEL_NAMES.join(', ')})`);
     }
     models = [values.model as ModelName];
-  } else if (values['no-release'] || values.keep !== undefined) {
-    throw new CliArgsError('--no-release and --keep go with --model');
+  } else if (values['no-release'] || values.keep !== undefined || values.as !== undefined) {
+    throw new CliArgsError('--no-release, --keep and --as go with --model');
+  }
+  if (values.as !== undefined && !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(values.as)) {
+    throw new CliArgsError(`--as ${values.as}: a kebab-case model name such as iris-mlp-wide`);
   }
   const keep = values.keep === undefined ? Registry.defaultKeep : Number(values.keep);
   if (!Number.isInteger(keep) || keep < 1) throw new CliArgsError(`--keep ${values.keep}: a whole number of versions, at least 1`);
@@ -98,7 +103,9 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     missingOnly: values.missing,
     ...(values.out !== undefined ? { outDir: resolve(values.out) } : {}),
     version: values.version,
-    ...(values.model !== undefined ? { registry: { release: !values['no-release'], keep } } : {}),
+    ...(values.model !== undefined
+      ? { registry: { release: !values['no-release'], keep, ...(values.as !== undefined ? { as: values.as } : {}) } }
+      : {}),
     shuffleLabels: values['shuffle-labels'],
     help: values.help,
   };

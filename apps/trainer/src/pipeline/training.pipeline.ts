@@ -113,7 +113,7 @@ async function trainOne(trainer: ModelTrainer, run: TrainingRun, started: number
       { manifest: manifest(), onnx, heldOut: trained.heldOut, threshold: trainer.gate, accuracy: heldOutAccuracy, metrics, ...(parityProblem ? { parityProblem } : {}) },
       run.registry,
     );
-    const outcome = verdict.pass ? `registered as v${record.version}, ${record.status}` : `REFUSED, registered as v${record.version} rejected`;
+    const outcome = verdict.pass ? `registered as ${record.name} v${record.version}, ${record.status}` : `REFUSED, registered as ${record.name} v${record.version} rejected`;
     run.log(`[${trainer.name}] ${outcome}: ${verdict.reason}`);
     return { ...base, status: verdict.pass ? 'pass' : 'fail', seconds: seconds(), note: `v${record.version} ${record.status}: ${verdict.reason}` };
   }

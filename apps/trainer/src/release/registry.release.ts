@@ -14,6 +14,8 @@ export interface RegistryReleaseOptions {
   release: boolean;
   /** Versions whose artefacts the registry keeps after a promotion. */
   keep: number;
+  /** Register under this model name instead of the trainer's. */
+  as?: string;
 }
 
 export interface CandidateModel {
@@ -38,7 +40,8 @@ export interface ReleaseOutcome {
  */
 export async function gateAndRelease(candidate: CandidateModel, options: RegistryReleaseOptions): Promise<ReleaseOutcome> {
   const { registry } = options;
-  const { name } = candidate.manifest;
+  const manifest = options.as !== undefined ? { ...candidate.manifest, name: options.as } : candidate.manifest;
+  const { name } = manifest;
   const serving = (await registry.models()).includes(name) ? await registry.serving(name) : undefined;
   let servingScore: { version: string; accuracy: number } | undefined;
   if (serving) {
@@ -54,7 +57,7 @@ export async function gateAndRelease(candidate: CandidateModel, options: Registr
     ...(servingScore ? { serving: servingScore } : {}),
   });
   const registered = await registry.register({
-    manifest: candidate.manifest,
+    manifest,
     onnx: candidate.onnx,
     status: verdict.pass ? 'candidate' : 'rejected',
     reason: verdict.reason,
@@ -62,7 +65,7 @@ export async function gateAndRelease(candidate: CandidateModel, options: Registr
       ...candidate.metrics,
       ...(servingScore ? { servingAccuracySameRows: servingScore.accuracy } : {}),
     },
-    params: candidate.manifest.training,
+    params: manifest.training,
     owner: options.owner,
     ...(options.codeRevision !== undefined ? { codeRevision: options.codeRevision } : {}),
   });

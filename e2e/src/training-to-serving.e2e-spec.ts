@@ -1,0 +1,116 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appEntry, repoRoot } from '@msp/topology';
+import { http, postJson } from './support/http.js';
+import { closedLoop } from './support/load.js';
+import { PrivateServices } from './support/private-services.js';
+import { target } from './support/target.js';
+
+/**
+ * training-to-serving, the whole loop while a load generator runs: v1 serving → `pnpm train
+ * --model` makes v2 → the gate passes → v2 released, swapped in by the model-load predictor and
+ * discovered by the gateway → traffic moves to v2 with 0 failed requests → v1 retired. Then a
+ * deliberately bad model (shuffled labels): the gate refuses it, the registry records why, v2
+ * still serves. The model is registered under a name of its own (`--as`), so the shared
+ * topology's iris-mlp is never touched.
+ */
+const { local, natsUrl } = target();
+const MODEL = `e2e-release-${process.pid}`;
+const row = { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: [6.7, 3.0, 5.2, 2.3] }] };
+
+interface Run {
+  code: number;
+  stdout: string;
+}
+
+/** `pnpm train --model iris-mlp --as <MODEL> …` as a user runs it. */
+function train(...extra: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [appEntry('trainer'), '--model', 'iris-mlp', '--as', MODEL, ...extra],
+      { env: { ...process.env, NATS_URL: natsUrl, MSP_OWNER: 'e2e' }, timeout: 120_000 },
+      (error, stdout) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout }),
+    );
+  });
+}
+
+function models(...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [join(repoRoot(), 'tools', 'models-cli', 'dist', 'main.js'), ...args],
+      { env: { ...process.env, NATS_URL: natsUrl }, timeout: 30_000 },
+      (error, stdout) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout }),
+    );
+  });
+}
+
+function versionOf(body: string): string | undefined {
+  try {
+    return (JSON.parse(body) as { model_version?: string }).model_version;
+  } catch {
+    return undefined;
+  }
+}
+
+describe.runIf(local)('training-to-serving: train → gate → register → release → discover → swap → retire', () => {
+  const services = new PrivateServices();
+  let gateway: string;
+
+  beforeAll(async () => {
+    const first = await train();
+    expect(first.stdout).toContain(`registered as ${MODEL} v1, serving`);
+    await services.registryPredictor(MODEL);
+    gateway = await services.gateway({}, [MODEL]);
+  });
+
+  afterAll(async () => {
+    await services.stop();
+  });
+
+  it('releases v2 under load: 0 failed requests, traffic moves to v2, v1 retired and no longer routed', async () => {
+    let trained: Promise<Run> | undefined;
+    const samples = await closedLoop({
+      url: `${gateway}/v2/models/${MODEL}/infer`,
+      body: row,
+      clients: 8,
+      durationMs: 12_000,
+      inspect: versionOf,
+      during: { atMs: 2_000, action: () => void (trained = train()) },
+    });
+    const released = await trained!;
+    expect(released.code).toBe(0);
+    expect(released.stdout).toMatch(new RegExp(`registered as ${MODEL} v2, serving: .*not worse than serving v1's`));
+
+    const failed = samples.filter((sample) => sample.status !== 200);
+    expect(failed).toEqual([]);
+    expect(samples.every((sample) => sample.note === '1' || sample.note === '2')).toBe(true);
+    const lastSecond = samples.filter((sample) => sample.at > 11_000);
+    expect(lastSecond.length).toBeGreaterThan(0);
+    expect(lastSecond.every((sample) => sample.note === '2')).toBe(true);
+    expect(samples.some((sample) => sample.note === '1')).toBe(true);
+
+    const listed = await models('list', MODEL);
+    expect(listed.stdout).toMatch(new RegExp(`${MODEL}\\s+1\\s+retired.*replaced by v2`));
+    expect(listed.stdout).toMatch(new RegExp(`${MODEL}\\s+2\\s+serving`));
+    // The gateway forgets the version nobody serves any more: pinned requests to it get 404.
+    await expect
+      .poll(async () => (await postJson(`${gateway}/v2/models/${MODEL}/versions/1/infer`, row)).status, { timeout: 10_000 })
+      .toBe(404);
+    const metadata = await http<{ versions?: string[] }>(`${gateway}/v2/models/${MODEL}`);
+    expect(metadata.body.versions).toEqual(['2']);
+  });
+
+  it('refuses a deliberately bad model: the registry records why, v2 keeps serving', async () => {
+    const bad = await train('--shuffle-labels');
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(new RegExp(`REFUSED, registered as ${MODEL} v3 rejected: accuracy 0\\.\\d{4} on 30 held-out rows is below the gate 0\\.93`));
+    const shown = await models('show', MODEL, '3');
+    expect(shown.stdout).toContain('"status": "rejected"');
+    expect(shown.stdout).toMatch(/"reason": "accuracy 0\.\d{4} on 30 held-out rows is below the gate 0\.93"/);
+    const answer = await postJson<{ model_version?: string }>(`${gateway}/v2/models/${MODEL}/infer`, row);
+    expect(answer).toMatchObject({ status: 200, body: { model_version: '2' } });
+  });
+});
