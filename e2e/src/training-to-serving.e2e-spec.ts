@@ -113,4 +113,21 @@ describe.runIf(local)('training-to-serving: train → gate → register → rele
     const answer = await postJson<{ model_version?: string }>(`${gateway}/v2/models/${MODEL}/infer`, row);
     expect(answer).toMatchObject({ status: 200, body: { model_version: '2' } });
   });
+
+  it('lists every version with its registry status and replica count at GET /v1/models', async () => {
+    const listing = await http<{ registry: string; models: { name: string; serving?: string; versions: unknown[] }[] }>(`${gateway}/v1/models`);
+    expect(listing.status).toBe(200);
+    expect(listing.body.registry).toBe('ok');
+    const mine = listing.body.models.find((model) => model.name === MODEL);
+    expect(mine).toMatchObject({
+      serving: '2',
+      versions: [
+        { version: '3', status: 'rejected', replicas: 0, reason: expect.stringMatching(/below the gate/) },
+        { version: '2', status: 'serving', replicas: 1 },
+        { version: '1', status: 'retired', replicas: 0, reason: 'replaced by v2' },
+      ],
+    });
+    // The shared topology's predictors serve files (model-in-image): listed with replicas too.
+    expect(listing.body.models.map((model) => model.name)).toContain('iris-mlp');
+  });
 });
