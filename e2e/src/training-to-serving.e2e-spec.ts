@@ -130,4 +130,38 @@ describe.runIf(local)('training-to-serving: train → gate → register → rele
     // The shared topology's predictors serve files (model-in-image): listed with replicas too.
     expect(listing.body.models.map((model) => model.name)).toContain('iris-mlp');
   });
+
+  it('routes per model: a weighted canary split, a pinned version, back to latest; an unknown version is a 404', async () => {
+    const candidate = await train('--no-release');
+    expect(candidate.stdout).toContain(`registered as ${MODEL} v4, candidate`);
+    await services.registryPredictor(MODEL, { MODEL_VERSION: '4' });
+    await expect.poll(async () => (await http(`${gateway}/v2/models/${MODEL}/versions/4/ready`)).status, { timeout: 10_000 }).toBe(200);
+    const versions = async (count: number): Promise<Record<string, number>> => {
+      const seen: Record<string, number> = {};
+      for (let i = 0; i < count; i += 1) {
+        const answer = await postJson<{ model_version?: string }>(`${gateway}/v2/models/${MODEL}/infer`, row);
+        expect(answer.status).toBe(200);
+        const version = answer.body.model_version ?? '?';
+        seen[version] = (seen[version] ?? 0) + 1;
+      }
+      return seen;
+    };
+    // The canary predictor takes no traffic until a policy sends it some.
+    expect(await versions(40)).toEqual({ '2': 40 });
+
+    expect((await models('route', MODEL, 'split', '2=50,4=50')).stdout).toContain('weighted: v2 50%, v4 50%');
+    await expect.poll(async () => Object.keys(await versions(20)).sort(), { timeout: 10_000 }).toEqual(['2', '4']);
+    const split = await versions(200);
+    expect(split['4']).toBeGreaterThan(60);
+    expect(split['2']).toBeGreaterThan(60);
+
+    await models('route', MODEL, 'pin', '4');
+    await expect.poll(async () => await versions(20), { timeout: 10_000 }).toEqual({ '4': 20 });
+    await models('route', MODEL, 'latest');
+    await expect.poll(async () => await versions(20), { timeout: 10_000 }).toEqual({ '2': 20 });
+
+    const unknown = await postJson<{ error?: string }>(`${gateway}/v2/models/${MODEL}/versions/9/infer`, row);
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error).toMatch(/has no version '9'/);
+  });
 });

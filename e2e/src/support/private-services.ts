@@ -34,11 +34,11 @@ export class PrivateServices {
   }
 
   /** A predictor started with only a model name: it loads the serving version from the registry (model-load). */
-  async registryPredictor(name: string): Promise<ServiceProcess> {
+  async registryPredictor(name: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
     const opsPort = await findFreePort();
     const service = startApp(
       'predictor',
-      { name, env: { MODEL_NAME: name, MODEL_SOURCE: 'registry', NATS_URL: target().natsUrl, OPS_PORT: String(opsPort), HTTP_PORT: undefined } },
+      { name, env: { MODEL_NAME: name, MODEL_SOURCE: 'registry', NATS_URL: target().natsUrl, OPS_PORT: String(opsPort), HTTP_PORT: undefined, ...env } },
       { output: false },
     );
     this.started.push(service);

@@ -83,7 +83,9 @@ export {
   RELEASE_STATUSES,
   ReleaseRecordSchema,
   releaseKey,
+  Routing,
+  RoutingPolicySchema,
   TrialSchema,
   REGISTRY_VERSION,
 } from './registry.js';
-export type { ReleaseRecord, ReleaseStatus, Trial } from './registry.js';
+export type { ReleaseRecord, ReleaseStatus, RoutingPolicy, Trial } from './registry.js';

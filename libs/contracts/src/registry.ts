@@ -69,3 +69,27 @@ export function releaseKey(name: string, version: string): string {
 export function artefactName(name: string, version: string): string {
   return `${name}/${version}/model.onnx`;
 }
+
+/**
+ * How the gateway routes a request that names no version, per model (KV bucket
+ * `msp-routing`, key = model): latest (the model's queue group: whichever predictor answers),
+ * pinned (one version), or weighted (a canary: each request picks a version by weight). Only
+ * versions with live predictors are chosen; with none, the gateway falls back to latest.
+ */
+export const RoutingPolicySchema = z.discriminatedUnion('mode', [
+  z.object({ mode: z.literal('latest') }),
+  z.object({ mode: z.literal('pinned'), version: z.string().regex(REGISTRY_VERSION) }),
+  z.object({
+    mode: z.literal('weighted'),
+    weights: z
+      .record(z.string().regex(REGISTRY_VERSION), z.number().nonnegative())
+      .refine((weights) => Object.values(weights).some((weight) => weight > 0), 'at least one weight must be above 0'),
+  }),
+]);
+export type RoutingPolicy = z.infer<typeof RoutingPolicySchema>;
+
+export const Routing = {
+  /** KV bucket of routing policies, key = model name. */
+  bucket: 'msp-routing',
+  history: 8,
+} as const;

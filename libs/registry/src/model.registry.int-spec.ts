@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Objm } from '@nats-io/obj';
+import { Kvm } from '@nats-io/kv';
 import { artefactName, Registry, type ModelManifest, type ReleaseRecord } from '@msp/contracts';
-import { ModelRegistry, RegistryError, type Registration } from './index.js';
+import { ModelRegistry, RegistryError, RoutingTable, type Registration } from './index.js';
 
 /** Integration: the registry against the real nats-server (JetStream) on NATS_URL. */
 const NATS_URL = process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
@@ -178,5 +179,29 @@ describe('ModelRegistry over a real JetStream', () => {
     controller.abort();
     await watching;
     expect(seen).toEqual(['1', '2', undefined]);
+  });
+});
+
+describe('RoutingTable over a real JetStream', () => {
+  it('stores a policy per model, defaults to latest, and tells a watcher every change', async () => {
+    const bucket = `spec-routing-${run}`;
+    const table = await RoutingTable.open(nc, bucket);
+    const model = modelName('route');
+    expect(await table.get(model)).toEqual({ mode: 'latest' });
+    const seen: unknown[] = [];
+    const controller = new AbortController();
+    const watching = table.watch((name, policy) => {
+      if (name === model) seen.push(policy);
+    }, controller.signal);
+    await table.set(model, { mode: 'weighted', weights: { '1': 90, '2': 10 } });
+    expect(await table.get(model)).toEqual({ mode: 'weighted', weights: { '1': 90, '2': 10 } });
+    await table.set(model, { mode: 'pinned', version: '2' });
+    await table.set(model, { mode: 'latest' });
+    await expect.poll(() => seen.length, { timeout: 5000 }).toBe(3);
+    expect(seen).toEqual([{ mode: 'weighted', weights: { '1': 90, '2': 10 } }, { mode: 'pinned', version: '2' }, { mode: 'latest' }]);
+    controller.abort();
+    await watching;
+    await expect(table.set(model, { mode: 'weighted', weights: { '1': 0 } })).rejects.toThrow(/at least one weight/);
+    await (await new Kvm(nc).open(bucket)).destroy();
   });
 });

@@ -2,7 +2,7 @@
 // `pnpm models …`: registry commands (list, show, promote, retire, rollback, import); without
 // one, trains the models missing under models/ as `pnpm models` always did.
 import { connect } from '@nats-io/transport-node';
-import { ModelRegistry } from '@msp/registry';
+import { ModelRegistry, RoutingTable } from '@msp/registry';
 import { ensureModels } from '@msp/topology';
 import { loadModelsCliConfig } from './cli.config.js';
 import { runModelsCommand } from './models.cli.js';
@@ -33,6 +33,7 @@ async function main(argv: readonly string[]): Promise<number> {
     const registry = await ModelRegistry.open(nc);
     return await runModelsCommand(command, {
       registry,
+      routing: await RoutingTable.open(nc),
       modelsDir: config.modelsDir,
       owner: config.owner,
       out: (line) => console.log(line),

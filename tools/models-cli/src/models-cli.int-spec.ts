@@ -108,6 +108,15 @@ describe('pnpm models against the registry', () => {
     expect(run.stderr.trim()).toBe(`models rollback: ${model}: no retired version older than v1 with its artefact kept to roll back to`);
   });
 
+  it('sets the routing policy, refusing versions that do not exist', async () => {
+    expect((await models('route', model)).stdout).toMatch(/latest/);
+    const unknown = await models('route', model, 'split', '1=90,7=10');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr.trim()).toBe(`models route: ${model} has no version '7' (it has v1)`);
+    expect(await models('route', model, 'pin', '1')).toMatchObject({ code: 0, stdout: `${model}: pinned to v1\n` });
+    expect((await models('route', model, 'latest')).stdout).toMatch(/: latest/);
+  });
+
   it('retires a version', async () => {
     const run = await models('retire', model, '1', '--reason', 'spec is done');
     expect(run).toMatchObject({ code: 0, stdout: `${model} v1 is retired\n` });

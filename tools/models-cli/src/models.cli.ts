@@ -1,5 +1,5 @@
-import type { ReleaseRecord } from '@msp/contracts';
-import { RegistryError, type ModelRegistry } from '@msp/registry';
+import type { ReleaseRecord, RoutingPolicy } from '@msp/contracts';
+import { RegistryError, type ModelRegistry, type RoutingTable } from '@msp/registry';
 import { importArtefacts } from './artefact.importer.js';
 import type { ModelsCommand } from './models.command.js';
 
@@ -10,6 +10,7 @@ export interface CliOutput {
 
 export interface CliContext extends CliOutput {
   registry: ModelRegistry;
+  routing: RoutingTable;
   modelsDir: string;
   owner: string;
 }
@@ -26,7 +27,7 @@ export async function runModelsCommand(command: ModelsCommand, context: CliConte
   }
 }
 
-async function run(command: ModelsCommand, { registry, out, modelsDir, owner }: CliContext): Promise<void> {
+async function run(command: ModelsCommand, { registry, routing, out, modelsDir, owner }: CliContext): Promise<void> {
   switch (command.kind) {
     case 'list': {
       const names = command.model !== undefined ? [command.model] : await registry.models();
@@ -67,6 +68,21 @@ async function run(command: ModelsCommand, { registry, out, modelsDir, owner }: 
       out(`${record.name} v${record.version} is serving again (${record.reason ?? ''})`);
       return;
     }
+    case 'route': {
+      if (command.policy) {
+        const versions = await registry.versions(command.model);
+        for (const version of policyVersions(command.policy)) {
+          const record = versions.find((candidate) => candidate.version === version);
+          if (!record) {
+            throw new RegistryError('unknown-version', `${command.model} has no version '${version}' (it has ${versions.map((r) => `v${r.version}`).join(', ')})`);
+          }
+          if (record.status === 'rejected') throw new RegistryError('conflict', `${command.model} v${version} was rejected by the gate; it is never routed to`);
+        }
+        await routing.set(command.model, command.policy);
+      }
+      out(`${command.model}: ${describePolicy(await routing.get(command.model))}`);
+      return;
+    }
     case 'import': {
       const { imported, known } = await importArtefacts(registry, modelsDir, owner);
       for (const record of imported) out(`${record.name} v${record.version} registered from ${modelsDir} and serving`);
@@ -97,4 +113,24 @@ export function formatTable(records: readonly ReleaseRecord[]): string {
   const table = [[...COLUMNS], ...rows];
   const widths = COLUMNS.map((_, column) => Math.max(...table.map((row) => row[column]?.length ?? 0)));
   return table.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()).join('\n');
+}
+
+function policyVersions(policy: RoutingPolicy): string[] {
+  if (policy.mode === 'pinned') return [policy.version];
+  if (policy.mode === 'weighted') return Object.keys(policy.weights);
+  return [];
+}
+
+export function describePolicy(policy: RoutingPolicy): string {
+  switch (policy.mode) {
+    case 'latest':
+      return 'latest (requests without a version go to whichever predictor of the model answers)';
+    case 'pinned':
+      return `pinned to v${policy.version}`;
+    case 'weighted': {
+      const total = Object.values(policy.weights).reduce((sum, weight) => sum + weight, 0);
+      const shares = Object.entries(policy.weights).map(([version, weight]) => `v${version} ${Math.round((1000 * weight) / total) / 10}%`);
+      return `weighted: ${shares.join(', ')}`;
+    }
+  }
 }

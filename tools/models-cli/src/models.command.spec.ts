@@ -28,6 +28,14 @@ describe('parseModelsCommand', () => {
     expect(parseModelsCommand(['retire', 'iris-mlp', '1'])).toEqual({ kind: 'retire', model: 'iris-mlp', version: '1' });
     expect(parseModelsCommand(['rollback', 'iris-mlp'])).toEqual({ kind: 'rollback', model: 'iris-mlp' });
     expect(parseModelsCommand(['import'])).toEqual({ kind: 'import' });
+    expect(parseModelsCommand(['route', 'iris-mlp'])).toEqual({ kind: 'route', model: 'iris-mlp' });
+    expect(parseModelsCommand(['route', 'iris-mlp', 'latest'])).toEqual({ kind: 'route', model: 'iris-mlp', policy: { mode: 'latest' } });
+    expect(parseModelsCommand(['route', 'iris-mlp', 'pin', '3'])).toEqual({ kind: 'route', model: 'iris-mlp', policy: { mode: 'pinned', version: '3' } });
+    expect(parseModelsCommand(['route', 'iris-mlp', 'split', '2=90,3=10'])).toEqual({
+      kind: 'route',
+      model: 'iris-mlp',
+      policy: { mode: 'weighted', weights: { '2': 90, '3': 10 } },
+    });
   });
 
   it('says what is missing or unexpected', () => {
@@ -37,6 +45,10 @@ describe('parseModelsCommand', () => {
     expect(usageError(['promote', 'a', '1', '--keep', '0'])).toMatch(/--keep 0/);
     expect(usageError(['list', '--keep', '2'])).toBe('--keep is an option of promote');
     expect(usageError(['list', '--force'])).toMatch(/--force/);
+    expect(usageError(['route', 'a', 'split', '2:90'])).toBe("route split: '2:90' is not <version>=<weight>, e.g. 2=90,3=10");
+    expect(usageError(['route', 'a', 'split', '2=0'])).toBe('route split: at least one weight must be above 0');
+    expect(usageError(['route', 'a', 'pin'])).toMatch(/route pin needs a version/);
+    expect(usageError(['route', 'a', 'random'])).toMatch(/unknown policy 'random'/);
   });
 
   it('leaves trainer arguments to `pnpm models` as before', () => {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { Registry } from '@msp/contracts';
+import { Registry, type RoutingPolicy } from '@msp/contracts';
 
 export const USAGE = `Usage: pnpm models [trainer options]          train the models missing under models/ (as before)
        pnpm models list [model]                 every model (or one), its versions and their status
@@ -9,6 +9,10 @@ export const USAGE = `Usage: pnpm models [trainer options]          train the mo
                                                 versions beyond the newest N (default ${Registry.defaultKeep}) are purged
        pnpm models retire <model> <version> [--reason text]
        pnpm models rollback <model>             serve the previous retired version again
+       pnpm models route <model> [latest | pin <version> | split <v>=<w>,<v>=<w>]
+                                                how the gateway routes requests that name no version:
+                                                latest, one pinned version, or a weighted canary split
+                                                (no argument: show the current policy)
        pnpm models import                       register models/<name> as serving v1 for every model the
                                                 registry does not know yet (pnpm start does this)
 
@@ -21,9 +25,10 @@ export type ModelsCommand =
   | { kind: 'promote'; model: string; version: string; keep: number; reason?: string }
   | { kind: 'retire'; model: string; version: string; reason?: string }
   | { kind: 'rollback'; model: string }
+  | { kind: 'route'; model: string; policy?: RoutingPolicy }
   | { kind: 'import' };
 
-export const SUBCOMMANDS = ['list', 'show', 'promote', 'retire', 'rollback', 'import'] as const;
+export const SUBCOMMANDS = ['list', 'show', 'promote', 'retire', 'rollback', 'route', 'import'] as const;
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -81,10 +86,40 @@ export function parseModelsCommand(argv: readonly string[]): ModelsCommand {
       const [model] = positional(1, '<model>');
       return { kind, model: required(model, 'a model name') };
     }
+    case 'route': {
+      const [model, mode, argument] = positional(3, '<model> [latest | pin <version> | split <v>=<w>,…]');
+      const name = required(model, 'a model name');
+      if (mode === undefined) return { kind, model: name };
+      return { kind, model: name, policy: parsePolicy(mode, argument) };
+    }
     case 'import':
       positional(0, 'no arguments');
       return { kind };
     default:
       throw new UsageError(`unknown command '${kind ?? ''}' (commands: ${SUBCOMMANDS.join(', ')})`);
+  }
+}
+
+function parsePolicy(mode: string, argument: string | undefined): RoutingPolicy {
+  switch (mode) {
+    case 'latest':
+      if (argument !== undefined) throw new UsageError(`route latest takes no argument; unexpected: ${argument}`);
+      return { mode: 'latest' };
+    case 'pin':
+      if (argument === undefined || !/^[1-9][0-9]*$/.test(argument)) throw new UsageError('route pin needs a version number, e.g. route iris-mlp pin 3');
+      return { mode: 'pinned', version: argument };
+    case 'split': {
+      const weights: Record<string, number> = {};
+      for (const part of (argument ?? '').split(',').filter(Boolean)) {
+        const match = /^([1-9][0-9]*)=([0-9]+(?:\.[0-9]+)?)$/.exec(part.trim());
+        if (!match) throw new UsageError(`route split: '${part}' is not <version>=<weight>, e.g. 2=90,3=10`);
+        weights[match[1]!] = Number(match[2]);
+      }
+      if (Object.keys(weights).length === 0) throw new UsageError('route split needs <version>=<weight> pairs, e.g. 2=90,3=10');
+      if (!Object.values(weights).some((weight) => weight > 0)) throw new UsageError('route split: at least one weight must be above 0');
+      return { mode: 'weighted', weights };
+    }
+    default:
+      throw new UsageError(`route: unknown policy '${mode}' (latest, pin <version>, split <v>=<w>,…)`);
   }
 }

@@ -70,6 +70,14 @@ describe('loadPredictorConfig', () => {
     expect(config.natsServers).toEqual(['nats://127.0.0.1:4222']);
   });
 
+  it('pins a registry version with MODEL_VERSION, and only with the registry', () => {
+    expect(loadPredictorConfig({ MODEL_NAME: 'iris-mlp', MODEL_SOURCE: 'registry', MODEL_VERSION: '3' }, '/srv')).toMatchObject({
+      modelSource: 'registry',
+      modelVersion: '3',
+    });
+    expect(errorOf({ MODEL_NAME: 'iris-mlp', MODEL_VERSION: '3' }).message).toMatch(/MODEL_VERSION="3": needs MODEL_SOURCE=registry/);
+  });
+
   it('requires MODEL_NAME', () => {
     expect(errorOf({}).problems).toEqual([expect.stringMatching(/^MODEL_NAME=\(unset\): is required/)]);
   });

@@ -23,6 +23,7 @@ export const PredictorEnvSchema = z
       unsetIfEmpty,
       z.enum(['files', 'registry'], { error: 'must be files (MODELS_DIR, model-in-image) or registry (model-load)' }).default('files'),
     ),
+    MODEL_VERSION: z.preprocess(unsetIfEmpty, z.string().trim().regex(/^[1-9][0-9]*$/, 'must be a registry version number such as 3').optional()),
     NATS_URL: natsServers(),
     HTTP_PORT: optionalInteger(0, 65_535),
     HTTP_HOST: text('0.0.0.0'),
@@ -34,6 +35,10 @@ export const PredictorEnvSchema = z
     MAX_IN_FLIGHT: integer(64, 1, 1_000_000),
     FAULT_DELAY_MS: integer(0, 0, 3_600_000),
     LOG_LEVEL: logLevel(),
+  })
+  .refine((env) => env.MODEL_VERSION === undefined || env.MODEL_SOURCE === 'registry', {
+    path: ['MODEL_VERSION'],
+    message: 'needs MODEL_SOURCE=registry (a model under MODELS_DIR has the version of its manifest)',
   })
   .refine((env) => env.REQUEST_TIMEOUT_MS <= env.MAX_TIMEOUT_MS, {
     path: ['REQUEST_TIMEOUT_MS'],
@@ -50,6 +55,12 @@ export interface PredictorConfig {
    * from the registry at start, and every later release swapped in place (model-load).
    */
   modelSource: 'files' | 'registry';
+  /**
+   * With the registry: serve exactly this version and do not follow releases — a canary or a
+   * pinned version. It answers only requests routed to its version (`msp.infer.<model>.<v>`),
+   * never the model's unversioned subject, so it takes only the traffic the gateway sends it.
+   */
+  modelVersion?: string;
   natsServers: string[];
   /** Set when the process also serves the OIP v2 REST routes itself (web-single). */
   http?: { port: number; host: string; bodyLimitBytes: number };
@@ -74,6 +85,7 @@ export function loadPredictorConfig(env: Record<string, string | undefined>, cwd
     modelName: vars.MODEL_NAME,
     modelsDir: resolve(cwd, vars.MODELS_DIR),
     modelSource: vars.MODEL_SOURCE,
+    ...(vars.MODEL_VERSION === undefined ? {} : { modelVersion: vars.MODEL_VERSION }),
     natsServers: vars.NATS_URL,
     ...(vars.HTTP_PORT === undefined
       ? {}

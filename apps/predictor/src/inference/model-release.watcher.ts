@@ -33,7 +33,7 @@ export class ModelReleaseWatcher implements OnApplicationBootstrap, OnApplicatio
 
   onApplicationBootstrap(): void {
     const registry = this.registry;
-    if (!registry) return;
+    if (!registry || this.config.modelVersion !== undefined) return; // files, or a pinned version
     this.watching = registry
       .watchServing(this.config.modelName, (record) => this.enqueue(record), this.stop.signal)
       .catch((error: unknown) => this.logger.error({ err: error }, 'watching the release records failed; the current version stays served'));

@@ -22,7 +22,7 @@ async function loadServedModel(
   registry: ModelRegistry | null,
 ): Promise<LoadedModel> {
   const loaded = registry
-    ? await loadFromRegistry(registry, config)
+    ? await loadFromRegistry(registry, config, config.modelVersion)
     : await loadModel({ modelsDir: config.modelsDir, name: config.modelName, maxBatchRows: config.maxBatchRows });
   logLoaded(logger, loaded, registry ? 'registry' : 'files');
   readiness.set(PredictorReadiness.model, true);
