@@ -106,10 +106,10 @@ describe.runIf(local)('training-to-serving: train → gate → register → rele
   it('refuses a deliberately bad model: the registry records why, v2 keeps serving', async () => {
     const bad = await train('--shuffle-labels');
     expect(bad.code).toBe(1);
-    expect(bad.stdout).toMatch(new RegExp(`REFUSED, registered as ${MODEL} v3 rejected: accuracy 0\\.\\d{4} on 30 held-out rows is below the gate 0\\.93`));
+    expect(bad.stdout).toMatch(new RegExp(`REFUSED, registered as ${MODEL} v3 rejected: cross-validated accuracy 0\\.\\d{4} \\(5-fold on 120 training rows\\) is below the gate 0\\.93`));
     const shown = await models('show', MODEL, '3');
     expect(shown.stdout).toContain('"status": "rejected"');
-    expect(shown.stdout).toMatch(/"reason": "accuracy 0\.\d{4} on 30 held-out rows is below the gate 0\.93"/);
+    expect(shown.stdout).toMatch(/"reason": "cross-validated accuracy 0\.\d{4} \(5-fold on 120 training rows\) is below the gate 0\.93"/);
     const answer = await postJson<{ model_version?: string }>(`${gateway}/v2/models/${MODEL}/infer`, row);
     expect(answer).toMatchObject({ status: 200, body: { model_version: '2' } });
   });

@@ -42,6 +42,7 @@ async function main(): Promise<number> {
       seed: config.seed,
       producerVersion: config.producerVersion,
       shuffleLabels: args.shuffleLabels,
+      ...(args.registry?.search ? { search: true } : {}),
       ...(nc && args.registry
         ? {
             registry: {

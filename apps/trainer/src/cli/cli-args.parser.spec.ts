@@ -21,9 +21,9 @@ describe('parseCliArgs', () => {
   });
 
   it('reads --model (release through the registry), --no-release, --keep and --shuffle-labels', () => {
-    expect(parseCliArgs(['--model', 'iris-mlp'])).toMatchObject({ models: ['iris-mlp'], registry: { release: true, keep: 3 }, shuffleLabels: false });
-    expect(parseCliArgs(['--model', 'iris-mlp', '--no-release', '--keep', '5', '--shuffle-labels', '--as', 'iris-x'])).toMatchObject({
-      registry: { release: false, keep: 5, as: 'iris-x' },
+    expect(parseCliArgs(['--model', 'iris-mlp'])).toMatchObject({ models: ['iris-mlp'], registry: { release: true, keep: 3, search: false }, shuffleLabels: false });
+    expect(parseCliArgs(['--model', 'iris-mlp', '--no-release', '--keep', '5', '--shuffle-labels', '--as', 'iris-x', '--search'])).toMatchObject({
+      registry: { release: false, keep: 5, as: 'iris-x', search: true },
       shuffleLabels: true,
     });
   });
@@ -38,6 +38,7 @@ describe('parseCliArgs', () => {
     [['--model', 'resnet'], /unknown model 'resnet' \(known: iris-softmax/],
     [['--model', 'iris-mlp', '--only', 'iris-mlp'], /does not combine with --only/],
     [['--no-release'], /go with --model/],
+    [['--search'], /go with --model/],
     [['--model', 'iris-mlp', '--as', 'Bad_Name'], /--as Bad_Name: a kebab-case/],
     [['--model', 'iris-mlp', '--keep', '0'], /--keep 0/],
   ])('rejects %j with a clear message', (argv, message) => {

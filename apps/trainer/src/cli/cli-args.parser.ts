@@ -14,7 +14,7 @@ export interface CliArgs {
    * `--model <m>`: the training-to-serving pipeline for one model — gate against the serving
    * version, register in the registry, release (unless `--no-release`) — instead of models/.
    */
-  registry?: { release: boolean; keep: number; as?: string };
+  registry?: { release: boolean; keep: number; as?: string; search: boolean };
   shuffleLabels: boolean;
   help: boolean;
 }
@@ -33,6 +33,9 @@ register → release).
                     it below its threshold or when worse than the serving version on the same
                     held-out rows, and the registry records it as rejected with the reason
   --as NAME         with --model: register under this model name instead (an experiment, a test)
+  --search          with --model: grid search (hidden size, learning rate, epochs, trees…) with
+                    5-fold cross-validation on the training split; releases the best configuration
+                    and records every trial's score (iris models)
   --no-release      with --model: register a model that passes as a candidate, do not serve it
   --keep N          with --model: artefacts of the newest N versions are kept (default ${Registry.defaultKeep})
   --shuffle-labels  train on shuffled labels: a deliberately bad model, for the gate to refuse
@@ -59,6 +62,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
         model: { type: 'string' },
         'no-release': { type: 'boolean', default: false },
         as: { type: 'string' },
+        search: { type: 'boolean', default: false },
         keep: { type: 'string' },
         'shuffle-labels': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -86,8 +90,8 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
       throw new CliArgsError(`unknown model '${values.model}' (known: ${MODEL_NAMES.join(', ')})`);
     }
     models = [values.model as ModelName];
-  } else if (values['no-release'] || values.keep !== undefined || values.as !== undefined) {
-    throw new CliArgsError('--no-release, --keep and --as go with --model');
+  } else if (values['no-release'] || values.keep !== undefined || values.as !== undefined || values.search) {
+    throw new CliArgsError('--no-release, --keep, --as and --search go with --model');
   }
   if (values.as !== undefined && !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(values.as)) {
     throw new CliArgsError(`--as ${values.as}: a kebab-case model name such as iris-mlp-wide`);
@@ -104,7 +108,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     ...(values.out !== undefined ? { outDir: resolve(values.out) } : {}),
     version: values.version,
     ...(values.model !== undefined
-      ? { registry: { release: !values['no-release'], keep, ...(values.as !== undefined ? { as: values.as } : {}) } }
+      ? { registry: { release: !values['no-release'], keep, search: values.search, ...(values.as !== undefined ? { as: values.as } : {}) } }
       : {}),
     shuffleLabels: values['shuffle-labels'],
     help: values.help,

@@ -55,7 +55,8 @@ describe('pnpm train --model against the registry', () => {
     });
     expect(record.metrics['accuracy']).toBeGreaterThanOrEqual(0.93);
     expect(record.params).toHaveProperty('epochs');
-    expect(record.reason).toMatch(/nothing serving yet/);
+    expect(record.reason).toMatch(/^released by the trainer: cross-validated accuracy 0\.\d{4} \(5-fold on 120 training rows\) ≥ gate 0\.93; .*nothing serving yet/);
+    expect(record.metrics['cvAccuracy']).toBeGreaterThanOrEqual(0.93);
   });
 
   it('refuses a model trained on shuffled labels, records it as rejected with the reason, and keeps v1 serving', async () => {
@@ -63,7 +64,8 @@ describe('pnpm train --model against the registry', () => {
     expect(result?.status).toBe('fail');
     const rejected = await registry.get('iris-softmax', '2');
     expect(rejected.status).toBe('rejected');
-    expect(rejected.reason).toMatch(/^accuracy 0\.\d{4} on 30 held-out rows is below the gate 0\.93$/);
+    // Iris is gated on 5-fold cross-validated accuracy (30 held-out rows make 0.93 seed-sensitive).
+    expect(rejected.reason).toMatch(/^cross-validated accuracy 0\.\d{4} \(5-fold on 120 training rows\) is below the gate 0\.93$/);
     expect((await registry.serving('iris-softmax'))?.version).toBe('1');
   });
 
@@ -76,9 +78,21 @@ describe('pnpm train --model against the registry', () => {
     expect(v3?.reason).toMatch(/not worse than serving v1's 0\.\d{4} on the same 30 held-out rows/);
   });
 
+  it('--search: tries the grid with cross-validation, records every trial and releases the best', async () => {
+    const [result] = await train({ search: true });
+    expect(result?.status).toBe('pass');
+    const record = await registry.get('iris-softmax', '4');
+    expect(record.status).toBe('serving');
+    expect(record.trials).toHaveLength(9);
+    const best = Math.max(...record.trials!.map((trial) => trial.score));
+    expect(record.metrics['cvAccuracy']).toBe(best);
+    const chosen = record.trials!.find((trial) => trial.score === best)!.params;
+    expect(record.params).toMatchObject({ epochs: chosen['epochs'], learningRate: chosen['learningRate'] });
+  });
+
   it('with release off, registers a passing model as a candidate only', async () => {
     await train({ registry: { registry, owner: 'spec', release: false, keep: 3 } });
-    expect((await registry.get('iris-softmax', '4')).status).toBe('candidate');
-    expect((await registry.serving('iris-softmax'))?.version).toBe('3');
+    expect((await registry.get('iris-softmax', '5')).status).toBe('candidate');
+    expect((await registry.serving('iris-softmax'))?.version).toBe('4');
   });
 });

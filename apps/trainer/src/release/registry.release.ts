@@ -1,4 +1,4 @@
-import type { ModelManifest, ReleaseRecord } from '@msp/contracts';
+import type { ModelManifest, ReleaseRecord, Trial } from '@msp/contracts';
 import type { ModelRegistry } from '@msp/registry';
 import { accuracy } from '../evaluate/classification.metrics.js';
 import { scoreWithOnnx } from '../evaluate/onnx.evaluator.js';
@@ -25,6 +25,10 @@ export interface CandidateModel {
   threshold: number;
   accuracy: number;
   parityProblem?: string;
+  /** Gate on this instead of held-out accuracy (see GateInput). */
+  crossValidated?: { accuracy: number; folds: number; rows: number };
+  /** Every configuration a search tried. */
+  trials?: Trial[];
   metrics: Record<string, number>;
 }
 
@@ -55,6 +59,7 @@ export async function gateAndRelease(candidate: CandidateModel, options: Registr
     heldOutRows: candidate.heldOut.targets.length,
     ...(candidate.parityProblem !== undefined ? { parityProblem: candidate.parityProblem } : {}),
     ...(servingScore ? { serving: servingScore } : {}),
+    ...(candidate.crossValidated ? { crossValidated: candidate.crossValidated } : {}),
   });
   const registered = await registry.register({
     manifest,
@@ -66,6 +71,7 @@ export async function gateAndRelease(candidate: CandidateModel, options: Registr
       ...(servingScore ? { servingAccuracySameRows: servingScore.accuracy } : {}),
     },
     params: manifest.training,
+    ...(candidate.trials ? { trials: candidate.trials } : {}),
     owner: options.owner,
     ...(options.codeRevision !== undefined ? { codeRevision: options.codeRevision } : {}),
   });

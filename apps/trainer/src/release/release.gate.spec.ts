@@ -29,6 +29,20 @@ describe('judgeRelease', () => {
     expect(judgeRelease({ ...base, accuracy: 0.9667, serving: { version: '1', accuracy: 0.9667 } })).toMatchObject({ pass: true });
   });
 
+  it('checks the threshold against cross-validated accuracy when there is one', () => {
+    const crossValidated = { accuracy: 0.9583, folds: 5, rows: 120 };
+    expect(judgeRelease({ ...base, accuracy: 0.8667, crossValidated })).toEqual({
+      pass: true,
+      reason: 'cross-validated accuracy 0.9583 (5-fold on 120 training rows) ≥ gate 0.9; held-out accuracy 0.8667 on 30 held-out rows (nothing serving yet)',
+    });
+    expect(judgeRelease({ ...base, accuracy: 0.95, crossValidated: { ...crossValidated, accuracy: 0.35 } })).toEqual({
+      pass: false,
+      reason: 'cross-validated accuracy 0.3500 (5-fold on 120 training rows) is below the gate 0.9',
+    });
+    // Not worse than serving is still judged on the same held-out rows.
+    expect(judgeRelease({ ...base, accuracy: 0.9, crossValidated, serving: { version: '1', accuracy: 0.9667 } }).pass).toBe(false);
+  });
+
   it('refuses an export that does not reproduce the trained model before anything else', () => {
     expect(judgeRelease({ ...base, accuracy: 1, parityProblem: 'max |Δp| 3e-2 > 1e-4' })).toEqual({
       pass: false,
