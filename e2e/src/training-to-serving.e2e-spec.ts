@@ -5,6 +5,7 @@ import { appEntry, repoRoot } from '@msp/topology';
 import { http, postJson } from './support/http.js';
 import { closedLoop } from './support/load.js';
 import { PrivateServices } from './support/private-services.js';
+import type { ServiceProcess } from '@msp/topology';
 import { target } from './support/target.js';
 
 /**
@@ -58,6 +59,7 @@ function versionOf(body: string): string | undefined {
 describe.runIf(local)('training-to-serving: train → gate → register → release → discover → swap → retire', () => {
   const services = new PrivateServices();
   let gateway: string;
+  let canary: ServiceProcess | undefined;
 
   beforeAll(async () => {
     const first = await train();
@@ -134,7 +136,7 @@ describe.runIf(local)('training-to-serving: train → gate → register → rele
   it('routes per model: a weighted canary split, a pinned version, back to latest; an unknown version is a 404', async () => {
     const candidate = await train('--no-release');
     expect(candidate.stdout).toContain(`registered as ${MODEL} v4, candidate`);
-    await services.registryPredictor(MODEL, { MODEL_VERSION: '4' });
+    canary = await services.registryPredictor(MODEL, { MODEL_VERSION: '4' });
     await expect.poll(async () => (await http(`${gateway}/v2/models/${MODEL}/versions/4/ready`)).status, { timeout: 10_000 }).toBe(200);
     const versions = async (count: number): Promise<Record<string, number>> => {
       const seen: Record<string, number> = {};
@@ -163,5 +165,26 @@ describe.runIf(local)('training-to-serving: train → gate → register → rele
     const unknown = await postJson<{ error?: string }>(`${gateway}/v2/models/${MODEL}/versions/9/infer`, row);
     expect(unknown.status).toBe(404);
     expect(unknown.body.error).toMatch(/has no version '9'/);
+  });
+
+  it('retires the canary under a 50/50 split: its traffic stops at once, it drains and exits, no request fails', async () => {
+    await models('route', MODEL, 'split', '2=50,4=50');
+    await expect.poll(async () => (await postJson<{ model_version?: string }>(`${gateway}/v2/models/${MODEL}/infer`, row)).body.model_version, { timeout: 10_000 }).toBe('4');
+    let retired: Promise<Run> | undefined;
+    const samples = await closedLoop({
+      url: `${gateway}/v2/models/${MODEL}/infer`,
+      body: row,
+      clients: 4,
+      durationMs: 8_000,
+      inspect: versionOf,
+      during: { atMs: 1_500, action: () => void (retired = models('retire', MODEL, '4', '--reason', 'canary done')) },
+    });
+    expect((await retired!).code).toBe(0);
+    expect(samples.filter((sample) => sample.status !== 200)).toEqual([]);
+    expect(samples.some((sample) => sample.note === '4')).toBe(true);
+    // Within moments of the retirement, only v2 answers (the gateway watches the records).
+    expect(samples.filter((sample) => sample.at > 3_000).every((sample) => sample.note === '2')).toBe(true);
+    const exit = await canary!.exited;
+    expect(exit.code).toBe(0);
   });
 });

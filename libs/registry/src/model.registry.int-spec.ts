@@ -182,6 +182,24 @@ describe('ModelRegistry over a real JetStream', () => {
   });
 });
 
+describe('ModelRegistry.watchRecords', () => {
+  it('tells a watcher every record and every status change', async () => {
+    const name = modelName('records');
+    await registry.register(registration(name, 'rec1'));
+    const seen: string[] = [];
+    const controller = new AbortController();
+    const watching = registry.watchRecords((record) => {
+      if (record.name === name) seen.push(`${record.version}:${record.status}`);
+    }, controller.signal);
+    await expect.poll(() => seen.length, { timeout: 5000 }).toBe(1);
+    await registry.promote(name, '1');
+    await registry.retire(name, '1');
+    await expect.poll(() => seen, { timeout: 5000 }).toEqual(['1:candidate', '1:serving', '1:retired']);
+    controller.abort();
+    await watching;
+  });
+});
+
 describe('RoutingTable over a real JetStream', () => {
   it('stores a policy per model, defaults to latest, and tells a watcher every change', async () => {
     const bucket = `spec-routing-${run}`;

@@ -232,6 +232,25 @@ export class ModelRegistry {
     }
   }
 
+  /**
+   * Calls `onRecord` with every release record at once, then with every change, until the
+   * signal aborts (a gateway keeps retired versions out of its routing with it).
+   */
+  async watchRecords(onRecord: (record: ReleaseRecord) => void, signal: AbortSignal): Promise<void> {
+    const watcher = await this.records.watch();
+    const stop = (): void => watcher.stop();
+    signal.addEventListener('abort', stop, { once: true });
+    try {
+      for await (const entry of watcher) {
+        if (entry.operation !== 'PUT') continue;
+        const parsed = ReleaseRecordSchema.safeParse(entry.json());
+        if (parsed.success) onRecord(parsed.data);
+      }
+    } finally {
+      signal.removeEventListener('abort', stop);
+    }
+  }
+
   private async applyRetention(name: string, keep: number): Promise<void> {
     const versions = await this.versions(name);
     const kept = versions.filter((record) => !record.purged && record.status !== 'candidate');

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { ReleaseRecord } from '@msp/contracts';
 import { NatsTransport } from '@msp/messaging';
@@ -8,6 +9,13 @@ import type { PredictorConfig } from '../config/predictor-config.schema.js';
 import { loadFromRegistry, logLoaded, MODEL_REGISTRY } from '../model/model.module.js';
 import { ServedModel } from '../model/served-model.js';
 import { inferenceServiceOptions } from './inference.endpoints.js';
+
+/**
+ * How long a retired predictor keeps answering before it stops taking work: the gateways drop a
+ * retired version from their routing at once (they watch the records), and within two
+ * discovery rounds (2 × 2 s by default) forget it; requests already on their way still land.
+ */
+export const RETIRE_GRACE_MS = 3_000;
 
 /**
  * Model-load: watches the model's release records and swaps a newly released version in
@@ -31,18 +39,42 @@ export class ModelReleaseWatcher implements OnApplicationBootstrap, OnApplicatio
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
+  private retiring = false;
+
   onApplicationBootstrap(): void {
     const registry = this.registry;
-    if (!registry || this.config.modelVersion !== undefined) return; // files, or a pinned version
-    this.watching = registry
-      .watchServing(this.config.modelName, (record) => this.enqueue(record), this.stop.signal)
-      .catch((error: unknown) => this.logger.error({ err: error }, 'watching the release records failed; the current version stays served'));
+    if (!registry) return; // model-in-image: nothing to watch
+    const pinned = this.config.modelVersion;
+    const watch =
+      pinned === undefined
+        ? registry.watchServing(this.config.modelName, (record) => this.enqueue(record), this.stop.signal)
+        : // A pinned version (a canary) never swaps; it leaves when its version is retired.
+          registry.watchRecords((record) => {
+            if (record.name === this.config.modelName && record.version === pinned && record.status === 'retired') {
+              void this.retire(`v${pinned} was retired (${record.reason ?? 'no reason given'})`);
+            }
+          }, this.stop.signal);
+    this.watching = watch.catch((error: unknown) =>
+      this.logger.error({ err: error }, 'watching the release records failed; the current version stays served'),
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stop.abort();
     await this.watching;
     await this.swaps;
+  }
+
+  /**
+   * A retired version stops receiving traffic before this process drains and exits: after the
+   * grace the usual shutdown runs (SIGTERM: the NATS service stops, requests in flight finish).
+   */
+  private async retire(why: string): Promise<void> {
+    if (this.retiring || this.stop.signal.aborted) return;
+    this.retiring = true;
+    this.logger.warn({ graceMs: RETIRE_GRACE_MS }, `${why}: draining and exiting in ${RETIRE_GRACE_MS} ms`);
+    await sleep(RETIRE_GRACE_MS, undefined, { signal: this.stop.signal }).catch(() => undefined);
+    if (!this.stop.signal.aborted) process.kill(process.pid, 'SIGTERM');
   }
 
   private enqueue(record: ReleaseRecord | undefined): void {
@@ -54,7 +86,7 @@ export class ModelReleaseWatcher implements OnApplicationBootstrap, OnApplicatio
   private async swapTo(record: ReleaseRecord | undefined): Promise<void> {
     const { runner, sha256 } = this.served.loaded;
     if (!record) {
-      this.logger.warn(`model ${runner.name} has no serving version in the registry any more; still serving v${runner.version} until one is released`);
+      await this.retire(`model ${runner.name} has no serving version in the registry any more (v${runner.version} was retired)`);
       return;
     }
     if (record.version === runner.version && record.digest === sha256) return;
