@@ -5,7 +5,7 @@ import { initGlorotUniform, initHeNormal } from '../nn/layer.js';
 import { ReluLayer } from '../nn/relu.layer.js';
 import { SequentialNetwork } from '../nn/sequential.network.js';
 import { StandardizeLayer } from '../nn/standardize.layer.js';
-import { IRIS_TASK, loadIrisData, toFloat32Rows } from './iris.task.js';
+import { IRIS_TASK, irisTrainingSet, loadIrisData, toFloat32Rows } from './iris.task.js';
 import type { ModelTrainer, Params, TrainContext, TrainedModel, Tunable } from './model-trainer.js';
 import { trainNetworkModel } from './network-model.builder.js';
 
@@ -30,10 +30,7 @@ function fitOptions(params: Params) {
 const tunable: Tunable = {
   defaults: DEFAULTS,
   grid: { hidden: [8, 16, 32], learningRate: [0.003, 0.01, 0.03], epochs: [50, 100] },
-  trainingSet(context) {
-    const data = loadIrisData(context);
-    return { rows: data.trainRows, targets: data.trainTargets };
-  },
+  trainingSet: irisTrainingSet,
   fitPredict(params, train, rows, seed) {
     const rng = createRng(seed);
     const network = build(params, train.rows, rng);

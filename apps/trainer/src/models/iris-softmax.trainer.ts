@@ -4,7 +4,7 @@ import { fitNetwork } from '../nn/fit-loop.js';
 import { initGlorotUniform } from '../nn/layer.js';
 import { SequentialNetwork } from '../nn/sequential.network.js';
 import { StandardizeLayer } from '../nn/standardize.layer.js';
-import { IRIS_TASK, loadIrisData, toFloat32Rows } from './iris.task.js';
+import { IRIS_TASK, irisTrainingSet, loadIrisData, toFloat32Rows } from './iris.task.js';
 import type { ModelTrainer, Params, TrainContext, TrainedModel, Tunable } from './model-trainer.js';
 import { trainNetworkModel } from './network-model.builder.js';
 
@@ -24,10 +24,7 @@ function fitOptions(params: Params) {
 const tunable: Tunable = {
   defaults: DEFAULTS,
   grid: { learningRate: [0.01, 0.05, 0.1], epochs: [50, 150, 300] },
-  trainingSet(context) {
-    const data = loadIrisData(context);
-    return { rows: data.trainRows, targets: data.trainTargets };
-  },
+  trainingSet: irisTrainingSet,
   fitPredict(params, train, rows, seed) {
     const rng = createRng(seed);
     const network = build(train.rows, rng);

@@ -38,3 +38,9 @@ export function loadIrisData({ seed, shuffleLabels }: Pick<TrainContext, 'seed' 
 export function toFloat32Rows(rows: readonly (readonly number[])[]): Float32Array[] {
   return rows.map((row) => Float32Array.from(row));
 }
+
+/** The training rows alone (labels shuffled when asked): what a search cross-validates on. */
+export function irisTrainingSet(context: Pick<TrainContext, 'seed' | 'shuffleLabels'>): { rows: number[][]; targets: number[] } {
+  const data = loadIrisData(context);
+  return { rows: data.trainRows, targets: data.trainTargets };
+}
