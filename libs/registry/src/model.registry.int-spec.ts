@@ -149,6 +149,17 @@ describe('ModelRegistry over a real JetStream', () => {
     await expect(registry.artefact(name, '2')).resolves.toBeDefined();
   });
 
+  it('retires the candidate and serving versions below an offline metric', async () => {
+    const name = modelName('below');
+    await registry.register(registration(name, 'b1', { metrics: { accuracy: 0.97 } }));
+    await registry.register(registration(name, 'b2', { metrics: { accuracy: 0.91 } }));
+    await registry.register(registration(name, 'b3', { metrics: { accuracy: 0.8 }, status: 'rejected', reason: 'gate' }));
+    await registry.promote(name, '2');
+    const retired = await registry.retireBelow(name, 'accuracy', 0.95);
+    expect(retired.map((r) => [r.version, r.status, r.reason])).toEqual([['2', 'retired', 'accuracy 0.9100 is below 0.95 (retirement policy)']]);
+    expect((await registry.versions(name)).map((r) => r.status)).toEqual(['candidate', 'retired', 'rejected']);
+  });
+
   it('names what exists when a model or version is unknown', async () => {
     const name = modelName('unknown');
     await registry.register(registration(name, 'u1'));

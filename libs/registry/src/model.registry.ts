@@ -194,6 +194,23 @@ export class ModelRegistry {
     });
   }
 
+  /**
+   * Retirement by an offline metric: retires every candidate or serving version whose recorded
+   * metric (e.g. `accuracy`, `cvAccuracy`) is below `min`; versions without it are left alone.
+   * Retiring the serving version leaves the model with nothing to serve: its model-load
+   * predictors drain and exit.
+   */
+  async retireBelow(name: string, metric: string, min: number): Promise<ReleaseRecord[]> {
+    const retired: ReleaseRecord[] = [];
+    for (const record of await this.versions(name)) {
+      const value = record.metrics[metric];
+      if ((record.status === 'candidate' || record.status === 'serving') && value !== undefined && value < min) {
+        retired.push(await this.retire(name, record.version, `${metric} ${value.toFixed(4)} is below ${min} (retirement policy)`));
+      }
+    }
+    return retired;
+  }
+
   /** Serves again the newest retired version older than the serving one, whose artefact is kept. */
   async rollback(name: string): Promise<ReleaseRecord> {
     const versions = await this.versions(name);

@@ -63,6 +63,12 @@ async function run(command: ModelsCommand, { registry, routing, out, modelsDir, 
       out(`${record.name} v${record.version} is retired`);
       return;
     }
+    case 'retire-below': {
+      const retired = await registry.retireBelow(command.model, command.metric, command.min);
+      if (retired.length === 0) out(`${command.model}: no candidate or serving version has ${command.metric} below ${command.min}`);
+      for (const record of retired) out(`${record.name} v${record.version} is retired: ${record.reason ?? ''}`);
+      return;
+    }
     case 'rollback': {
       const record = await registry.rollback(command.model);
       out(`${record.name} v${record.version} is serving again (${record.reason ?? ''})`);

@@ -27,6 +27,12 @@ describe('parseModelsCommand', () => {
     expect(parseModelsCommand(['promote', 'iris-mlp', '2'])).toMatchObject({ keep: 3 });
     expect(parseModelsCommand(['retire', 'iris-mlp', '1'])).toEqual({ kind: 'retire', model: 'iris-mlp', version: '1' });
     expect(parseModelsCommand(['rollback', 'iris-mlp'])).toEqual({ kind: 'rollback', model: 'iris-mlp' });
+    expect(parseModelsCommand(['retire', 'iris-mlp', '--below', 'cvAccuracy=0.95'])).toEqual({
+      kind: 'retire-below',
+      model: 'iris-mlp',
+      metric: 'cvAccuracy',
+      min: 0.95,
+    });
     expect(parseModelsCommand(['import'])).toEqual({ kind: 'import' });
     expect(parseModelsCommand(['route', 'iris-mlp'])).toEqual({ kind: 'route', model: 'iris-mlp' });
     expect(parseModelsCommand(['route', 'iris-mlp', 'latest'])).toEqual({ kind: 'route', model: 'iris-mlp', policy: { mode: 'latest' } });
@@ -44,6 +50,8 @@ describe('parseModelsCommand', () => {
     expect(usageError(['retire', 'a', '1', '2'])).toBe('retire takes <model> <version>; unexpected: 2');
     expect(usageError(['promote', 'a', '1', '--keep', '0'])).toMatch(/--keep 0/);
     expect(usageError(['list', '--keep', '2'])).toBe('--keep is an option of promote');
+    expect(usageError(['retire', 'a', '--below', 'accuracy>0.9'])).toBe('--below accuracy>0.9: <metric>=<min>, e.g. accuracy=0.95');
+    expect(usageError(['retire', 'a', '1', '--below', 'accuracy=0.9'])).toMatch(/unexpected: 1/);
     expect(usageError(['list', '--force'])).toMatch(/--force/);
     expect(usageError(['route', 'a', 'split', '2:90'])).toBe("route split: '2:90' is not <version>=<weight>, e.g. 2=90,3=10");
     expect(usageError(['route', 'a', 'split', '2=0'])).toBe('route split: at least one weight must be above 0');

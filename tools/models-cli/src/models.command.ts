@@ -8,6 +8,9 @@ export const USAGE = `Usage: pnpm models [trainer options]          train the mo
                                                 serve this version; the serving one is retired; artefacts of
                                                 versions beyond the newest N (default ${Registry.defaultKeep}) are purged
        pnpm models retire <model> <version> [--reason text]
+       pnpm models retire <model> --below <metric>=<min>
+                                                retirement policy: retire every candidate or serving
+                                                version whose recorded metric is below min
        pnpm models rollback <model>             serve the previous retired version again
        pnpm models route <model> [latest | pin <version> | split <v>=<w>,<v>=<w>]
                                                 how the gateway routes requests that name no version:
@@ -24,6 +27,7 @@ export type ModelsCommand =
   | { kind: 'show'; model: string; version?: string }
   | { kind: 'promote'; model: string; version: string; keep: number; reason?: string }
   | { kind: 'retire'; model: string; version: string; reason?: string }
+  | { kind: 'retire-below'; model: string; metric: string; min: number }
   | { kind: 'rollback'; model: string }
   | { kind: 'route'; model: string; policy?: RoutingPolicy }
   | { kind: 'import' };
@@ -47,7 +51,7 @@ export function parseModelsCommand(argv: readonly string[]): ModelsCommand {
       args: rest,
       strict: true,
       allowPositionals: true,
-      options: { keep: { type: 'string' }, reason: { type: 'string' } },
+      options: { keep: { type: 'string' }, reason: { type: 'string' }, below: { type: 'string' } },
     });
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
@@ -63,6 +67,7 @@ export function parseModelsCommand(argv: readonly string[]): ModelsCommand {
   };
   const reason = values.reason !== undefined ? { reason: values.reason } : {};
   if (values.keep !== undefined && kind !== 'promote') throw new UsageError('--keep is an option of promote');
+  if (values.below !== undefined && kind !== 'retire') throw new UsageError('--below is an option of retire');
   switch (kind) {
     case 'list': {
       const [model] = positional(1, '[model]');
@@ -79,6 +84,12 @@ export function parseModelsCommand(argv: readonly string[]): ModelsCommand {
       return { kind, model: required(model, 'a model name'), version: required(version, 'a version'), keep, ...reason };
     }
     case 'retire': {
+      if (values.below !== undefined) {
+        const [model] = positional(1, '<model> --below <metric>=<min>');
+        const match = /^([A-Za-z][A-Za-z0-9_]*)=([0-9]*\.?[0-9]+)$/.exec(values.below);
+        if (!match) throw new UsageError(`--below ${values.below}: <metric>=<min>, e.g. accuracy=0.95`);
+        return { kind: 'retire-below', model: required(model, 'a model name'), metric: match[1]!, min: Number(match[2]) };
+      }
       const [model, version] = positional(2, '<model> <version>');
       return { kind, model: required(model, 'a model name'), version: required(version, 'a version'), ...reason };
     }
