@@ -20,8 +20,9 @@ describe('InProcessBackend (web-single)', () => {
     loaded = await loadModel({ modelsDir: fixture.modelsDir, name: fixture.name, maxBatchRows: 4 });
     ({ runner } = loaded);
     const config = loadPredictorConfig({ MODEL_NAME: fixture.name });
-    inference = new InferenceService(new ServedModel(loaded), config, createLogger({ service: 'spec', level: 'silent' }));
-    backend = new InProcessBackend(runner, inference);
+    const served = new ServedModel(loaded);
+    inference = new InferenceService(served, config, createLogger({ service: 'spec', level: 'silent' }));
+    backend = new InProcessBackend(served, inference);
   });
 
   afterAll(async () => {
