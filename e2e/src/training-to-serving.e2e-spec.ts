@@ -74,13 +74,20 @@ describe.runIf(local)('training-to-serving: train → gate → register → rele
 
   it('releases v2 under load: 0 failed requests, traffic moves to v2, v1 retired and no longer routed', async () => {
     let trained: Promise<Run> | undefined;
+    let releasedAtMs = Number.POSITIVE_INFINITY;
+    const loadStarted = performance.now();
+    const release = async (): Promise<Run> => {
+      const run = await train();
+      releasedAtMs = performance.now() - loadStarted;
+      return run;
+    };
     const samples = await closedLoop({
       url: `${gateway}/v2/models/${MODEL}/infer`,
       body: row,
       clients: 8,
       durationMs: 12_000,
       inspect: versionOf,
-      during: { atMs: 2_000, action: () => void (trained = train()) },
+      during: { atMs: 2_000, action: () => void (trained = release()) },
     });
     const released = await trained!;
     expect(released.code).toBe(0);
@@ -89,9 +96,10 @@ describe.runIf(local)('training-to-serving: train → gate → register → rele
     const failed = samples.filter((sample) => sample.status !== 200);
     expect(failed).toEqual([]);
     expect(samples.every((sample) => sample.note === '1' || sample.note === '2')).toBe(true);
-    const lastSecond = samples.filter((sample) => sample.at > 11_000);
-    expect(lastSecond.length).toBeGreaterThan(0);
-    expect(lastSecond.every((sample) => sample.note === '2')).toBe(true);
+    // Once released, the predictor swaps in place (fetch, check, warm up): 2 s of slack here.
+    const afterSwap = samples.filter((sample) => sample.at > releasedAtMs + 2_000);
+    expect(afterSwap.length).toBeGreaterThan(0);
+    expect(afterSwap.filter((sample) => sample.note !== '2')).toEqual([]);
     expect(samples.some((sample) => sample.note === '1')).toBe(true);
 
     const listed = await models('list', MODEL);
@@ -171,19 +179,29 @@ describe.runIf(local)('training-to-serving: train → gate → register → rele
     await models('route', MODEL, 'split', '2=50,4=50');
     await expect.poll(async () => (await postJson<{ model_version?: string }>(`${gateway}/v2/models/${MODEL}/infer`, row)).body.model_version, { timeout: 10_000 }).toBe('4');
     let retired: Promise<Run> | undefined;
+    let retiredAtMs = Number.POSITIVE_INFINITY;
+    const loadStarted = performance.now();
+    const retire = async (): Promise<Run> => {
+      const run = await models('retire', MODEL, '4', '--reason', 'canary done');
+      retiredAtMs = performance.now() - loadStarted;
+      return run;
+    };
     const samples = await closedLoop({
       url: `${gateway}/v2/models/${MODEL}/infer`,
       body: row,
       clients: 4,
       durationMs: 8_000,
       inspect: versionOf,
-      during: { atMs: 1_500, action: () => void (retired = models('retire', MODEL, '4', '--reason', 'canary done')) },
+      during: { atMs: 1_500, action: () => void (retired = retire()) },
     });
     expect((await retired!).code).toBe(0);
     expect(samples.filter((sample) => sample.status !== 200)).toEqual([]);
     expect(samples.some((sample) => sample.note === '4')).toBe(true);
-    // Within moments of the retirement, only v2 answers (the gateway watches the records).
-    expect(samples.filter((sample) => sample.at > 3_000).every((sample) => sample.note === '2')).toBe(true);
+    // Soon after the registry records the retirement, only v2 answers: the gateways watch the
+    // records (1 s of slack for the watch to arrive on this busy machine).
+    const after = samples.filter((sample) => sample.at > retiredAtMs + 1_000);
+    expect(after.length).toBeGreaterThan(0);
+    expect(after.filter((sample) => sample.note !== '2')).toEqual([]);
     const exit = await canary!.exited;
     expect(exit.code).toBe(0);
   });
