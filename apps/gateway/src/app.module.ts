@@ -11,6 +11,7 @@ import { PredictionCacheModule } from './cache/prediction-cache.module.js';
 import { DataCacheModule } from './data-cache/data-cache.module.js';
 import type { GatewayConfig } from './config/gateway-config.schema.js';
 import { OpenApiModule } from './openapi/openapi.module.js';
+import { ReleasesModule } from './releases/releases.module.js';
 import { ResilienceModule } from './resilience/resilience.module.js';
 import { UploadModule } from './upload/upload.module.js';
 import { UPLOAD_MAX_FILES } from './upload/upload.options.js';
@@ -49,6 +50,7 @@ export class AppModule {
         // Asynchronous jobs (/v1/async, /v1/jobs): JetStream queue, state in Redis.
         AsyncJobsModule,
         OpenApiModule, // GET /openapi.json, /openapi.yaml
+        ReleasesModule, // GET /v1/models: registry status and replicas per version (training-to-serving)
         // Multipart image uploads for curl (/v1/models/:model/upload → e.g. mnist-image).
         UploadModule.forRoot({
           maxFileBytes: config.bodyLimitBytes,

@@ -1,7 +1,12 @@
+import { connect } from '@nats-io/transport-node';
+import { ModelRegistry } from '@msp/registry';
 import { CliArgsError, parseCliArgs, USAGE } from './cli/cli-args.parser.js';
 import { loadTrainerConfig } from './config/trainer.config.js';
 import { runTraining } from './pipeline/training.pipeline.js';
 import { formatSummary } from './report/summary.table.js';
+
+/** How long `--model` tries to reach the registry's NATS before giving up with a message. */
+const NATS_CONNECT_TIMEOUT_MS = 5_000;
 
 async function main(): Promise<number> {
   let args;
@@ -19,16 +24,42 @@ async function main(): Promise<number> {
   const config = loadTrainerConfig();
   const modelsDir = args.outDir ?? config.modelsDir;
   const started = performance.now();
-  console.log(`trainer: ${args.models.join(', ')} → ${modelsDir} (version ${args.version}, seed ${config.seed})`);
-  const results = await runTraining({
-    models: args.models,
-    missingOnly: args.missingOnly,
-    modelsDir,
-    version: args.version,
-    seed: config.seed,
-    producerVersion: config.producerVersion,
-    log: (line) => console.log(line),
-  });
+  const target = args.registry ? `the registry at ${config.natsServers.join(', ')}` : `${modelsDir} (version ${args.version})`;
+  console.log(`trainer: ${args.models.join(', ')} → ${target} (seed ${config.seed}${args.shuffleLabels ? ', LABELS SHUFFLED on purpose' : ''})`);
+  // `--model`: the registry takes the place of models/ (connect fails fast when NATS is down).
+  const nc = args.registry
+    ? await connect({ servers: config.natsServers, name: 'trainer', timeout: NATS_CONNECT_TIMEOUT_MS }).catch((error: unknown) => {
+        throw new Error(`cannot reach the registry's NATS at ${config.natsServers.join(', ')} (${String(error)}); \`pnpm start\` runs one`);
+      })
+    : undefined;
+  let results;
+  try {
+    results = await runTraining({
+      models: args.models,
+      missingOnly: args.missingOnly,
+      modelsDir,
+      version: args.version,
+      seed: config.seed,
+      producerVersion: config.producerVersion,
+      shuffleLabels: args.shuffleLabels,
+      ...(args.registry?.search ? { search: true } : {}),
+      ...(nc && args.registry
+        ? {
+            registry: {
+              registry: await ModelRegistry.open(nc),
+              owner: config.owner,
+              ...(config.codeRevision !== undefined ? { codeRevision: config.codeRevision } : {}),
+              release: args.registry.release,
+              keep: args.registry.keep,
+              ...(args.registry.as !== undefined ? { as: args.registry.as } : {}),
+            },
+          }
+        : {}),
+      log: (line) => console.log(line),
+    });
+  } finally {
+    await nc?.drain();
+  }
   console.log(`\n${formatSummary(results)}\n`);
   const failed = results.filter((r) => r.status === 'fail' || r.status === 'error');
   const total = ((performance.now() - started) / 1000).toFixed(1);
@@ -41,4 +72,9 @@ async function main(): Promise<number> {
   return 0;
 }
 
-process.exitCode = await main();
+try {
+  process.exitCode = await main();
+} catch (error) {
+  console.error(`trainer: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+}

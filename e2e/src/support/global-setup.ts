@@ -1,7 +1,7 @@
 import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { DEFAULT_NATS_URL, ensureInfra, repoRoot, startTopology, type RunningTopology } from '@msp/topology';
+import { DEFAULT_NATS_URL, DEFAULT_REDIS_URL, ensureInfra, repoRoot, startTopology, type RunningTopology } from '@msp/topology';
 
 /**
  * Boots the `all` topology (gateway, one predictor per model, a web-single predictor) as real
@@ -24,7 +24,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
 
   const natsUrl = process.env['NATS_URL'] ?? DEFAULT_NATS_URL;
-  const infra = await ensureInfra({ natsUrl });
+  // Services inherit REDIS_URL from this environment, so the check must look at the same Redis.
+  const infra = await ensureInfra({ natsUrl, redisUrl: process.env['REDIS_URL'] ?? DEFAULT_REDIS_URL });
   // Service logs go to a file: the test output stays readable, and a failure has its evidence.
   const logDir = join(repoRoot(), '.cache', 'e2e');
   await mkdir(logDir, { recursive: true });

@@ -5,6 +5,8 @@ export interface Sample {
   at: number;
   ms: number;
   status: number;
+  /** What `LoadOptions.inspect` read from the response body, e.g. the model version. */
+  note?: string;
 }
 
 export interface LoadOptions {
@@ -14,6 +16,8 @@ export interface LoadOptions {
   headers?: Record<string, string>;
   clients: number;
   durationMs: number;
+  /** Reads something from each response body into `Sample.note`. */
+  inspect?: (body: string) => string | undefined;
   /** Called once, this many ms into the run (e.g. to kill a replica). */
   during?: { atMs: number; action: () => void | Promise<void> };
 }
@@ -39,14 +43,16 @@ export async function closedLoop(options: LoadOptions): Promise<Sample[]> {
     while (performance.now() < end) {
       const at = performance.now();
       let status = 0;
+      let note: string | undefined;
       try {
         const response = await request(options.url, { method: 'POST', body: payload(), headers, dispatcher, headersTimeout: 10_000, bodyTimeout: 10_000 });
-        await response.body.text();
+        const text = await response.body.text();
         status = response.statusCode;
+        note = options.inspect?.(text);
       } catch {
         status = 0; // no answer at all: counted as a failure
       }
-      samples.push({ at: at - started, ms: performance.now() - at, status });
+      samples.push({ at: at - started, ms: performance.now() - at, status, ...(note !== undefined ? { note } : {}) });
     }
   };
   await Promise.all([...Array.from({ length: options.clients }, client), action]);

@@ -33,6 +33,20 @@ export class PrivateServices {
     return service;
   }
 
+  /** A predictor started with only a model name: it loads the serving version from the registry (model-load). */
+  async registryPredictor(name: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
+    const opsPort = await findFreePort();
+    const service = startApp(
+      'predictor',
+      { name, env: { MODEL_NAME: name, MODEL_SOURCE: 'registry', NATS_URL: target().natsUrl, OPS_PORT: String(opsPort), HTTP_PORT: undefined, ...env } },
+      { output: false },
+    );
+    this.started.push(service);
+    this.replicas.set(name, [...(this.replicas.get(name) ?? []), service]);
+    await service.waitUntilReady(opsReadiness(opsPort), { timeoutMs: 60_000 });
+    return service;
+  }
+
   /** One copy per name and version, however many replicas start at once; resolves to its MODELS_DIR. */
   private copyModel(source: string, name: string, version: string | undefined): Promise<string> {
     const id = `${name}@${version ?? 'as-trained'}`;

@@ -78,3 +78,15 @@ export {
   jobQueueNames,
 } from './jobs.js';
 export type { DeadLetter, JobMessage, JobQueueNames, JobStatus } from './jobs.js';
+export {
+  artefactName,
+  Registry,
+  RELEASE_STATUSES,
+  ReleaseRecordSchema,
+  releaseKey,
+  Routing,
+  RoutingPolicySchema,
+  TrialSchema,
+  REGISTRY_VERSION,
+} from './registry.js';
+export type { ReleaseRecord, ReleaseStatus, RoutingPolicy, Trial } from './registry.js';

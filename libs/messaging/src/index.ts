@@ -1,6 +1,8 @@
 export { discoverServices } from './discovery.js';
 export { openKvBucket } from './kv.bucket.js';
 export type { KV, KvBucketOptions } from './kv.bucket.js';
+export { openObjectStore } from './object.store.js';
+export type { ObjectStore } from './object.store.js';
 export { MessagingModule, NATS_CONNECTION } from './messaging.module.js';
 export { addEndpoint, addMicroService } from './micro.service.js';
 export type { BodyDecoding, BodyEncoding, EndpointConfig, EndpointHandler, EndpointRequest, MicroServiceConfig } from './micro.service.js';

@@ -77,6 +77,8 @@ export class NatsTransport extends Server implements CustomTransportStrategy {
   private service: Service | undefined;
   private readonly inFlight = new Set<Promise<void>>();
   private listening = false;
+  private markStarted!: () => void;
+  private readonly started = new Promise<void>((resolve) => (this.markStarted = resolve));
 
   constructor(
     private readonly deps: NatsTransportDeps,
@@ -103,6 +105,35 @@ export class NatsTransport extends Server implements CustomTransportStrategy {
       await Promise.race([Promise.allSettled([...this.inFlight]), sleep(this.options.shutdownGraceMs, undefined, { ref: false })]);
     }
     logger.info({ unfinished: this.inFlight.size }, 'NATS micro service stopped');
+  }
+
+  /** Resolves once every endpoint is subscribed (at once when it already is). */
+  whenListening(): Promise<void> {
+    return this.started;
+  }
+
+  /**
+   * Serves the same handlers as a new micro service (new metadata, new subjects) and only then
+   * stops the old one, which lets its requests in flight finish: a predictor that swaps its
+   * model version in place is never without a subscriber, and discovery sees the new version.
+   */
+  async replaceService(service: MicroServiceConfig, endpoints: Readonly<Record<string, EndpointSpec>>): Promise<void> {
+    if (!this.listening) throw new Error('replaceService: the transport is not serving');
+    const { nc, logger } = this.deps;
+    const next = await addMicroService(nc, service);
+    for (const pattern of this.messageHandlers.keys()) {
+      const spec = endpoints[pattern];
+      if (!spec) throw new Error(`replaceService: @MessagePattern('${pattern}') has no endpoint configured`);
+      this.serve(next, pattern, spec, this.messageHandlers.get(pattern)!);
+    }
+    await nc.flush();
+    const previous = this.service;
+    this.service = next;
+    await previous?.stop();
+    logger.info(
+      { microService: service.name, id: next.info().id, replaced: previous?.info().id, endpoints: Object.values(endpoints).map((e) => e.subject) },
+      'NATS micro service replaced',
+    );
   }
 
   private get servingCondition(): string {
@@ -140,6 +171,7 @@ export class NatsTransport extends Server implements CustomTransportStrategy {
     // another connection cannot get "no responders" from a ready service.
     await nc.flush();
     this.listening = true;
+    this.markStarted();
     readiness.set(this.servingCondition, true);
     logger.info(
       {

@@ -57,6 +57,33 @@ export async function loadModel(options: LoadModelOptions): Promise<LoadedModel>
   }
   const onnxPath = join(dir, manifest.onnx.file);
   const bytes = await files.readBytes(onnxPath, `model '${options.name}': ONNX file`);
+  const loaded = await loadModelFromArtefact({
+    manifest,
+    onnx: bytes,
+    maxBatchRows: options.maxBatchRows,
+    onnxPath,
+    manifestPath,
+  });
+  return { ...loaded, loadMs: performance.now() - started - loaded.warmUpMs };
+}
+
+export interface LoadArtefactOptions {
+  manifest: ModelManifest;
+  onnx: Uint8Array;
+  maxBatchRows: number;
+  /** Where the bytes came from, for messages and logs (a file, or a registry object). */
+  onnxPath: string;
+  manifestPath: string;
+}
+
+/**
+ * The part of loading shared by a model on disk and one fetched from the registry: refuses
+ * bytes whose SHA-256 differs from the manifest's, creates the session, checks the graph
+ * against the manifest and warms it up.
+ */
+export async function loadModelFromArtefact(options: LoadArtefactOptions): Promise<LoadedModel> {
+  const started = performance.now();
+  const { manifest, onnx: bytes, onnxPath, manifestPath } = options;
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   if (sha256 !== manifest.onnx.sha256) {
     throw new ModelLoadError(

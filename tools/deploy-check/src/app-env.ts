@@ -50,6 +50,8 @@ export const APP_ENV: Readonly<Record<AppName, readonly string[]>> = {
   predictor: [
     'MODEL_NAME',
     'MODELS_DIR',
+    'MODEL_SOURCE',
+    'MODEL_VERSION',
     'NATS_URL',
     'HTTP_PORT',
     'HTTP_HOST',
@@ -112,9 +114,10 @@ export const APP_ENV: Readonly<Record<AppName, readonly string[]>> = {
     'BATCH_PROGRESS_MS',
     'BATCH_OVERWRITE',
   ],
-  // Otherwise driven by its command line (`--missing --out <dir>`); NATS_URL and ITEMS_MNIST_COUNT
-  // are read by its second entry, the data cache's seeder (dist/items-seed-main.js).
-  trainer: ['MODELS_DIR', 'NATS_URL', 'ITEMS_MNIST_COUNT'],
+  // Otherwise driven by its command line (`--missing --out <dir>`, or `--model <m>` through the
+  // registry on NATS_URL, recording MSP_OWNER and CODE_REVISION); NATS_URL and ITEMS_MNIST_COUNT
+  // are also read by its second entry, the data cache's seeder (dist/items-seed-main.js).
+  trainer: ['MODELS_DIR', 'NATS_URL', 'ITEMS_MNIST_COUNT', 'MSP_OWNER', 'CODE_REVISION'],
 };
 
 /** Read by Node.js or by the image rather than by the app's config. */

@@ -33,6 +33,7 @@ const PATTERNS = [
   'prediction-cache',
   'prep-pred',
   'synchronous',
+  'training-to-serving',
   'web-single',
 ];
 const STAGES = ['base', 'deps', 'workspace', 'build', 'trainer-build', 'trainer', 'runtime'];

@@ -62,6 +62,8 @@ export const PATTERN_EXPECTATIONS: Readonly<Record<string, PatternExpectation>> 
   'data-cache': { gateway: true, models: ['iris-mlp', 'mnist-cnn'], redis: true, cache: true },
   // Two iris-mlp replicas (failover) and iris-softmax, the configured fallback of iris-mlp.
   'circuit-break': { gateway: true, models: ['iris-mlp', 'iris-softmax'] },
+  // A training job (CronJob / one-shot) releases iris-mlp into the registry; a model-load predictor serves it.
+  'training-to-serving': { gateway: true, models: ['iris-mlp'] },
 };
 
 /** Where the gateway image carries the graph definitions (the Dockerfile copies `graphs/` there). */

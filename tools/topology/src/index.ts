@@ -10,6 +10,8 @@ export type { InfraHandle, InfraOptions, InfraStatus } from './infra.js';
 export { levelName, levelNumber, parseLogRecord, renderLogLine } from './log-format.js';
 export type { LogRecord, RenderOptions } from './log-format.js';
 export { seedItems } from './items-seed.js';
+export { importModels } from './registry-import.js';
+export type { ImportModelsOptions } from './registry-import.js';
 export type { SeedItemsOptions } from './items-seed.js';
 export { ensureModels, exitCodeOf } from './models.js';
 export type { EnsureModelsOptions } from './models.js';

@@ -6,6 +6,7 @@ import { MODEL_NAMES } from '@msp/contracts';
 import { colourWanted, style } from './ansi.js';
 import { DEFAULT_NATS_URL, DEFAULT_REDIS_URL, ensureInfra, type InfraHandle } from './infra.js';
 import { seedItems } from './items-seed.js';
+import { importModels } from './registry-import.js';
 import { ensureModels } from './models.js';
 import { labelled } from './service-process.js';
 import {
@@ -116,6 +117,10 @@ async function main(): Promise<number> {
   try {
     infra = await ensureInfra({ natsUrl: settings.natsUrl, redisUrl: settings.redisUrl, colour, detached: true });
     if (shutdown.signal.aborted) return 130;
+    // The registry (training-to-serving) starts from what the trainer wrote under models/.
+    const imported = await importModels({ natsUrl: settings.natsUrl, colour, signal: shutdown.signal });
+    if (shutdown.signal.aborted) return 130;
+    if (imported !== 0) throw new Error(`pnpm models import exited with code ${imported}`);
     const definition: { seedsItems?: boolean } = TOPOLOGIES[pattern];
     if (definition.seedsItems) {
       // Before the gateway is up, so `{"parameters":{"item_id":"iris-0"}}` works at once.

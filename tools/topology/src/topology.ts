@@ -96,6 +96,16 @@ const circuitBreak: TopologyDefinition = {
   ],
 };
 
+/**
+ * Model-load: the iris-mlp predictor loads the serving version from the registry (which `pnpm
+ * start` fills from models/ when empty) and swaps each release in place — run `pnpm train
+ * --model iris-mlp` beside it to see a version released, discovered and served.
+ */
+const trainingToServing: TopologyDefinition = {
+  description: 'gateway → iris-mlp predictor loading the serving version from the registry (JetStream) and swapping releases in place',
+  services: [gateway, { ...predictor('iris-mlp'), env: { MODEL_SOURCE: 'registry' } }],
+};
+
 const webSingle: TopologyDefinition = {
   description: 'iris-mlp inside one web server (OIP REST in the predictor process)',
   services: [webSinglePredictor],
@@ -110,6 +120,7 @@ export const TOPOLOGIES = {
   'prediction-cache': predictionCache,
   'data-cache': dataCache,
   'circuit-break': circuitBreak,
+  'training-to-serving': trainingToServing,
   all: {
     description:
       'synchronous and web-single side by side (iris-mlp: two replicas on NATS), preprocess, 2 workers, the cache (for iris-trees, and items by id)',

@@ -124,6 +124,11 @@ export class ModelRegistry implements OnApplicationBootstrap, OnModuleDestroy {
     return false;
   }
 
+  /** Every model route, with each version's live instance count. */
+  routes(): ModelRoute[] {
+    return [...this.models.values()];
+  }
+
   list(): ModelMetadata[] {
     return [...this.models.values()].sort((a, b) => a.name.localeCompare(b.name)).map((route) => toMetadata(route));
   }

@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '../discovery/discovery.module.js';
+import { RoutingModule } from '../routing/routing.module.js';
 import { NatsBackend } from './nats.backend.js';
 import { PredictorClient } from './predictor.client.js';
 import { PreprocessClient } from './preprocess.client.js';
 
 /** The synchronous path of the gateway: discovery plus NATS request-reply to predictors and preprocess. */
 @Module({
-  imports: [DiscoveryModule],
+  imports: [DiscoveryModule, RoutingModule],
   providers: [NatsBackend, PredictorClient, PreprocessClient],
   exports: [NatsBackend, PredictorClient, PreprocessClient],
 })

@@ -5,6 +5,7 @@ import type { InferContext } from '@msp/oip-server';
 import { PredictionCacheService } from '../cache/prediction-cache.service.js';
 import { ModelRegistry } from '../discovery/model-registry.service.js';
 import { ResilienceService } from '../resilience/resilience.service.js';
+import { RoutingService } from '../routing/routing.service.js';
 import { RequestBatcher } from './request-batcher.js';
 
 /**
@@ -21,13 +22,16 @@ export class PredictorClient {
     private readonly resilience: ResilienceService,
     private readonly cache: PredictionCacheService,
     private readonly registry: ModelRegistry,
+    private readonly routing: RoutingService,
   ) {}
 
   /**
    * Cached where configured (key: the version that would answer), then guarded: shed at
    * capacity, failed over to another replica, broken (or a fallback) while failing.
    */
-  infer(model: string, version: string | undefined, request: InferRequest, context: InferContext): Promise<InferResponse> {
+  infer(model: string, requested: string | undefined, request: InferRequest, context: InferContext): Promise<InferResponse> {
+    // A request that names no version follows the model's routing policy (pinned, canary split).
+    const version = requested ?? this.routing.choose(model);
     if (!this.cache.enabled(model)) return this.predict(model, version, request, context);
     const answering = version ?? this.registry.liveVersion(model);
     return this.cache.infer(model, answering, request, context, () => this.predict(model, version, request, context));

@@ -147,6 +147,40 @@ const timeLagRecord: JsonObject = {
   },
 };
 
+const modelListing: JsonObject = {
+  type: 'object',
+  required: ['registry', 'models'],
+  properties: {
+    registry: { type: 'string', enum: ['ok', 'unreachable'] },
+    models: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name', 'versions'],
+        properties: {
+          name: { type: 'string' },
+          serving: { type: 'string', description: 'The version the registry releases.' },
+          versions: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['version', 'replicas'],
+              properties: {
+                version: { type: 'string' },
+                status: { type: 'string', enum: ['candidate', 'rejected', 'serving', 'retired'], description: 'Absent for a model the registry never saw.' },
+                replicas: { type: 'integer', description: 'Predictors that answered the last discovery round.' },
+                accuracy: { type: 'number' },
+                created: { type: 'string', format: 'date-time' },
+                reason: { type: 'string', description: 'Why the gate refused it, or why it was retired.' },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+};
+
 const schemas: Record<string, JsonObject> = {
   Error: {
     type: 'object',
@@ -169,6 +203,7 @@ const schemas: Record<string, JsonObject> = {
   JobSubmitted: jobSubmitted,
   JobView: jobView,
   TimeLagRecord: timeLagRecord,
+  ModelListing: modelListing,
 };
 
 // ---- parameters, headers, responses ------------------------------------------------------
@@ -428,6 +463,16 @@ const paths: Record<string, JsonObject> = {
       },
     },
   },
+  '/v1/models': {
+    get: {
+      tags: ['releases'],
+      summary: 'Every model, its versions, their registry status and live replica count',
+      description:
+        'Joins the model registry (release records in JetStream KV) with discovery. `registry` is `unreachable` when the registry did not answer within 2 s; replica counts are still given.',
+      operationId: 'listReleases',
+      responses: { '200': json(ref('ModelListing'), 'The models, newest version first.'), ...errors(503) },
+    },
+  },
   '/v1/models/{model}/upload': {
     post: {
       tags: ['upload'],
@@ -499,6 +544,7 @@ export const OPENAPI_DOCUMENT: JsonObject = {
     { name: 'async', description: 'Asynchronous pattern: jobs on JetStream, state in Redis' },
     { name: 'time-lag', description: 'Multi-stage (time-lag) pattern: fast answer now, better answer later' },
     { name: 'upload', description: 'Multipart image uploads' },
+    { name: 'releases', description: 'Training-to-serving: released versions and their replicas' },
     { name: 'meta', description: 'Operations: metrics and this document' },
   ],
   paths,

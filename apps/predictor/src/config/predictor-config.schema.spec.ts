@@ -17,6 +17,7 @@ describe('loadPredictorConfig', () => {
     expect(loadPredictorConfig({ MODEL_NAME: 'iris-mlp' }, '/srv')).toEqual({
       modelName: 'iris-mlp',
       modelsDir: '/srv/models',
+      modelSource: 'files',
       natsServers: ['nats://127.0.0.1:4222'],
       requestTimeoutMs: 10_000,
       maxTimeoutMs: 60_000,
@@ -33,6 +34,7 @@ describe('loadPredictorConfig', () => {
       {
         MODEL_NAME: 'mnist-cnn',
         MODELS_DIR: '../artefacts',
+        MODEL_SOURCE: 'registry',
         NATS_URL: 'nats://a:4222, b:4223',
         HTTP_PORT: '8081',
         HTTP_HOST: '127.0.0.1',
@@ -50,6 +52,7 @@ describe('loadPredictorConfig', () => {
     expect(config).toEqual({
       modelName: 'mnist-cnn',
       modelsDir: '/srv/artefacts',
+      modelSource: 'registry',
       natsServers: ['nats://a:4222', 'b:4223'],
       http: { port: 8081, host: '127.0.0.1', bodyLimitBytes: 4096 },
       requestTimeoutMs: 500,
@@ -69,6 +72,14 @@ describe('loadPredictorConfig', () => {
     expect(config.natsServers).toEqual(['nats://127.0.0.1:4222']);
   });
 
+  it('pins a registry version with MODEL_VERSION, and only with the registry', () => {
+    expect(loadPredictorConfig({ MODEL_NAME: 'iris-mlp', MODEL_SOURCE: 'registry', MODEL_VERSION: '3' }, '/srv')).toMatchObject({
+      modelSource: 'registry',
+      modelVersion: '3',
+    });
+    expect(errorOf({ MODEL_NAME: 'iris-mlp', MODEL_VERSION: '3' }).message).toMatch(/MODEL_VERSION="3": needs MODEL_SOURCE=registry/);
+  });
+
   it('requires MODEL_NAME', () => {
     expect(errorOf({}).problems).toEqual([expect.stringMatching(/^MODEL_NAME=\(unset\): is required/)]);
   });
@@ -83,6 +94,7 @@ describe('loadPredictorConfig', () => {
       MAX_BATCH_ROWS: '-3',
       FAULT_DELAY_MS: 'slow',
       LOG_LEVEL: 'loud',
+      MODEL_SOURCE: 'cloud',
     };
     const error = errorOf(env);
     for (const name of Object.keys(env)) expect(error.message).toContain(`${name}=`);

@@ -19,6 +19,11 @@ export const PredictorEnvSchema = z
         .regex(MODEL_NAME, 'must be a kebab-case model name such as iris-mlp'),
     ),
     MODELS_DIR: text('models'),
+    MODEL_SOURCE: z.preprocess(
+      unsetIfEmpty,
+      z.enum(['files', 'registry'], { error: 'must be files (MODELS_DIR, model-in-image) or registry (model-load)' }).default('files'),
+    ),
+    MODEL_VERSION: z.preprocess(unsetIfEmpty, z.string().trim().regex(/^[1-9][0-9]*$/, 'must be a registry version number such as 3').optional()),
     NATS_URL: natsServers(),
     HTTP_PORT: optionalInteger(0, 65_535),
     HTTP_HOST: text('0.0.0.0'),
@@ -32,6 +37,10 @@ export const PredictorEnvSchema = z
     FAULT_BUSY_MS: integer(0, 0, 60_000),
     LOG_LEVEL: logLevel(),
   })
+  .refine((env) => env.MODEL_VERSION === undefined || env.MODEL_SOURCE === 'registry', {
+    path: ['MODEL_VERSION'],
+    message: 'needs MODEL_SOURCE=registry (a model under MODELS_DIR has the version of its manifest)',
+  })
   .refine((env) => env.REQUEST_TIMEOUT_MS <= env.MAX_TIMEOUT_MS, {
     path: ['REQUEST_TIMEOUT_MS'],
     message: 'must not be larger than MAX_TIMEOUT_MS',
@@ -42,6 +51,17 @@ export interface PredictorConfig {
   modelName: string;
   /** Absolute; `<modelsDir>/<modelName>/{manifest.json,model.onnx}`. */
   modelsDir: string;
+  /**
+   * files: the model under MODELS_DIR (model-in-image); registry: the serving version fetched
+   * from the registry at start, and every later release swapped in place (model-load).
+   */
+  modelSource: 'files' | 'registry';
+  /**
+   * With the registry: serve exactly this version and do not follow releases — a canary or a
+   * pinned version. It answers only requests routed to its version (`msp.infer.<model>.<v>`),
+   * never the model's unversioned subject, so it takes only the traffic the gateway sends it.
+   */
+  modelVersion?: string;
   natsServers: string[];
   /** Set when the process also serves the OIP v2 REST routes itself (web-single). */
   http?: { port: number; host: string; bodyLimitBytes: number };
@@ -67,6 +87,8 @@ export function loadPredictorConfig(env: Record<string, string | undefined>, cwd
   return {
     modelName: vars.MODEL_NAME,
     modelsDir: resolve(cwd, vars.MODELS_DIR),
+    modelSource: vars.MODEL_SOURCE,
+    ...(vars.MODEL_VERSION === undefined ? {} : { modelVersion: vars.MODEL_VERSION }),
     natsServers: vars.NATS_URL,
     ...(vars.HTTP_PORT === undefined
       ? {}

@@ -27,7 +27,13 @@ export function inferenceServiceOptions(runner: ModelRunner, config: PredictorCo
     },
     endpoints: {
       // A binary body decodes straight into the typed arrays onnxruntime takes.
-      [InferEndpoints.infer]: { subject: Subjects.infer(name), queue, numbersAs: 'typed' },
+      // A pinned version (a canary) takes only the requests routed to its version: both
+      // endpoints listen on the version's subject (one queue group, so no message twice).
+      [InferEndpoints.infer]: {
+        subject: config.modelVersion === undefined ? Subjects.infer(name) : Subjects.inferVersion(name, version),
+        queue,
+        numbersAs: 'typed',
+      },
       [InferEndpoints.inferVersion]: { subject: Subjects.inferVersion(name, version), queue, numbersAs: 'typed' },
     },
     defaultTimeoutMs: config.requestTimeoutMs,

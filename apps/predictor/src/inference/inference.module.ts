@@ -7,6 +7,7 @@ import { ModelModule } from '../model/model.module.js';
 import { inferenceServiceOptions } from './inference.endpoints.js';
 import { InferenceController } from './inference.controller.js';
 import { InferenceService } from './inference.service.js';
+import { ModelReleaseWatcher } from './model-release.watcher.js';
 
 /** Inference over NATS; InferenceService is shared with the in-process HTTP backend. */
 @Module({
@@ -19,7 +20,7 @@ import { InferenceService } from './inference.service.js';
     }),
   ],
   controllers: [InferenceController],
-  providers: [InferenceService],
+  providers: [InferenceService, ModelReleaseWatcher],
   exports: [InferenceService],
 })
 export class InferenceModule {}

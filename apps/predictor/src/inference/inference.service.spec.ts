@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ErrorCode, MspError, type InferRequest } from '@msp/contracts';
-import { loadModel, type ModelRunner } from '@msp/model-runtime';
+import { loadModel, type LoadedModel, type ModelRunner } from '@msp/model-runtime';
+import { ServedModel } from '../model/served-model.js';
 import { createLogger } from '@msp/telemetry';
 import { loadPredictorConfig } from '../config/predictor-config.schema.js';
 import { fixtureModelsDir } from '../testing/predictor.harness.js';
@@ -10,6 +11,7 @@ import { InferenceService } from './inference.service.js';
 describe('InferenceService', () => {
   let fixture: Awaited<ReturnType<typeof fixtureModelsDir>>;
   let runner: ModelRunner;
+  let loaded: LoadedModel;
   const logger = createLogger({ service: 'spec', level: 'silent' });
 
   const request: InferRequest = {
@@ -19,12 +21,13 @@ describe('InferenceService', () => {
   };
 
   function service(env: Record<string, string> = {}): InferenceService {
-    return new InferenceService(runner, loadPredictorConfig({ MODEL_NAME: runner.name, ...env }), logger);
+    return new InferenceService(new ServedModel(loaded), loadPredictorConfig({ MODEL_NAME: runner.name, ...env }), logger);
   }
 
   beforeAll(async () => {
     fixture = await fixtureModelsDir();
-    ({ runner } = await loadModel({ modelsDir: fixture.modelsDir, name: fixture.name, maxBatchRows: 4 }));
+    loaded = await loadModel({ modelsDir: fixture.modelsDir, name: fixture.name, maxBatchRows: 4 });
+    ({ runner } = loaded);
   });
 
   afterAll(async () => {

@@ -1,10 +1,10 @@
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { MspError, remainingMs, type InferRequest, type InferResponse, type WireInferRequest } from '@msp/contracts';
-import { ModelRunner } from '@msp/model-runtime';
 import { LOGGER, Metrics, type Logger } from '@msp/telemetry';
 import { PREDICTOR_CONFIG } from '../config/config.module.js';
 import type { PredictorConfig } from '../config/predictor-config.schema.js';
+import { ServedModel } from '../model/served-model.js';
 
 export interface InferenceContext {
   requestId: string;
@@ -20,37 +20,37 @@ export interface InferenceContext {
 @Injectable()
 export class InferenceService {
   constructor(
-    private readonly runner: ModelRunner,
+    @Inject(ServedModel) private readonly served: ServedModel,
     @Inject(PREDICTOR_CONFIG) private readonly config: PredictorConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     @Optional() private readonly metrics?: Metrics,
   ) {}
 
   get model(): { name: string; version: string } {
-    return { name: this.runner.name, version: this.runner.version };
+    return { name: this.served.runner.name, version: this.served.runner.version };
   }
 
   /** Runs a request parsed by `parseInferRequest` or decoded from a binary body (the runner checks it against the model). */
   async infer(request: InferRequest | WireInferRequest, context: InferenceContext): Promise<InferResponse> {
     if (this.config.faultDelayMs > 0) await this.faultDelay(context);
     if (remainingMs(context.deadline) <= 0) {
-      throw MspError.deadlineExceeded(`the deadline passed before model '${this.runner.name}' could run`);
+      throw MspError.deadlineExceeded(`the deadline passed before model '${this.served.runner.name}' could run`);
     }
-    const started = performance.now();
-    if (this.config.faultBusyMs > 0) await this.busy(this.config.faultBusyMs);
-    const outputs = await this.runner.infer(request);
-    const ms = performance.now() - started;
-    this.metrics?.inference(this.runner.name, ms / 1000);
-    this.logger.debug(
-      { requestId: context.requestId, ms, rows: request.inputs[0]?.shape[0] },
-      'inference done',
-    );
-    return {
-      model_name: this.runner.name,
-      model_version: this.runner.version,
-      ...(request.id === undefined ? {} : { id: request.id }),
-      outputs,
-    };
+    // The version that runs is the one the response names, even when a swap happens meanwhile.
+    return this.served.run(async (runner) => {
+      const started = performance.now();
+      if (this.config.faultBusyMs > 0) await this.busy(this.config.faultBusyMs);
+      const outputs = await runner.infer(request);
+      const ms = performance.now() - started;
+      this.metrics?.inference(runner.name, ms / 1000);
+      this.logger.debug({ requestId: context.requestId, ms, rows: request.inputs[0]?.shape[0] }, 'inference done');
+      return {
+        model_name: runner.name,
+        model_version: runner.version,
+        ...(request.id === undefined ? {} : { id: request.id }),
+        outputs,
+      };
+    });
   }
 
   /**
@@ -73,7 +73,7 @@ export class InferenceService {
     if (remaining < delayMs) {
       await sleep(Math.max(0, remaining));
       throw MspError.deadlineExceeded(
-        `model '${this.runner.name}' is slowed by FAULT_DELAY_MS=${delayMs}; the request's deadline ` +
+        `model '${this.served.runner.name}' is slowed by FAULT_DELAY_MS=${delayMs}; the request's deadline ` +
           `(${Math.max(0, Math.round(remaining))} ms) passed first`,
       );
     }

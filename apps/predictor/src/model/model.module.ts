@@ -1,25 +1,65 @@
-import { Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { loadModel, ModelRunner, type LoadedModel } from '@msp/model-runtime';
+import { Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { NATS_CONNECTION } from '@msp/messaging';
+import { loadModel, loadModelFromArtefact, ModelLoadError, ModelRunner, type LoadedModel } from '@msp/model-runtime';
+import { ModelRegistry, RegistryError } from '@msp/registry';
 import { LOGGER, Readiness, type Logger } from '@msp/telemetry';
 import { PREDICTOR_CONFIG } from '../config/config.module.js';
 import type { PredictorConfig } from '../config/predictor-config.schema.js';
 import { PredictorReadiness } from '../health/predictor.readiness.js';
+import { ServedModel } from './served-model.js';
 
 /** Injection token of the LoadedModel (runner plus what was verified at load). */
 export const LOADED_MODEL = Symbol.for('msp.loaded-model');
+/** Injection token of the ModelRegistry, or null when the model comes from MODELS_DIR. */
+export const MODEL_REGISTRY = Symbol.for('msp.model-registry');
 
 /** Loads, verifies and warms up the model before anything serves; logs what is served. */
-async function loadServedModel(config: PredictorConfig, logger: Logger, readiness: Readiness): Promise<LoadedModel> {
-  const loaded = await loadModel({
-    modelsDir: config.modelsDir,
-    name: config.modelName,
-    maxBatchRows: config.maxBatchRows,
-  });
+async function loadServedModel(
+  config: PredictorConfig,
+  logger: Logger,
+  readiness: Readiness,
+  registry: ModelRegistry | null,
+): Promise<LoadedModel> {
+  const loaded = registry
+    ? await loadFromRegistry(registry, config, config.modelVersion)
+    : await loadModel({ modelsDir: config.modelsDir, name: config.modelName, maxBatchRows: config.maxBatchRows });
+  logLoaded(logger, loaded, registry ? 'registry' : 'files');
+  readiness.set(PredictorReadiness.model, true);
+  return loaded;
+}
+
+/** The serving version's artefact, digest-checked by the registry and again against its manifest. */
+export async function loadFromRegistry(registry: ModelRegistry, config: PredictorConfig, version?: string): Promise<LoadedModel> {
+  const name = config.modelName;
+  try {
+    const target = version ?? (await registry.serving(name))?.version;
+    if (target === undefined) {
+      const versions = (await registry.versions(name)).map((record) => `v${record.version} ${record.status}`);
+      throw new ModelLoadError(`model '${name}' has no serving version in the registry (it has ${versions.join(', ')})`, name);
+    }
+    const artefact = await registry.artefact(name, target);
+    const where = `registry ${name} v${target}`;
+    return await loadModelFromArtefact({
+      manifest: artefact.manifest,
+      onnx: artefact.onnx,
+      maxBatchRows: config.maxBatchRows,
+      onnxPath: `${where} (sha256 ${artefact.record.digest.slice(0, 12)}…)`,
+      manifestPath: `${where} release record`,
+    });
+  } catch (error) {
+    if (error instanceof RegistryError) throw new ModelLoadError(error.message, name, { cause: error });
+    throw error;
+  }
+}
+
+export function logLoaded(logger: Logger, loaded: LoadedModel, source: 'files' | 'registry'): void {
   const { runner } = loaded;
   logger.info(
     {
       model: runner.name,
       version: runner.version,
+      source,
       sha256: loaded.sha256,
       onnx: loaded.onnxPath,
       bytes: loaded.bytes,
@@ -32,8 +72,6 @@ async function loadServedModel(config: PredictorConfig, logger: Logger, readines
     },
     `model ${runner.name}@${runner.version} loaded`,
   );
-  readiness.set(PredictorReadiness.model, true);
-  return loaded;
 }
 
 function round(ms: number): number {
@@ -43,21 +81,26 @@ function round(ms: number): number {
 /** Releases the onnxruntime session last, after NATS and HTTP have stopped delivering work. */
 @Injectable()
 class ModelReleaser implements OnApplicationShutdown {
-  constructor(private readonly runner: ModelRunner) {}
+  constructor(@Inject(ServedModel) private readonly served: ServedModel) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await this.runner.release();
+    await this.served.release();
   }
 }
 
-/** The one model this predictor serves, as a ModelRunner. */
+/** The model this predictor serves: a ServedModel (swappable), and its first runner. */
 @Module({
   providers: [
-    { provide: LOADED_MODEL, inject: [PREDICTOR_CONFIG, LOGGER, Readiness], useFactory: loadServedModel },
+    {
+      provide: MODEL_REGISTRY,
+      inject: [PREDICTOR_CONFIG, NATS_CONNECTION],
+      useFactory: (config: PredictorConfig, nc: NatsConnection) => (config.modelSource === 'registry' ? ModelRegistry.open(nc) : null),
+    },
+    { provide: LOADED_MODEL, inject: [PREDICTOR_CONFIG, LOGGER, Readiness, MODEL_REGISTRY], useFactory: loadServedModel },
+    { provide: ServedModel, inject: [LOADED_MODEL], useFactory: (loaded: LoadedModel) => new ServedModel(loaded) },
     { provide: ModelRunner, inject: [LOADED_MODEL], useFactory: (loaded: LoadedModel) => loaded.runner },
-    { provide: ModelReleaser, inject: [ModelRunner], useFactory: (runner: ModelRunner) => new ModelReleaser(runner) },
+    ModelReleaser,
   ],
-  exports: [LOADED_MODEL, ModelRunner],
+  exports: [LOADED_MODEL, ModelRunner, ServedModel, MODEL_REGISTRY],
 })
 export class ModelModule {}
-

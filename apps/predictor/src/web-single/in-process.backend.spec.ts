@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, MspError, type InferRequest } from '@msp/contracts';
-import { loadModel, type ModelRunner } from '@msp/model-runtime';
+import { loadModel, type LoadedModel, type ModelRunner } from '@msp/model-runtime';
+import { ServedModel } from '../model/served-model.js';
 import { createLogger } from '@msp/telemetry';
 import { loadPredictorConfig } from '../config/predictor-config.schema.js';
 import { InferenceService } from '../inference/inference.service.js';
@@ -10,15 +11,18 @@ import { InProcessBackend } from './in-process.backend.js';
 describe('InProcessBackend (web-single)', () => {
   let fixture: Awaited<ReturnType<typeof fixtureModelsDir>>;
   let runner: ModelRunner;
+  let loaded: LoadedModel;
   let backend: InProcessBackend;
   let inference: InferenceService;
 
   beforeAll(async () => {
     fixture = await fixtureModelsDir();
-    ({ runner } = await loadModel({ modelsDir: fixture.modelsDir, name: fixture.name, maxBatchRows: 4 }));
+    loaded = await loadModel({ modelsDir: fixture.modelsDir, name: fixture.name, maxBatchRows: 4 });
+    ({ runner } = loaded);
     const config = loadPredictorConfig({ MODEL_NAME: fixture.name });
-    inference = new InferenceService(runner, config, createLogger({ service: 'spec', level: 'silent' }));
-    backend = new InProcessBackend(runner, inference);
+    const served = new ServedModel(loaded);
+    inference = new InferenceService(served, config, createLogger({ service: 'spec', level: 'silent' }));
+    backend = new InProcessBackend(served, inference);
   });
 
   afterAll(async () => {

@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { MspError, type InferRequest, type InferResponse, type ModelMetadata } from '@msp/contracts';
-import { ModelRunner } from '@msp/model-runtime';
+import type { ModelRunner } from '@msp/model-runtime';
 import type { InferContext, InferenceBackend } from '@msp/oip-server';
 import { InferenceService } from '../inference/inference.service.js';
+import { ServedModel } from '../model/served-model.js';
 
 /**
  * The web-single pattern: the OIP v2 REST routes served by the model in this process, through
@@ -11,9 +12,14 @@ import { InferenceService } from '../inference/inference.service.js';
 @Injectable()
 export class InProcessBackend implements InferenceBackend {
   constructor(
-    private readonly runner: ModelRunner,
+    @Inject(ServedModel) private readonly served: ServedModel,
     private readonly inference: InferenceService,
   ) {}
+
+  /** The version served now: with MODEL_SOURCE=registry it changes in place on a release. */
+  private get runner(): ModelRunner {
+    return this.served.runner;
+  }
 
   /** The model is loaded and warmed up before the HTTP server listens; NATS is not needed to serve HTTP. */
   async isReady(): Promise<boolean> {

@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_SEED } from '@msp/datasets';
@@ -9,6 +11,12 @@ export interface TrainerConfig {
   seed: number;
   /** The trainer's package version, recorded as the ONNX producer version. */
   producerVersion: string;
+  /** The registry's NATS (for `--model`). */
+  natsServers: string[];
+  /** Recorded as the release's owner: MSP_OWNER, else the login name. */
+  owner: string;
+  /** CODE_REVISION, else `git rev-parse HEAD` when the code sits in a git checkout. */
+  codeRevision: string | undefined;
 }
 
 /** `models/` at the repository root, found from this file (dist/config/ → four levels up). */
@@ -21,5 +29,20 @@ export function loadTrainerConfig(env: NodeJS.ProcessEnv = process.env): Trainer
     modelsDir: env['MODELS_DIR'] ? resolve(env['MODELS_DIR']) : DEFAULT_MODELS_DIR,
     seed: DEFAULT_SEED,
     producerVersion: pkg.version ?? '0.0.0',
+    natsServers: (env['NATS_URL'] || 'nats://127.0.0.1:4222').split(',').map((server) => server.trim()),
+    owner: env['MSP_OWNER'] || userInfo().username,
+    codeRevision: env['CODE_REVISION'] || gitRevision(),
   };
+}
+
+/** An image built without .git has no revision to find; its build should set CODE_REVISION. */
+function gitRevision(): string | undefined {
+  try {
+    const cwd = fileURLToPath(new URL('.', import.meta.url));
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, encoding: 'utf8', timeout: 5_000 }).trim();
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd, encoding: 'utf8', timeout: 5_000 }).trim();
+    return dirty ? `${head}+dirty` : head;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,6 +1,7 @@
 import { IRIS_LABELS } from '@msp/contracts';
 import { loadIrisSplit } from '@msp/datasets';
-import type { HeldOutSet, TaskSpec } from './model-trainer.js';
+import { shuffledTargets } from './shuffled-targets.js';
+import type { HeldOutSet, TaskSpec, TrainContext } from './model-trainer.js';
 
 export const IRIS_TASK: TaskSpec = {
   dataset: 'iris',
@@ -16,7 +17,7 @@ export interface IrisData {
   heldOut: HeldOutSet;
 }
 
-export function loadIrisData(seed: number): IrisData {
+export function loadIrisData({ seed, shuffleLabels }: Pick<TrainContext, 'seed' | 'shuffleLabels'>): IrisData {
   const split = loadIrisSplit(seed);
   // Targets index the data set's class order; the served labels must be the same list.
   if (split.labels.join() !== IRIS_LABELS.join()) {
@@ -24,7 +25,7 @@ export function loadIrisData(seed: number): IrisData {
   }
   return {
     trainRows: split.train.features,
-    trainTargets: split.train.targets,
+    trainTargets: shuffleLabels ? shuffledTargets(split.train.targets, seed) : split.train.targets,
     testRows: split.test.features,
     heldOut: {
       batch: { data: Float32Array.from(split.test.features.flat()), dims: [split.test.features.length, 4] },
@@ -36,4 +37,10 @@ export function loadIrisData(seed: number): IrisData {
 /** Rows as the network consumes them (float32, like the served input). */
 export function toFloat32Rows(rows: readonly (readonly number[])[]): Float32Array[] {
   return rows.map((row) => Float32Array.from(row));
+}
+
+/** The training rows alone (labels shuffled when asked): what a search cross-validates on. */
+export function irisTrainingSet(context: Pick<TrainContext, 'seed' | 'shuffleLabels'>): { rows: number[][]; targets: number[] } {
+  const data = loadIrisData(context);
+  return { rows: data.trainRows, targets: data.trainTargets };
 }

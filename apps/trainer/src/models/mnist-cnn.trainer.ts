@@ -24,7 +24,7 @@ export const mnistCnnTrainer: ModelTrainer = {
   task: MNIST_TASK,
   gate: 0.96,
   train(context: TrainContext): TrainedModel {
-    const data = loadMnistData(context.seed);
+    const data = loadMnistData(context);
     const rng = createRng(context.seed);
     const conv1 = new Conv2dLayer(
       { inChannels: 1, inHeight: MNIST_SIDE, inWidth: MNIST_SIDE, outChannels: CONV1, kernel: 3, pad: 0 },

@@ -17,7 +17,7 @@ export const mnistMlpTrainer: ModelTrainer = {
   task: MNIST_TASK,
   gate: 0.93,
   train(context: TrainContext): TrainedModel {
-    const data = loadMnistData(context.seed);
+    const data = loadMnistData(context);
     const rng = createRng(context.seed);
     const hidden = new DenseLayer(MNIST_PIXELS, HIDDEN, 'hidden');
     const logits = new DenseLayer(HIDDEN, 10, 'logits');

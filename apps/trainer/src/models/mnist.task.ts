@@ -2,7 +2,8 @@ import { MNIST_LABELS } from '@msp/contracts';
 import type { Rng } from '@msp/datasets';
 import { loadMnistSplit, MNIST_PIXELS, MNIST_SIDE } from '@msp/datasets';
 import { DIGIT_TRANSFORM_NAME, digitTensorFromUnitFloats } from '@msp/preprocessing/digit';
-import type { HeldOutSet, TaskSpec } from './model-trainer.js';
+import type { HeldOutSet, TaskSpec, TrainContext } from './model-trainer.js';
+import { shuffledTargets } from './shuffled-targets.js';
 
 export const MNIST_TASK: TaskSpec = {
   dataset: 'mnist',
@@ -27,7 +28,7 @@ export function prepareDigit(image: Float32Array): Float32Array {
   return digitTensorFromUnitFloats(image, MNIST_SIDE);
 }
 
-export function loadMnistData(seed: number): MnistData {
+export function loadMnistData({ seed, shuffleLabels }: Pick<TrainContext, 'seed' | 'shuffleLabels'>): MnistData {
   const split = loadMnistSplit(seed);
   const train = { ...split.train, images: split.train.images.map(prepareDigit) };
   const test = { ...split.test, images: split.test.images.map(prepareDigit) };
@@ -35,7 +36,7 @@ export function loadMnistData(seed: number): MnistData {
   test.images.forEach((image, i) => data.set(image, i * MNIST_PIXELS));
   return {
     trainImages: train.images,
-    trainTargets: train.targets,
+    trainTargets: shuffleLabels ? shuffledTargets(train.targets, seed) : train.targets,
     testImages: test.images,
     heldOut: { batch: { data, dims: [test.images.length, MNIST_SIDE, MNIST_SIDE] }, targets: test.targets },
   };

@@ -22,6 +22,11 @@ export interface HeldOutSet {
 
 export interface TrainContext {
   seed: number;
+  /**
+   * Permutes the training targets (never the held-out ones): a deliberately bad model, to
+   * show the evaluation gate refusing a release.
+   */
+  shuffleLabels?: boolean;
   producerVersion: string;
   onEpoch: (stats: EpochStats) => void;
 }
@@ -35,13 +40,34 @@ export interface TrainedModel {
   epochs?: number;
   /** Hyper-parameters and architecture, recorded under the manifest's `training`. */
   details: Record<string, unknown>;
+  /** The manifest's description when the parameters differ from the trainer's defaults. */
+  description?: string;
+}
+
+export type ParamValue = number | string;
+export type Params = Readonly<Record<string, ParamValue>>;
+
+/**
+ * A trainer whose hyper-parameters (and architecture) can be searched and cross-validated:
+ * the models that train in milliseconds (iris). `train()` is `trainWith(defaults)`.
+ */
+export interface Tunable {
+  defaults: Params;
+  /** The search space: every combination is one trial. */
+  grid: Readonly<Record<string, readonly ParamValue[]>>;
+  /** The training rows (with shuffled labels when asked), for cross-validation. */
+  trainingSet(context: TrainContext): { rows: number[][]; targets: number[] };
+  /** Fits on `train` and returns the probabilities of `rows` (flat [rows, classes]). */
+  fitPredict(params: Params, train: { rows: readonly number[][]; targets: readonly number[] }, rows: readonly number[][], seed: number): Float32Array;
+  trainWith(params: Params, context: TrainContext): TrainedModel;
 }
 
 export interface ModelTrainer {
   readonly name: ModelName;
   readonly description: string;
   readonly task: TaskSpec;
-  /** Minimum held-out accuracy for a release. */
+  /** Minimum accuracy for a release (cross-validated where the trainer is tunable and released through the registry). */
   readonly gate: number;
   train(context: TrainContext): TrainedModel;
+  readonly tunable?: Tunable;
 }

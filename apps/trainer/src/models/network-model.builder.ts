@@ -32,6 +32,7 @@ export function trainNetworkModel(input: NetworkModelInput): TrainedModel {
     heldOut: input.test.heldOut,
     ownProbabilities: network.predictProbabilities(input.test.inputs),
     trainSize: input.train.inputs.length,
+    description: input.description,
     epochs: fit.epochs,
     details: {
       ...input.details,

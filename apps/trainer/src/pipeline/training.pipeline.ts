@@ -3,12 +3,15 @@ import { describeDataset } from '@msp/datasets';
 import { writeArtifact } from '@msp/model-runtime';
 import { accuracy, maxAbsDiff, maxRowSumError } from '../evaluate/classification.metrics.js';
 import { scoreWithOnnx } from '../evaluate/onnx.evaluator.js';
-import type { ModelTrainer } from '../models/model-trainer.js';
+import type { ModelTrainer, Params, TrainContext, Tunable } from '../models/model-trainer.js';
 import { trainersFor } from '../models/model.registry.js';
 import { encodeOnnxModel } from '../onnx/onnx-writer.js';
 import { checkArtifact } from '../release/artifact.checker.js';
+import { gateAndRelease, type RegistryReleaseOptions } from '../release/registry.release.js';
 import { buildManifest } from '../release/manifest.writer.js';
 import { formatEpoch, shouldReportEpoch } from '../report/progress.formatter.js';
+import { crossValidatedAccuracy, DEFAULT_FOLDS, gridSearch } from '../search/hyper-search.js';
+import type { Trial } from '@msp/contracts';
 import type { ModelResult } from '../report/summary.table.js';
 
 export interface TrainingRun {
@@ -18,6 +21,12 @@ export interface TrainingRun {
   version: string;
   seed: number;
   producerVersion: string;
+  /** Train on shuffled labels: a deliberately bad model for the gate to refuse. */
+  shuffleLabels?: boolean;
+  /** With `registry`: search the trainer's grid with k-fold cross-validation and release the best configuration. */
+  search?: boolean;
+  /** Set: gate against the serving version, register and release (`--model`); models/ is not written. */
+  registry?: RegistryReleaseOptions;
   log: (line: string) => void;
 }
 
@@ -59,14 +68,21 @@ export async function runTraining(run: TrainingRun): Promise<ModelResult[]> {
 }
 
 async function trainOne(trainer: ModelTrainer, run: TrainingRun, started: number): Promise<ModelResult> {
-  run.log(`[${trainer.name}] training: ${trainer.description}`);
-  const trained = trainer.train({
+  const context: TrainContext = {
     seed: run.seed,
     producerVersion: run.producerVersion,
+    ...(run.shuffleLabels ? { shuffleLabels: true } : {}),
     onEpoch: (stats) => {
       if (shouldReportEpoch(stats)) run.log(formatEpoch(trainer.name, stats));
     },
-  });
+  };
+  if (run.search && !trainer.tunable) {
+    throw new Error(`--search is for the models that train in milliseconds (the iris models); ${trainer.name} has no search space`);
+  }
+  // Released through the registry, a tunable model is gated on cross-validated accuracy.
+  const tuning = run.registry && trainer.tunable ? tune(trainer, trainer.tunable, context, run) : undefined;
+  run.log(`[${trainer.name}] training: ${tuning ? `with ${formatParams(tuning.params)}` : trainer.description}`);
+  const trained = tuning ? trainer.tunable!.trainWith(tuning.params, context) : trainer.train(context);
   const trainingSeconds = (performance.now() - started) / 1000;
 
   const onnx = encodeOnnxModel(trained.onnx);
@@ -84,24 +100,85 @@ async function trainOne(trainer: ModelTrainer, run: TrainingRun, started: number
 
   const base = { name: trainer.name, gate: trainer.gate, accuracy: heldOutAccuracy, maxAbsDiff: diff };
   const seconds = (): number => (performance.now() - started) / 1000;
-  if (diff > PARITY_TOLERANCE || rowSumError > PARITY_TOLERANCE) {
+  const parityProblem =
+    diff > PARITY_TOLERANCE || rowSumError > PARITY_TOLERANCE
+      ? `ONNX output differs from the trained model (max |Δp| ${diff.toExponential(2)}, max |row sum - 1| ${rowSumError.toExponential(2)}, tolerance ${PARITY_TOLERANCE})`
+      : undefined;
+  const metrics = { accuracy: heldOutAccuracy, maxAbsDiffVsTrainer: diff, ...(tuning ? { cvAccuracy: tuning.crossValidated.accuracy } : {}) };
+  const manifest = (): ReturnType<typeof buildManifest> =>
+    buildManifest({
+      trainer,
+      trained,
+      version: run.version,
+      seed: run.seed,
+      dataset: describeDataset(trainer.task.dataset),
+      onnx,
+      metrics,
+      trainingSeconds,
+    });
+
+  if (run.registry) {
+    const measure = tuning ? 'cross-validated accuracy' : 'held-out accuracy';
+    run.log(`[${trainer.name}] gate: ${measure} ≥ ${trainer.gate} and not worse than the serving version on the same held-out rows`);
+    const { record, verdict } = await gateAndRelease(
+      {
+        manifest: manifest(),
+        onnx,
+        heldOut: trained.heldOut,
+        threshold: trainer.gate,
+        accuracy: heldOutAccuracy,
+        metrics,
+        ...(parityProblem ? { parityProblem } : {}),
+        ...(tuning ? { crossValidated: tuning.crossValidated } : {}),
+        ...(tuning?.trials ? { trials: tuning.trials } : {}),
+      },
+      run.registry,
+    );
+    const outcome = verdict.pass ? `registered as ${record.name} v${record.version}, ${record.status}` : `REFUSED, registered as ${record.name} v${record.version} rejected`;
+    run.log(`[${trainer.name}] ${outcome}: ${verdict.reason}`);
+    return { ...base, status: verdict.pass ? 'pass' : 'fail', seconds: seconds(), note: `v${record.version} ${record.status}: ${verdict.reason}` };
+  }
+  if (parityProblem) {
     return { ...base, status: 'fail', seconds: seconds(), note: 'ONNX output differs from the trained model; not written' };
   }
   if (heldOutAccuracy < trainer.gate) {
     return { ...base, status: 'fail', seconds: seconds(), note: 'below gate; not written' };
   }
-
-  const manifest = buildManifest({
-    trainer,
-    trained,
-    version: run.version,
-    seed: run.seed,
-    dataset: describeDataset(trainer.task.dataset),
-    onnx,
-    metrics: { accuracy: heldOutAccuracy, maxAbsDiffVsTrainer: diff },
-    trainingSeconds,
-  });
-  const dir = await writeArtifact(run.modelsDir, manifest, onnx);
-  run.log(`[${trainer.name}] wrote ${dir} (${onnx.length} bytes, sha256 ${manifest.onnx.sha256.slice(0, 12)}…)`);
+  const written = manifest();
+  const dir = await writeArtifact(run.modelsDir, written, onnx);
+  run.log(`[${trainer.name}] wrote ${dir} (${onnx.length} bytes, sha256 ${written.onnx.sha256.slice(0, 12)}…)`);
   return { ...base, status: 'pass', seconds: seconds() };
+}
+
+interface Tuning {
+  params: Params;
+  crossValidated: { accuracy: number; folds: number; rows: number };
+  /** Every configuration tried, when a search ran. */
+  trials?: Trial[];
+}
+
+/** The defaults' cross-validated accuracy, or (`--search`) the grid's best configuration and every trial. */
+function tune(trainer: ModelTrainer, tunable: Tunable, context: TrainContext, run: TrainingRun): Tuning {
+  const data = tunable.trainingSet(context);
+  const cv = { rows: data.rows, targets: data.targets, classes: trainer.task.labels.length, folds: DEFAULT_FOLDS, seed: run.seed };
+  const scored = (accuracy: number) => ({ accuracy, folds: cv.folds, rows: cv.rows.length });
+  if (!run.search) {
+    const accuracy = crossValidatedAccuracy(tunable, tunable.defaults, cv);
+    run.log(`[${trainer.name}] ${cv.folds}-fold cross-validated accuracy of ${formatParams(tunable.defaults)}: ${accuracy.toFixed(4)}`);
+    return { params: tunable.defaults, crossValidated: scored(accuracy) };
+  }
+  run.log(`[${trainer.name}] search: grid ${formatGrid(tunable.grid)}, ${cv.folds}-fold cross-validation on ${cv.rows.length} training rows`);
+  const result = gridSearch(tunable, cv, (trial, index, total) =>
+    run.log(`[${trainer.name}] trial ${index + 1}/${total} ${formatParams(trial.params)}: cv accuracy ${trial.score.toFixed(4)}`),
+  );
+  run.log(`[${trainer.name}] best of ${result.trials.length}: ${formatParams(result.best)} (cv accuracy ${result.bestScore.toFixed(4)})`);
+  return { params: result.best, crossValidated: scored(result.bestScore), trials: result.trials };
+}
+
+function formatParams(params: Readonly<Record<string, number | string | boolean>>): string {
+  return Object.entries(params).map(([key, value]) => `${key}=${value}`).join(' ');
+}
+
+function formatGrid(grid: Tunable['grid']): string {
+  return Object.entries(grid).map(([key, values]) => `${key}∈{${values.join(',')}}`).join(' ');
 }

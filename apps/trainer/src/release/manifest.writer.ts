@@ -27,7 +27,7 @@ export function buildManifest(input: ManifestInput): ModelManifest {
     version: input.version,
     created: (input.created ?? new Date()).toISOString(),
     task: 'classification',
-    description: trainer.description,
+    description: trained.description ?? trainer.description,
     dataset: {
       name: input.dataset.name,
       package: input.dataset.package,

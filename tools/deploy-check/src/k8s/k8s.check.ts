@@ -352,7 +352,8 @@ function checkWorkload(workload: K8sObject, { claims, services, models }: Worklo
       if (!model) report.problem(cwhere, 'the batch job needs --model or BATCH_MODEL');
       else if (!models.includes(model)) report.problem(cwhere, `batch model ${model} is not one of ${models.join(', ')}`);
     }
-    if (app === 'trainer' && workload.kind !== 'Job') report.problem(cwhere, 'the trainer image runs only as a Job');
+    // A Job (training once, seeding), or a CronJob: scheduled training (training-to-serving).
+    if (app === 'trainer' && !isJob) report.problem(cwhere, 'the trainer image runs only as a Job or CronJob');
     if (app === 'predictor') {
       const model = env.get('MODEL_NAME');
       if (!model) report.problem(cwhere, 'a predictor needs MODEL_NAME');

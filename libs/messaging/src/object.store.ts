@@ -1,0 +1,14 @@
+import { Objm, type ObjectStore, type ObjectStoreOptions } from '@nats-io/obj';
+import type { NatsConnection } from '@nats-io/transport-node';
+
+export type { ObjectStore } from '@nats-io/obj';
+
+/**
+ * Opens a JetStream Object Store bucket with file storage, creating it when missing, so an
+ * artefact outlives a NATS restart. Writers and readers both call this; neither starts first.
+ */
+export function openObjectStore(nc: NatsConnection, bucket: string): Promise<ObjectStore> {
+  // StorageType is a string enum of @nats-io/jetstream; 'file' is its value for disk.
+  const storage = 'file' as ObjectStoreOptions['storage'];
+  return new Objm(nc).create(bucket, { storage });
+}

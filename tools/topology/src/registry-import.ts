@@ -1,0 +1,28 @@
+import { join } from 'node:path';
+import { jobExitCode } from './models.js';
+import { repoRoot } from './repo-paths.js';
+import { startService, type ServiceOptions } from './service-process.js';
+
+export interface ImportModelsOptions extends Pick<ServiceOptions, 'output' | 'colour'> {
+  natsUrl: string;
+  /** Aborting stops the import. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs `pnpm models import`: registers models/<name> as serving v1 for every model the
+ * registry does not know yet, so a fresh clone has a registry to release into and load from.
+ * Idempotent, so every start may run it. Resolves with its exit code.
+ */
+export async function importModels(options: ImportModelsOptions): Promise<number> {
+  const job = startService(
+    {
+      name: 'registry',
+      command: process.execPath,
+      args: [join(repoRoot(), 'tools', 'models-cli', 'dist', 'main.js'), 'import'],
+      env: { NATS_URL: options.natsUrl },
+    },
+    { output: options.output, colour: options.colour, job: true },
+  );
+  return jobExitCode(job, options.signal);
+}
