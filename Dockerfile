@@ -90,7 +90,10 @@ RUN pnpm --filter @msp/trainer deploy --prod --offline --store-dir /pnpm/store /
 # The one-shot trainer (compose service `trainer`, k8s Job `trainer`): fills the models volume
 # with <MODELS>/<model>/{model.onnx,manifest.json} for every model that is missing.
 FROM ${NODE_IMAGE} AS trainer
-ENV NODE_ENV=production
+# The commit the image was built from, recorded in every release record (the image has no git):
+# docker build --target trainer --build-arg CODE_REVISION=$(git rev-parse HEAD) …
+ARG CODE_REVISION=unknown
+ENV NODE_ENV=production CODE_REVISION=${CODE_REVISION}
 WORKDIR /app
 COPY --from=trainer-build /out/ ./
 # Owned by the runtime user, so a fresh named volume mounted here is writable by it.

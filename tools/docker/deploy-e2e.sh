@@ -102,7 +102,11 @@ for dir in apps/*/; do
 done
 for app in "${apps[@]}" trainer; do
   t0=$(date +%s)
-  if [[ "$app" == trainer ]]; then target=(--target trainer); else target=(--build-arg "APP=$app"); fi
+  if [[ "$app" == trainer ]]; then
+    target=(--target trainer --build-arg "CODE_REVISION=$(git -C "$root" rev-parse HEAD 2>/dev/null || echo unknown)")
+  else
+    target=(--build-arg "APP=$app")
+  fi
   DOCKER_BUILDKIT=1 "$docker" build --progress=plain "${secret[@]}" "${target[@]}" -t "msp/$app:$MSP_TAG" . \
     >"$logs/build-$app.log" 2>&1 || { tail -n 40 "$logs/build-$app.log" >&2; fail "building msp/$app failed (log: $logs/build-$app.log)"; }
   echo "msp/$app:$MSP_TAG built in $(($(date +%s) - t0)) s"
