@@ -326,7 +326,9 @@ describe.runIf(compose)('asynchronous pattern on compose: a worker container kil
   afterAll(async () => {
     // Back to two healthy workers for whatever runs next.
     await control.run(['up', '-d', '--no-build', '--no-recreate', 'worker'], { timeoutMs: 120_000 });
-  });
+    // NATS, Redis and the gateway were restarted here: what depends on them waits for healthy.
+    await control.untilHealthy(['nats', 'redis', 'gateway', 'worker', 'predictor-iris-mlp']);
+  }, 300_000);
 
   it('loses no job when one of the two worker containers is killed mid-run', async () => {
     const workers = await control.containers('worker');

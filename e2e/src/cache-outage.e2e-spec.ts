@@ -26,7 +26,8 @@ describe.runIf(compose)('the cache service goes away behind the gateway (compose
 
   afterAll(async () => {
     await control.run(['start', SERVICE]).catch(() => undefined);
-  });
+    await control.untilHealthy([SERVICE]);
+  }, 120_000);
 
   it('fails no request while the cache service is SIGKILLed under load', async () => {
     const [container] = await control.containers(SERVICE);

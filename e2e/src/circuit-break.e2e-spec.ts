@@ -188,7 +188,9 @@ describe.runIf(compose)('circuit-break on the compose stack: every iris-mlp repl
 
   afterAll(async () => {
     await control.run(['unpause', ...IRIS_MLP_SERVICES]).catch(() => undefined);
-  });
+    // A paused container failed its healthchecks: what depends on it (the batch run) waits for healthy.
+    await control.untilHealthy(IRIS_MLP_SERVICES);
+  }, 120_000);
 
   it('opens iris-mlp’s circuit and lets iris-softmax answer, marked degraded; closes it once the replicas are back', async () => {
     await control.run(['pause', ...IRIS_MLP_SERVICES]);

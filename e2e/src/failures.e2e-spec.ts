@@ -90,7 +90,8 @@ describe.runIf(compose)('a paused or stopped predictor container behind the gate
     await control.run(['unpause', SERVICE]).catch(() => undefined);
     await control.run(['start', SERVICE]);
     await servedAgain('iris-softmax');
-  });
+    await control.untilHealthy([SERVICE]);
+  }, 120_000);
 
   it('answers 504 {error} at the deadline the client asked for while the predictor is paused', async () => {
     await control.run(['pause', SERVICE]);

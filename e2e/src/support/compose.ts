@@ -17,6 +17,10 @@ export interface ComposeControl {
   containers(service: string): Promise<string[]>;
   /** `docker kill` of one container (SIGKILL unless told otherwise). */
   kill(container: string, signal?: string): Promise<void>;
+  /** Whether every running container of a service passes its healthcheck (what `depends_on: service_healthy` waits for). */
+  healthy(service: string): Promise<boolean>;
+  /** Waits until each service is healthy again: a fault spec leaves the stack as it found it. */
+  untilHealthy(services: readonly string[], timeoutMs?: number): Promise<void>;
 }
 
 export function composeControl(): ComposeControl | undefined {
@@ -33,11 +37,23 @@ export function composeControl(): ComposeControl | undefined {
     });
     return stdout;
   };
+  const containers = async (service: string): Promise<string[]> =>
+    (await run(['ps', '-q', service])).split('\n').map((id) => id.trim()).filter(Boolean);
+  const healthy = async (service: string): Promise<boolean> => {
+    const ids = await containers(service);
+    if (ids.length === 0) return false;
+    const { stdout } = await exec(docker, ['inspect', '--format', '{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}', ...ids], { timeout: 30_000 });
+    return stdout.split('\n').filter(Boolean).every((status) => status === 'healthy' || status === 'none');
+  };
   return {
     run,
-    containers: async (service) => (await run(['ps', '-q', service])).split('\n').map((id) => id.trim()).filter(Boolean),
+    containers,
     kill: async (container, signal = 'KILL') => {
       await exec(docker, ['kill', '--signal', signal, container], { timeout: 30_000 });
+    },
+    healthy,
+    untilHealthy: async (services, timeoutMs = 90_000) => {
+      for (const service of services) await eventually(`${service} healthy again`, () => healthy(service), timeoutMs);
     },
   };
 }
