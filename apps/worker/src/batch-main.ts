@@ -1,5 +1,5 @@
 import { connectNats, type NatsConnection } from '@msp/messaging';
-import { createLogger } from '@msp/telemetry';
+import { createLogger, startTracing, stopTracing } from '@msp/telemetry';
 import { parseBatchCommand, USAGE, UsageError, type BatchOptions } from './batch/batch-options.js';
 import { formatSummary } from './batch/batch-summary.js';
 import { runBatch } from './batch/batch.runner.js';
@@ -31,6 +31,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
 
+  startTracing('batch');
   const logger = createLogger({ service: 'batch', level: options.logLevel });
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -66,6 +67,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 1;
   } finally {
     if (nc) await withTimeout(nc.drain(), DRAIN_TIMEOUT_MS, 'NATS drain timed out').catch(() => undefined);
+    await withTimeout(stopTracing(), DRAIN_TIMEOUT_MS, 'span export timed out').catch(() => undefined);
   }
 }
 
