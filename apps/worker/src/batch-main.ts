@@ -1,4 +1,5 @@
 import { connectNats, type NatsConnection } from '@msp/messaging';
+import { PredictionLog } from '@msp/prediction-log';
 import { createLogger, startTracing, stopTracing } from '@msp/telemetry';
 import { parseBatchCommand, USAGE, UsageError, type BatchOptions } from './batch/batch-options.js';
 import { formatSummary } from './batch/batch-summary.js';
@@ -52,7 +53,11 @@ async function main(argv: readonly string[]): Promise<number> {
       NATS_CONNECT_TIMEOUT_MS,
       `cannot reach NATS at ${options.natsServers.join(', ')} within ${NATS_CONNECT_TIMEOUT_MS} ms`,
     );
-    const summary = await runBatch(options, { nc, logger, progress: stderr, signal: controller.signal });
+    const connection = nc;
+    const predictionLog = new PredictionLog(connection, options.predictionLog, () => !connection.isClosed(), undefined, logger);
+    await predictionLog.start();
+    const summary = await runBatch(options, { nc, logger, progress: stderr, signal: controller.signal, predictionLog });
+    predictionLog.flush();
     stderr(formatSummary(summary));
     logger.info({ summary }, summary.interrupted ? 'batch interrupted' : 'batch done');
     return summary.interrupted ? 1 : 0;

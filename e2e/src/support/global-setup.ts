@@ -1,4 +1,4 @@
-import { mkdir, open } from 'node:fs/promises';
+import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { DEFAULT_NATS_URL, DEFAULT_REDIS_URL, ensureInfra, repoRoot, startTopology, type RunningTopology } from '@msp/topology';
@@ -34,12 +34,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const logDir = join(repoRoot(), '.cache', 'e2e');
   await mkdir(logDir, { recursive: true });
   const log = await open(join(logDir, 'services.log'), 'w');
+  // The prediction log's embedded store (apps/monitor) starts empty on every run.
+  const logStore = join(logDir, 'prediction-log');
+  await rm(logStore, { recursive: true, force: true });
   let topology: RunningTopology | undefined;
   try {
     topology = await startTopology('all', {
       ports: { gateway: 0, webSingle: 0 },
       natsUrl,
       env: { REDIS_URL: redisUrl, OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_SDK_DISABLED: undefined },
+      // The prediction log's embedded store starts empty on every run.
+      serviceEnv: { monitor: { LOG_DATA_DIR: logStore, LOG_DATABASE_URL: undefined } },
       output: (line) => void log.write(`${line}\n`),
       colour: false,
       readyTimeoutMs: 120_000,

@@ -77,3 +77,14 @@ export {
   jobQueueNames,
 } from './jobs.js';
 export type { DeadLetter, JobMessage, JobQueueNames, JobStatus } from './jobs.js';
+export {
+  FeedbackSchema,
+  LogQuerySchema,
+  LogQueueGroup,
+  LogServiceName,
+  LogSubjects,
+  PREDICTION_PATTERNS,
+  PredictionLogStream,
+  PredictionRecordSchema,
+} from './prediction-log.js';
+export type { Feedback, LoggedPrediction, LogQuery, PredictionPattern, PredictionRecord } from './prediction-log.js';

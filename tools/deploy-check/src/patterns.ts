@@ -25,6 +25,8 @@ export interface PatternExpectation {
   preprocess?: boolean;
   /** The prediction cache service (apps/cache) runs. */
   cache?: boolean;
+  /** The monitor (apps/monitor: prediction log store, prediction monitoring) runs. */
+  monitor?: boolean;
   /** The batch job (worker image, `dist/batch-main.js`) scores with this model. */
   batchModel?: string;
   /**
@@ -47,6 +49,7 @@ export const PATTERN_EXPECTATIONS: Readonly<Record<string, PatternExpectation>> 
     workers: 2,
     preprocess: true,
     cache: true,
+    monitor: true,
     graphs: ['mnist-image', 'iris-checked', 'iris-ensemble', 'mnist-time-lag'],
   },
   synchronous: { gateway: true, models: MODEL_NAMES },

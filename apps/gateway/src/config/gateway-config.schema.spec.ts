@@ -27,6 +27,7 @@ describe('loadGatewayConfig', () => {
       cache: { models: [], timeoutMs: 50 },
       dataCache: { timeoutMs: 1_000 },
       logLevel: 'info',
+      predictionLog: { enabled: true, maxDataBytes: 4_096, maxBuffered: 10_000 },
     });
   });
 
@@ -54,6 +55,9 @@ describe('loadGatewayConfig', () => {
       CACHE_MODELS: 'iris-mlp,mnist-cnn',
       CACHE_TIMEOUT_MS: '15',
       LOG_LEVEL: 'DEBUG',
+      PREDICTION_LOG: 'OFF',
+      PREDICTION_LOG_MAX_INPUT_BYTES: '100',
+      PREDICTION_LOG_BUFFER: '50',
     });
     expect(config).toEqual({
       port: 9000,
@@ -78,6 +82,7 @@ describe('loadGatewayConfig', () => {
       cache: { models: ['iris-mlp', 'mnist-cnn'], timeoutMs: 15 },
       dataCache: { timeoutMs: 1_000 },
       logLevel: 'debug',
+      predictionLog: { enabled: false, maxDataBytes: 100, maxBuffered: 50 },
     });
   });
 

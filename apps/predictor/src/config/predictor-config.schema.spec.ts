@@ -24,6 +24,7 @@ describe('loadPredictorConfig', () => {
       maxInFlight: 64,
       faultDelayMs: 0,
       logLevel: 'info',
+      predictionLog: { enabled: true, maxDataBytes: 4_096, maxBuffered: 10_000 },
     });
   });
 
@@ -43,6 +44,9 @@ describe('loadPredictorConfig', () => {
         MAX_IN_FLIGHT: '8',
         FAULT_DELAY_MS: '250',
         LOG_LEVEL: 'Debug',
+        PREDICTION_LOG: 'off',
+        PREDICTION_LOG_MAX_INPUT_BYTES: '100',
+        PREDICTION_LOG_BUFFER: '50',
       },
       '/srv/app',
     );
@@ -58,6 +62,7 @@ describe('loadPredictorConfig', () => {
       maxInFlight: 8,
       faultDelayMs: 250,
       logLevel: 'debug',
+      predictionLog: { enabled: false, maxDataBytes: 100, maxBuffered: 50 },
     });
   });
 

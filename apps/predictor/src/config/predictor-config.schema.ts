@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { integer, logLevel, natsServers, opsPort, optionalInteger, parseEnv, text, unsetIfEmpty, type LogLevel } from '@msp/config';
+import { integer, logLevel, natsServers, opsPort, optionalInteger, parseEnv, text, unsetIfEmpty, type LogLevel, predictionLogEnv, predictionLogSettings, type PredictionLogSettings } from '@msp/config';
 
 export type { LogLevel };
 
@@ -30,6 +30,7 @@ export const PredictorEnvSchema = z
     MAX_IN_FLIGHT: integer(64, 1, 1_000_000),
     FAULT_DELAY_MS: integer(0, 0, 3_600_000),
     LOG_LEVEL: logLevel(),
+    ...predictionLogEnv,
   })
   .refine((env) => env.REQUEST_TIMEOUT_MS <= env.MAX_TIMEOUT_MS, {
     path: ['REQUEST_TIMEOUT_MS'],
@@ -56,6 +57,8 @@ export interface PredictorConfig {
   /** Artificial delay per request, to make a predictor slow on purpose (tests, demos). */
   faultDelayMs: number;
   logLevel: LogLevel;
+  /** Every prediction to the prediction log (PREDICTION_LOG*). */
+  predictionLog: PredictionLogSettings;
 }
 
 /** Reads and validates the environment; the one place of the predictor that reads it. */
@@ -75,5 +78,6 @@ export function loadPredictorConfig(env: Record<string, string | undefined>, cwd
     maxInFlight: vars.MAX_IN_FLIGHT,
     faultDelayMs: vars.FAULT_DELAY_MS,
     logLevel: vars.LOG_LEVEL,
+    predictionLog: predictionLogSettings(vars),
   };
 }

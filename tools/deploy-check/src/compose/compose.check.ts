@@ -396,6 +396,7 @@ function checkPattern(profile: string, services: readonly ComposeService[], sour
   }
   if (expected.preprocess && !active.some((service) => service.app === 'preprocess')) report.problem(where, 'no preprocess service');
   if (expected.cache && !active.some((service) => service.app === 'cache')) report.problem(where, 'no cache service');
+  if (expected.monitor && !active.some((service) => service.app === 'monitor')) report.problem(where, 'no monitor service (prediction log)');
   if (expected.batchModel) {
     const job = active.find((service) => isBatchJob(service) && batchModelOf(service.command, service.env) === expected.batchModel);
     if (!job) report.problem(where, `no batch job (worker image, ${BATCH_ENTRY}) scores with ${expected.batchModel}`);

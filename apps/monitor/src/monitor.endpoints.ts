@@ -1,0 +1,31 @@
+import { LogQueueGroup, LogServiceName, LogSubjects } from '@msp/contracts';
+import type { NatsConsumer, NatsServiceOptions } from '@msp/messaging';
+import { MONITOR_VERSION } from './app.info.js';
+import type { MonitorConfig } from './config/monitor-config.schema.js';
+
+/** Names of the micro service endpoints, used as `@MessagePattern`s. */
+export const MonitorEndpoints = { query: 'query', feedback: 'feedback' } as const;
+
+/**
+ * The monitor as one NATS micro service (`$SRV.*.msp-monitor`): the prediction log read back
+ * (`msp.logs.query`) and ground truth joined to it (`msp.logs.feedback`), in the queue group
+ * `msp.monitor`; its consumer stores the log from JetStream.
+ */
+export function monitorServiceOptions(config: MonitorConfig, consumers: readonly NatsConsumer[]): NatsServiceOptions {
+  return {
+    service: {
+      name: LogServiceName,
+      version: MONITOR_VERSION,
+      description: 'Prediction log store (JetStream MSP_PREDICTIONS → PostgreSQL or embedded PGlite) and prediction monitoring',
+      metadata: { store: config.store.kind },
+    },
+    endpoints: {
+      [MonitorEndpoints.query]: { subject: LogSubjects.query, queue: LogQueueGroup },
+      [MonitorEndpoints.feedback]: { subject: LogSubjects.feedback, queue: LogQueueGroup },
+    },
+    consumers,
+    defaultTimeoutMs: config.requestTimeoutMs,
+    shutdownGraceMs: config.shutdownGraceMs,
+    readyMessage: 'serving the prediction log over NATS',
+  };
+}
