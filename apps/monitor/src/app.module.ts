@@ -8,6 +8,7 @@ import { LogConsumer } from './log/log.consumer.js';
 import { LogModule } from './log/log.module.js';
 import { ListenersModule } from './listeners.module.js';
 import { monitorServiceOptions } from './monitor.endpoints.js';
+import { MonitoringModule } from './monitoring/monitoring.module.js';
 
 /** One monitor process (prediction-log and prediction-monitoring patterns): JetStream in, a SQL store behind, NATS endpoints, no HTTP. */
 @Module({})
@@ -21,6 +22,7 @@ export class AppModule {
         TelemetryModule.forRoot(telemetry),
         MessagingModule.forRoot({ servers: config.natsServers, name: 'monitor' }),
         ListenersModule,
+        MonitoringModule,
         LogModule,
         NatsServiceModule.forRootAsync({
           imports: [LogModule],

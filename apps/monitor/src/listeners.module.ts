@@ -1,7 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { RECORD_LISTENERS } from './log/log.consumer.js';
 
-/** Who is told of the records once stored; none yet (prediction monitoring subscribes here). */
+/** Who is told of the records once stored (prediction monitoring adds itself). */
 @Global()
 @Module({
   providers: [{ provide: RECORD_LISTENERS, useValue: [] }],

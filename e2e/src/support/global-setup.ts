@@ -44,7 +44,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       natsUrl,
       env: { REDIS_URL: redisUrl, OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_SDK_DISABLED: undefined },
       // The prediction log's embedded store starts empty on every run.
-      serviceEnv: { monitor: { LOG_DATA_DIR: logStore, LOG_DATABASE_URL: undefined } },
+      serviceEnv: { monitor: { LOG_DATA_DIR: logStore, LOG_DATABASE_URL: undefined, MONITOR_EVALUATE_MS: '500' } },
       output: (line) => void log.write(`${line}\n`),
       colour: false,
       readyTimeoutMs: 120_000,

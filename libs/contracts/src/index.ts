@@ -13,8 +13,9 @@ export {
   MNIST_LABELS,
   MODEL_NAMES,
   ModelManifestSchema,
+  TrainingReferenceSchema,
 } from './manifest.schema.js';
-export type { ModelManifest, ModelName } from './manifest.schema.js';
+export type { ModelManifest, ModelName, TrainingReference } from './manifest.schema.js';
 export { InferInputSchema, InferRequestSchema, ModelMetadataSchema, RequestedOutputSchema } from './oip.schema.js';
 export type {
   InferRequest,
@@ -78,7 +79,9 @@ export {
 } from './jobs.js';
 export type { DeadLetter, JobMessage, JobQueueNames, JobStatus } from './jobs.js';
 export {
+  ALERT_KINDS,
   FeedbackSchema,
+  MonitoringSubjects,
   LogQuerySchema,
   LogQueueGroup,
   LogServiceName,
@@ -87,4 +90,13 @@ export {
   PredictionLogStream,
   PredictionRecordSchema,
 } from './prediction-log.js';
-export type { Feedback, LoggedPrediction, LogQuery, PredictionPattern, PredictionRecord } from './prediction-log.js';
+export type {
+  AlertEvent,
+  AlertKind,
+  Feedback,
+  LoggedPrediction,
+  LogQuery,
+  MonitoringView,
+  PredictionPattern,
+  PredictionRecord,
+} from './prediction-log.js';

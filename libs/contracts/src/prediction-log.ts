@@ -64,3 +64,45 @@ export const FeedbackSchema = z.object({
   label: z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number()]))]),
 });
 export type Feedback = z.infer<typeof FeedbackSchema>;
+
+/** Prediction monitoring (apps/monitor): the current window of a model, and alert events. */
+export const MonitoringSubjects = {
+  /** `{model}` in, a MonitoringView out (404 when the model has no prediction in the window). */
+  view: 'msp.monitoring.view',
+  /** An AlertEvent when an alert starts or clears. */
+  alert: (model: string): string => `msp.alerts.${model}`,
+  alerts: 'msp.alerts.>',
+} as const;
+
+export const ALERT_KINDS = ['drift', 'output_shift', 'error_rate', 'latency', 'accuracy'] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+export interface AlertEvent {
+  model: string;
+  kind: AlertKind;
+  /** The input feature that drifted (kind `drift`). */
+  feature?: string;
+  state: 'firing' | 'resolved';
+  value: number;
+  threshold: number;
+  /** Epoch ms. */
+  ts: number;
+  owner?: string;
+}
+
+export interface MonitoringView {
+  model: string;
+  owner?: string;
+  description?: string;
+  window: { ms: number; from: number; to: number; count: number };
+  latency_ms: { p50?: number; p95?: number; p99?: number };
+  error_rate: number;
+  errors: number;
+  /** Per input feature: the KS statistic against the training reference and the level that counts as drift (the test's critical value, at least the minimum effect). */
+  drift: { reference: boolean; samples: number; features: { name: string; ks: number; critical: number; drifted: boolean }[] };
+  /** Predicted class shares against the training split's, and their PSI. */
+  output: { samples: number; psi?: number; observed: Record<string, number>; expected: Record<string, number> };
+  /** Live accuracy over the predictions in the window whose ground truth was posted. */
+  accuracy: { samples: number; value?: number };
+  alerts: AlertEvent[];
+}

@@ -1,5 +1,5 @@
-import { Body, Controller, Get, HttpCode, Post, Query, Req } from '@nestjs/common';
-import { deadlineIn, LogSubjects, MspError, type LoggedPrediction, type LogQuery } from '@msp/contracts';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { deadlineIn, LogSubjects, MonitoringSubjects, MspError, type LoggedPrediction, type LogQuery, type MonitoringView } from '@msp/contracts';
 import { NatsBus } from '@msp/messaging';
 import { resolveRequestId } from '@msp/oip-server';
 import type { FastifyRequest } from 'fastify';
@@ -10,8 +10,9 @@ const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1_000;
 
 /**
- * The prediction log read back, and ground truth posted against a logged request: both answered
- * by the monitor over NATS (`msp.logs.*`); 503 when no monitor runs.
+ * The prediction log read back, ground truth posted against a logged request, and a model's
+ * monitoring window: all answered by the monitor over NATS (`msp.logs.*`,
+ * `msp.monitoring.view`); 503 when no monitor runs.
  */
 @Controller('v1')
 export class LogsController {
@@ -20,6 +21,11 @@ export class LogsController {
   @Get('logs')
   async logs(@Query() query: Record<string, string | undefined>, @Req() request: FastifyRequest): Promise<{ records: LoggedPrediction[] }> {
     return this.bus.request(LogSubjects.query, parseLogQuery(query), { deadline: deadlineIn(LOG_TIMEOUT_MS), requestId: resolveRequestId(request) });
+  }
+
+  @Get('monitoring/:model')
+  async monitoring(@Param('model') model: string, @Req() request: FastifyRequest): Promise<MonitoringView> {
+    return this.bus.request(MonitoringSubjects.view, { model }, { deadline: deadlineIn(LOG_TIMEOUT_MS), requestId: resolveRequestId(request) });
   }
 
   @Post('feedback')

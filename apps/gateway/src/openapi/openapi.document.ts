@@ -169,6 +169,24 @@ const schemas: Record<string, JsonObject> = {
   JobSubmitted: jobSubmitted,
   JobView: jobView,
   TimeLagRecord: timeLagRecord,
+  MonitoringView: {
+    type: 'object',
+    required: ['model', 'window', 'latency_ms', 'error_rate', 'errors', 'drift', 'output', 'accuracy', 'alerts'],
+    description: 'One model over the sliding window (apps/monitor); `alerts` are those firing now.',
+    properties: {
+      model: { type: 'string' },
+      owner: { type: 'string' },
+      description: { type: 'string' },
+      window: { type: 'object', properties: { ms: { type: 'integer' }, from: { type: 'integer' }, to: { type: 'integer' }, count: { type: 'integer' } } },
+      latency_ms: { type: 'object', properties: { p50: { type: 'number' }, p95: { type: 'number' }, p99: { type: 'number' } } },
+      error_rate: { type: 'number' },
+      errors: { type: 'integer' },
+      drift: { type: 'object', description: 'KS statistic per input feature against the training reference, and the level that counts as drift.' },
+      output: { type: 'object', description: 'Predicted class shares against the training split’s, and their PSI.' },
+      accuracy: { type: 'object', properties: { samples: { type: 'integer' }, value: { type: 'number' } } },
+      alerts: { type: 'array', items: { type: 'object' } },
+    },
+  },
   LoggedPrediction: {
     ...fromZod(PredictionRecordSchema),
     description: 'One logged prediction; `feedback` is the ground truth posted for its request id, if any.',
@@ -425,6 +443,15 @@ const paths: Record<string, JsonObject> = {
         ),
         ...errors(400, 503),
       },
+    },
+  },
+  '/v1/monitoring/{model}': {
+    get: {
+      tags: ['prediction-log'],
+      summary: 'The current monitoring window of a model: drift per feature, output shift, latency, errors, live accuracy, alerts, owner',
+      operationId: 'getMonitoring',
+      parameters: [model],
+      responses: { '200': json(ref('MonitoringView'), 'The window.'), ...errors(404, 503) },
     },
   },
   '/v1/feedback': {

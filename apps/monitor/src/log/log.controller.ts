@@ -2,12 +2,16 @@ import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { FeedbackSchema, LogQuerySchema, MspError, type LoggedPrediction } from '@msp/contracts';
 import { MonitorEndpoints } from '../monitor.endpoints.js';
+import { MonitoringService } from '../monitoring/monitoring.service.js';
 import { LogStoreRepository } from './log-store.repository.js';
 
 /** Reads the prediction log back and joins ground truth to it (the gateway's /v1/logs and /v1/feedback). */
 @Controller()
 export class LogController {
-  constructor(private readonly store: LogStoreRepository) {}
+  constructor(
+    private readonly store: LogStoreRepository,
+    private readonly monitoring: MonitoringService,
+  ) {}
 
   @MessagePattern(MonitorEndpoints.query)
   async query(@Payload() body: unknown): Promise<{ records: LoggedPrediction[] }> {
@@ -25,6 +29,7 @@ export class LogController {
     if (!(await this.store.feedback(parsed.data, Date.now()))) {
       throw MspError.notFound(`no logged prediction has request id '${parsed.data.id}' (yet: the log is written within a second)`);
     }
+    this.monitoring.feedback(parsed.data.id, parsed.data.label);
     return { joined: true };
   }
 }

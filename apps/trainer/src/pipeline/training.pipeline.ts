@@ -1,5 +1,5 @@
-import type { ModelName } from '@msp/contracts';
-import { describeDataset } from '@msp/datasets';
+import type { ModelName, TrainingReference } from '@msp/contracts';
+import { describeDataset, loadIrisSplit } from '@msp/datasets';
 import { writeArtifact } from '@msp/model-runtime';
 import { accuracy, maxAbsDiff, maxRowSumError } from '../evaluate/classification.metrics.js';
 import { scoreWithOnnx } from '../evaluate/onnx.evaluator.js';
@@ -8,6 +8,7 @@ import { trainersFor } from '../models/model.registry.js';
 import { encodeOnnxModel } from '../onnx/onnx-writer.js';
 import { checkArtifact } from '../release/artifact.checker.js';
 import { buildManifest } from '../release/manifest.writer.js';
+import { buildTrainingReference, IRIS_FEATURES } from '../release/training-reference.js';
 import { formatEpoch, shouldReportEpoch } from '../report/progress.formatter.js';
 import type { ModelResult } from '../report/summary.table.js';
 
@@ -100,8 +101,15 @@ async function trainOne(trainer: ModelTrainer, run: TrainingRun, started: number
     onnx,
     metrics: { accuracy: heldOutAccuracy, maxAbsDiffVsTrainer: diff },
     trainingSeconds,
+    // Tabular models: the training split's feature distribution, what drift is measured against.
+    ...(trainer.task.dataset === 'iris' ? { reference: irisReference(run.seed, trainer.task.labels.length) } : {}),
   });
   const dir = await writeArtifact(run.modelsDir, manifest, onnx);
   run.log(`[${trainer.name}] wrote ${dir} (${onnx.length} bytes, sha256 ${manifest.onnx.sha256.slice(0, 12)}…)`);
   return { ...base, status: 'pass', seconds: seconds() };
+}
+
+function irisReference(seed: number, classes: number): TrainingReference {
+  const { train } = loadIrisSplit(seed);
+  return buildTrainingReference(train.features, train.targets, IRIS_FEATURES, classes);
 }
