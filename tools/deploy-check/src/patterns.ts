@@ -37,6 +37,12 @@ export interface PatternExpectation {
   graphs?: readonly string[];
 }
 
+/**
+ * Compose profiles that add tooling beside a pattern rather than being one: no expectations and
+ * no k8s overlay (in k8s, Prometheus finds the pods by their `prometheus.io/*` annotations).
+ */
+export const TOOLING_PROFILES: readonly string[] = ['observability'];
+
 const IRIS_MODELS = ['iris-softmax', 'iris-mlp', 'iris-trees'] as const;
 const MNIST_MODELS = ['mnist-mlp', 'mnist-cnn'] as const;
 
