@@ -5,6 +5,7 @@
 #                   docker build --build-arg APP=preprocess -t msp/preprocess:dev .
 #                   docker build --build-arg APP=cache      -t msp/cache:dev .
 #                   docker build --build-arg APP=worker     -t msp/worker:dev .   (also the batch job)
+#                   docker build --build-arg APP=monitor    -t msp/monitor:dev .
 #   trainer image:  docker build --target trainer          -t msp/trainer:dev .
 #
 # Stages: base (Node + pnpm) → deps (registry packages, from the lockfile only) → workspace
@@ -97,7 +98,9 @@ ENV NODE_ENV=production CODE_REVISION=${CODE_REVISION}
 WORKDIR /app
 COPY --from=trainer-build /out/ ./
 # Owned by the runtime user, so a fresh named volume mounted here is writable by it.
-RUN mkdir -p /models && chown 1000:1000 /models
+# /data: the monitor's embedded prediction log store (LOG_DATA_DIR), a volume owned by the
+# runtime user likewise.
+RUN mkdir -p /models /data && chown 1000:1000 /models /data
 USER 1000:1000
 ENTRYPOINT ["node", "dist/main.js"]
 CMD ["--missing", "--out", "/models"]
@@ -117,7 +120,9 @@ COPY --from=build /out/ ./
 # model-in-image goes here later: a stage that trains or fetches one model and
 #   COPY --from=models /models/<model> /models/<model>
 # so the image carries its model and needs no volume.
-RUN mkdir -p /models && chown 1000:1000 /models
+# /data: the monitor's embedded prediction log store (LOG_DATA_DIR), a volume owned by the
+# runtime user likewise.
+RUN mkdir -p /models /data && chown 1000:1000 /models /data
 USER 1000:1000
 # Gateway and HTTP predictors: GET /v2/health/ready. NATS-only predictors: the probe asks
 # `$SRV.INFO.msp-predictor` for an instance serving MODEL_NAME; preprocess likewise
@@ -145,6 +150,12 @@ EXPOSE 9090
 
 # The worker image's second entry is the batch job: CMD ["node", "dist/batch-main.js", ...].
 FROM runtime-base AS app-worker
+EXPOSE 9090
+
+# The prediction log's store and the prediction monitor: JetStream in, PostgreSQL
+# (LOG_DATABASE_URL) or the embedded PGlite (WebAssembly, no native build) on a volume at
+# LOG_DATA_DIR behind; 9090 is its ops port.
+FROM runtime-base AS app-monitor
 EXPOSE 9090
 
 # ---------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { startNatsService } from '@msp/messaging';
-import { createLogger, readConfigOrExit, startOpsServer } from '@msp/telemetry';
+import { createLogger, readConfigOrExit, startOpsServer, startTracing } from '@msp/telemetry';
 import { AppModule } from './app.module.js';
 import { loadCacheConfig } from './config/cache-config.schema.js';
 import { cacheTelemetry } from './health/cache.readiness.js';
@@ -9,6 +9,7 @@ import { cacheTelemetry } from './health/cache.readiness.js';
 async function bootstrap(): Promise<void> {
   const config = readConfigOrExit('cache', () => loadCacheConfig(process.env));
   if (!config) return;
+  startTracing('cache');
   const logger = createLogger({ service: 'cache', level: config.logLevel });
   try {
     const telemetry = cacheTelemetry();

@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MessagingModule } from '@msp/messaging';
 import { OipHttpModule } from '@msp/oip-server';
+import { PredictionLogModule } from '@msp/prediction-log';
 import { RedisModule } from '@msp/redis';
 import { createLogger, LoggerModule, Metrics, Readiness, TelemetryModule, type Logger } from '@msp/telemetry';
 import { AsyncJobsModule } from './async/async-jobs.module.js';
@@ -10,6 +11,7 @@ import { ConfigModule } from './config/config.module.js';
 import { PredictionCacheModule } from './cache/prediction-cache.module.js';
 import { DataCacheModule } from './data-cache/data-cache.module.js';
 import type { GatewayConfig } from './config/gateway-config.schema.js';
+import { LogsModule } from './logs/logs.module.js';
 import { OpenApiModule } from './openapi/openapi.module.js';
 import { ReleasesModule } from './releases/releases.module.js';
 import { ResilienceModule } from './resilience/resilience.module.js';
@@ -36,6 +38,7 @@ export class AppModule {
         TelemetryModule.forRoot({ metrics, readiness: new Readiness([]) }),
         MessagingModule.forRoot({ servers: config.natsServers, name: GATEWAY_SERVICE.name }),
         RedisModule.forRoot({ url: config.redisUrl, name: GATEWAY_SERVICE.name }),
+        PredictionLogModule.forRoot(config.predictionLog), // every prediction → JetStream MSP_PREDICTIONS
         ResilienceModule.forRoot(config.resilience), // breakers, shedding, failover per model
         PredictionCacheModule.forRoot(config.cache), // cache-aside via apps/cache, per model
         DataCacheModule.forRoot(config.dataCache), // inputs by parameters.item_id via apps/cache
@@ -49,6 +52,7 @@ export class AppModule {
         }),
         // Asynchronous jobs (/v1/async, /v1/jobs): JetStream queue, state in Redis.
         AsyncJobsModule,
+        LogsModule, // GET /v1/logs, POST /v1/feedback (prediction log, via apps/monitor)
         OpenApiModule, // GET /openapi.json, /openapi.yaml
         ReleasesModule, // GET /v1/models: registry status and replicas per version (training-to-serving)
         // Multipart image uploads for curl (/v1/models/:model/upload → e.g. mnist-image).

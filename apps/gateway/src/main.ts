@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { ConfigError } from '@msp/config';
 import { createOipApp } from '@msp/oip-server';
-import { createLogger, Metrics } from '@msp/telemetry';
+import { createLogger, Metrics, startTracing } from '@msp/telemetry';
 import { AppModule } from './app.module.js';
 import { loadGatewayConfig } from './config/gateway-config.schema.js';
 import { UPLOAD_MAX_FILES } from './upload/upload.options.js';
@@ -9,6 +9,7 @@ import { registerUploads } from './upload/upload.plugin.js';
 
 async function main(): Promise<void> {
   const config = loadGatewayConfig();
+  startTracing('gateway');
   const logger = createLogger({ service: 'gateway', level: config.logLevel });
   const metrics = new Metrics({ service: 'gateway' });
   const app = await createOipApp(AppModule.forRoot(config, logger, metrics), {

@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MessagingModule } from '@msp/messaging';
 import { OipHttpModule } from '@msp/oip-server';
+import { PredictionLogModule } from '@msp/prediction-log';
 import { LoggerModule, TelemetryModule, type Logger } from '@msp/telemetry';
 import { PREDICTOR_VERSION } from './app.info.js';
 import { ConfigModule } from './config/config.module.js';
@@ -29,6 +30,8 @@ export class AppModule {
     ];
     if (config.http) {
       imports.push(
+        // web-single answers clients itself, so it logs their predictions (behind a gateway, the gateway does).
+        PredictionLogModule.forRoot(config.predictionLog),
         OipHttpModule.forRoot({
           imports: [WebSingleModule],
           backend: InProcessBackend,

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { connectNatsService, startNatsService } from '@msp/messaging';
 import { ModelLoadError } from '@msp/model-runtime';
 import { createOipApp } from '@msp/oip-server';
-import { createLogger, readConfigOrExit, startOpsServer, type Logger } from '@msp/telemetry';
+import { createLogger, readConfigOrExit, startOpsServer, startTracing, type Logger } from '@msp/telemetry';
 import { AppModule } from './app.module.js';
 import { loadPredictorConfig, type PredictorConfig } from './config/predictor-config.schema.js';
 import { predictorTelemetry } from './health/predictor.readiness.js';
@@ -11,6 +11,7 @@ import { predictorTelemetry } from './health/predictor.readiness.js';
 async function bootstrap(): Promise<void> {
   const config = readConfigOrExit('predictor', () => loadPredictorConfig(process.env));
   if (!config) return;
+  startTracing(`predictor:${config.modelName}`);
   const logger = createLogger({ service: `predictor:${config.modelName}`, level: config.logLevel });
   if (config.faultDelayMs > 0) {
     logger.warn(

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { startNatsService } from '@msp/messaging';
-import { createLogger, readConfigOrExit, startOpsServer } from '@msp/telemetry';
+import { createLogger, readConfigOrExit, startOpsServer, startTracing } from '@msp/telemetry';
 import { AppModule } from './app.module.js';
 import { loadPreprocessConfig } from './config/preprocess-config.schema.js';
 import { preprocessTelemetry } from './health/preprocess.readiness.js';
@@ -9,6 +9,7 @@ import { preprocessTelemetry } from './health/preprocess.readiness.js';
 async function bootstrap(): Promise<void> {
   const config = readConfigOrExit('preprocess', () => loadPreprocessConfig(process.env));
   if (!config) return;
+  startTracing('preprocess');
   const logger = createLogger({ service: 'preprocess', level: config.logLevel });
   try {
     const telemetry = preprocessTelemetry();

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MessagingModule } from '@msp/messaging';
+import { PredictionLogModule } from '@msp/prediction-log';
 import { RedisModule } from '@msp/redis';
 import { LoggerModule, TelemetryModule, type Logger } from '@msp/telemetry';
 import { ConfigModule } from './config/config.module.js';
@@ -21,6 +22,7 @@ export class AppModule {
         TelemetryModule.forRoot(telemetry),
         MessagingModule.forRoot({ servers: config.natsServers, name: WORKER_SERVICE.name }),
         RedisModule.forRoot({ url: config.redisUrl, name: WORKER_SERVICE.name }),
+        PredictionLogModule.forRoot(config.predictionLog),
         JobsModule,
       ],
     };

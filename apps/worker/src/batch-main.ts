@@ -1,5 +1,6 @@
 import { connectNats, type NatsConnection } from '@msp/messaging';
-import { createLogger } from '@msp/telemetry';
+import { PredictionLog } from '@msp/prediction-log';
+import { createLogger, startTracing, stopTracing } from '@msp/telemetry';
 import { parseBatchCommand, USAGE, UsageError, type BatchOptions } from './batch/batch-options.js';
 import { formatSummary } from './batch/batch-summary.js';
 import { runBatch } from './batch/batch.runner.js';
@@ -31,6 +32,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
 
+  startTracing('batch');
   const logger = createLogger({ service: 'batch', level: options.logLevel });
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -51,7 +53,11 @@ async function main(argv: readonly string[]): Promise<number> {
       NATS_CONNECT_TIMEOUT_MS,
       `cannot reach NATS at ${options.natsServers.join(', ')} within ${NATS_CONNECT_TIMEOUT_MS} ms`,
     );
-    const summary = await runBatch(options, { nc, logger, progress: stderr, signal: controller.signal });
+    const connection = nc;
+    const predictionLog = new PredictionLog(connection, options.predictionLog, () => !connection.isClosed(), undefined, logger);
+    await predictionLog.start();
+    const summary = await runBatch(options, { nc, logger, progress: stderr, signal: controller.signal, predictionLog });
+    predictionLog.flush();
     stderr(formatSummary(summary));
     logger.info({ summary }, summary.interrupted ? 'batch interrupted' : 'batch done');
     return summary.interrupted ? 1 : 0;
@@ -66,6 +72,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 1;
   } finally {
     if (nc) await withTimeout(nc.drain(), DRAIN_TIMEOUT_MS, 'NATS drain timed out').catch(() => undefined);
+    await withTimeout(stopTracing(), DRAIN_TIMEOUT_MS, 'span export timed out').catch(() => undefined);
   }
 }
 

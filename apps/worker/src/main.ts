@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { startNatsService } from '@msp/messaging';
-import { createLogger, readConfigOrExit, startOpsServer } from '@msp/telemetry';
+import { createLogger, readConfigOrExit, startOpsServer, startTracing } from '@msp/telemetry';
 import { AppModule } from './app.module.js';
 import { loadWorkerConfig } from './config/worker-config.schema.js';
 import { workerTelemetry } from './health/worker.readiness.js';
@@ -9,6 +9,7 @@ import { workerTelemetry } from './health/worker.readiness.js';
 async function bootstrap(): Promise<void> {
   const config = readConfigOrExit('worker', () => loadWorkerConfig(process.env));
   if (!config) return;
+  startTracing('worker');
   const logger = createLogger({ service: 'worker', level: config.logLevel });
   try {
     const telemetry = workerTelemetry();

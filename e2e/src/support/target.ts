@@ -12,6 +12,8 @@ export interface E2eTarget {
   compose: string;
   /** The docker client that goes with `compose`. */
   docker: string;
+  /** The OTLP receiver the services export spans to (`GET <url>/spans`); empty when none (E2E_OTLP_URL for a remote target). */
+  otlpUrl: string;
 }
 
 declare module 'vitest' {

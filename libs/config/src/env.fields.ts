@@ -56,3 +56,37 @@ export const logLevel = () =>
     (value) => (typeof unsetIfEmpty(value) === 'string' ? String(value).trim().toLowerCase() : undefined),
     z.enum(LOG_LEVELS).default('info'),
   );
+
+const onOff = (fallback: 'on' | 'off') =>
+  z.preprocess(
+    (value) => (typeof unsetIfEmpty(value) === 'string' ? String(value).trim().toLowerCase() : undefined),
+    z.enum(['on', 'off']).default(fallback),
+  );
+
+/**
+ * The prediction log's variables, the same in every app that serves predictions (gateway,
+ * web-single predictor, worker, batch): on by default; inputs and outputs are logged up to
+ * PREDICTION_LOG_MAX_INPUT_BYTES of JSON (a hash always); at most PREDICTION_LOG_BUFFER records
+ * wait to be published, more are dropped (and counted).
+ */
+export const predictionLogEnv = {
+  PREDICTION_LOG: onOff('on'),
+  PREDICTION_LOG_MAX_INPUT_BYTES: integer(4_096, 0, 1_000_000),
+  PREDICTION_LOG_BUFFER: integer(10_000, 1, 10_000_000),
+};
+
+export interface PredictionLogSettings {
+  enabled: boolean;
+  /** Inputs (and outputs) up to this many bytes of JSON are logged whole; larger ones by hash only. */
+  maxDataBytes: number;
+  /** Records waiting to be published at most; beyond, new ones are dropped and counted. */
+  maxBuffered: number;
+}
+
+export function predictionLogSettings(e: {
+  PREDICTION_LOG: 'on' | 'off';
+  PREDICTION_LOG_MAX_INPUT_BYTES: number;
+  PREDICTION_LOG_BUFFER: number;
+}): PredictionLogSettings {
+  return { enabled: e.PREDICTION_LOG === 'on', maxDataBytes: e.PREDICTION_LOG_MAX_INPUT_BYTES, maxBuffered: e.PREDICTION_LOG_BUFFER };
+}

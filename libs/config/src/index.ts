@@ -5,9 +5,11 @@ export {
   natsServers,
   opsPort,
   optionalInteger,
+  predictionLogEnv,
+  predictionLogSettings,
   text,
   unsetIfEmpty,
   wholeNumber,
 } from './env.fields.js';
-export type { LogLevel } from './env.fields.js';
+export type { LogLevel, PredictionLogSettings } from './env.fields.js';
 export { ConfigError, parseEnv } from './env.loader.js';

@@ -14,8 +14,9 @@ export {
   MNIST_LABELS,
   MODEL_NAMES,
   ModelManifestSchema,
+  TrainingReferenceSchema,
 } from './manifest.schema.js';
-export type { ModelManifest, ModelName } from './manifest.schema.js';
+export type { ModelManifest, ModelName, TrainingReference } from './manifest.schema.js';
 export { InferInputSchema, InferRequestSchema, ModelMetadataSchema, RequestedOutputSchema } from './oip.schema.js';
 export type {
   InferRequest,
@@ -90,3 +91,25 @@ export {
   REGISTRY_VERSION,
 } from './registry.js';
 export type { ReleaseRecord, ReleaseStatus, RoutingPolicy, Trial } from './registry.js';
+export {
+  ALERT_KINDS,
+  FeedbackSchema,
+  MonitoringSubjects,
+  LogQuerySchema,
+  LogQueueGroup,
+  LogServiceName,
+  LogSubjects,
+  PREDICTION_PATTERNS,
+  PredictionLogStream,
+  PredictionRecordSchema,
+} from './prediction-log.js';
+export type {
+  AlertEvent,
+  AlertKind,
+  Feedback,
+  LoggedPrediction,
+  LogQuery,
+  MonitoringView,
+  PredictionPattern,
+  PredictionRecord,
+} from './prediction-log.js';

@@ -7,12 +7,28 @@ import { TensorSpecSchema } from './datatypes.js';
  * but only the listed ones are served. For classifiers the predictor adds a `label` (BYTES)
  * output computed from `probabilities` and `labels`.
  */
+/**
+ * What the model was trained on, for prediction monitoring: quantiles (0 %, 5 %, … 100 %) of
+ * each input feature over the training split, and the fraction of each class (in `labels`
+ * order). Live inputs are compared with it (KS per feature), live outputs with `classes`.
+ */
+export const TrainingReferenceSchema = z.object({
+  samples: z.number().int().positive(),
+  features: z.array(z.object({ name: z.string(), quantiles: z.array(z.number()).min(2) })),
+  classes: z.array(z.number().min(0).max(1)),
+});
+export type TrainingReference = z.infer<typeof TrainingReferenceSchema>;
+
 export const ModelManifestSchema = z.object({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'model names are lower-case kebab-case'),
   version: z.string().regex(/^[A-Za-z0-9._-]+$/),
   created: z.string().datetime(),
   task: z.enum(['classification']),
   description: z.string(),
+  /** Who answers for the model ("nobody knows" is an anti-pattern); shown with its metadata and monitoring. */
+  owner: z.string().min(1).optional(),
+  /** The training data's distribution (tabular models), for drift monitoring. */
+  reference: TrainingReferenceSchema.optional(),
   dataset: z.object({
     name: z.string(),
     package: z.string(),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TensorSpecSchema, type TensorSpec } from './datatypes.js';
+import { TrainingReferenceSchema, type TrainingReference } from './manifest.schema.js';
 import { PredictorMetadataKeys as Keys } from './subjects.js';
 
 /** What a predictor advertises about its model in its NATS micro service info. */
@@ -10,6 +11,9 @@ export interface PredictorModel {
   inputs: TensorSpec[];
   outputs: TensorSpec[];
   labels: string[];
+  owner?: string | undefined;
+  description?: string | undefined;
+  reference?: TrainingReference | undefined;
 }
 
 const JsonSpecs = z.array(TensorSpecSchema);
@@ -24,6 +28,9 @@ export function encodePredictorMetadata(model: PredictorModel): Record<string, s
     [Keys.inputs]: JSON.stringify(model.inputs),
     [Keys.outputs]: JSON.stringify(model.outputs),
     [Keys.labels]: JSON.stringify(model.labels),
+    ...(model.owner === undefined ? {} : { [Keys.owner]: model.owner }),
+    ...(model.description === undefined ? {} : { [Keys.description]: model.description }),
+    ...(model.reference === undefined ? {} : { [Keys.reference]: JSON.stringify(model.reference) }),
   };
 }
 
@@ -34,6 +41,7 @@ export function decodePredictorMetadata(metadata: Record<string, string> | undef
     const model = metadata[Keys.model];
     const version = metadata[Keys.version];
     if (!model || !version) return undefined;
+    const reference = metadata[Keys.reference];
     return {
       model,
       version,
@@ -41,6 +49,9 @@ export function decodePredictorMetadata(metadata: Record<string, string> | undef
       inputs: JsonSpecs.parse(JSON.parse(metadata[Keys.inputs] ?? '[]')),
       outputs: JsonSpecs.parse(JSON.parse(metadata[Keys.outputs] ?? '[]')),
       labels: JsonLabels.parse(JSON.parse(metadata[Keys.labels] ?? '[]')),
+      owner: metadata[Keys.owner],
+      description: metadata[Keys.description],
+      reference: reference ? TrainingReferenceSchema.parse(JSON.parse(reference)) : undefined,
     };
   } catch {
     return undefined;

@@ -42,6 +42,10 @@ export const PredictorMetadataKeys = {
   outputs: 'outputs',
   /** JSON of string[] */
   labels: 'labels',
+  owner: 'owner',
+  description: 'description',
+  /** JSON of the manifest's TrainingReference (tabular models), for prediction monitoring. */
+  reference: 'reference',
 } as const;
 
 export const Headers = {

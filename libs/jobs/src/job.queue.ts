@@ -16,6 +16,7 @@ import {
 } from '@nats-io/jetstream';
 import { headers as natsHeaders, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { JobHeaders, type DeadLetter, type JobMessage, type JobQueueNames } from '@msp/contracts';
+import { headerSetter, injectTrace } from '@msp/telemetry';
 
 const STREAM_NOT_FOUND = 10059;
 const CONSUMER_NOT_FOUND = 10014;
@@ -204,6 +205,8 @@ export class JobQueue {
   publish(job: JobMessage): Promise<PubAck> {
     const headers = natsHeaders();
     headers.set(JobHeaders.msgId, job.job_id);
+    // The submit's trace context travels with the job: the worker's span links back to it.
+    injectTrace(headers, headerSetter);
     return this.js.publish(this.names.subject(job.model), JSON.stringify(job), {
       msgID: job.job_id,
       headers,

@@ -12,7 +12,18 @@ import {
   type InferRequest,
   type InferResponse,
 } from '@msp/contracts';
-import { newRequestId, type Logger, type RequestObserver } from '@msp/telemetry';
+import {
+  extractTrace,
+  failSpan,
+  headerGetter,
+  newRequestId,
+  SpanKind,
+  tracingEnabled,
+  withSpan,
+  type Logger,
+  type RequestObserver,
+  type Span,
+} from '@msp/telemetry';
 
 export interface MicroServiceConfig {
   name: string;
@@ -97,13 +108,34 @@ export function addEndpoint(
  * drops it when the caller's deadline has passed, decodes the body, runs the handler, replies
  * in the caller's encoding or with the error headers, and counts it.
  */
-export async function respond(
+export function respond(
   msg: ServiceMsg,
   handler: EndpointHandler,
   logger: Logger,
   defaultTimeoutMs: number,
   decoding: BodyDecoding,
   metrics: RequestObserver | undefined,
+): Promise<void> {
+  if (!tracingEnabled()) return answer(msg, handler, logger, defaultTimeoutMs, decoding, metrics, undefined);
+  // A child of the caller's span (its traceparent header), active while the handler runs.
+  const options = {
+    kind: SpanKind.SERVER,
+    parent: extractTrace(msg.headers, headerGetter),
+    attributes: { 'messaging.system': 'nats', 'messaging.destination.name': msg.subject },
+  };
+  return withSpan(`nats serve ${msg.subject}`, options, (span) =>
+    answer(msg, handler, logger, defaultTimeoutMs, decoding, metrics, span),
+  );
+}
+
+async function answer(
+  msg: ServiceMsg,
+  handler: EndpointHandler,
+  logger: Logger,
+  defaultTimeoutMs: number,
+  decoding: BodyDecoding,
+  metrics: RequestObserver | undefined,
+  span: Span | undefined,
 ): Promise<void> {
   const started = performance.now();
   const requestId = msg.headers?.get(Headers.requestId) || newRequestId();
@@ -124,6 +156,8 @@ export async function respond(
     metrics?.observe(200, (performance.now() - started) / 1000);
   } catch (error) {
     const failure = MspError.is(error) ? error : MspError.internal('internal error', error);
+    span?.setAttribute('msp.status_code', failure.code);
+    if (span && failure.code >= ErrorCode.Internal) failSpan(span, failure);
     if (failure.code >= ErrorCode.Internal) {
       logger.error({ err: error, requestId, subject: msg.subject }, failure.message);
     }

@@ -15,6 +15,7 @@ import {
   type TensorEncodeOptions,
   type WireInferRequest,
 } from '@msp/contracts';
+import { headerSetter, injectTrace, SpanKind, withSpan } from '@msp/telemetry';
 import { fromRequestError } from './nats.errors.js';
 
 export interface BusRequestOptions {
@@ -45,7 +46,11 @@ export class NatsBus {
     private readonly state?: { readonly isConnected: boolean },
   ) {}
 
-  async request<T>(subject: string, body: unknown, options: BusRequestOptions): Promise<T> {
+  request<T>(subject: string, body: unknown, options: BusRequestOptions): Promise<T> {
+    return withSpan(`nats request ${subject}`, clientSpan(subject), () => this.requestJson<T>(subject, body, options));
+  }
+
+  private async requestJson<T>(subject: string, body: unknown, options: BusRequestOptions): Promise<T> {
     const timeout = remainingMs(options.deadline);
     if (timeout <= 0) throw MspError.deadlineExceeded(`deadline passed before calling '${subject}'`);
     this.checkConnected(subject);
@@ -111,7 +116,15 @@ export class NatsBus {
     return (this.connection.info?.max_payload ?? 1024 * 1024) - HEADER_ALLOWANCE_BYTES;
   }
 
-  private async requestTensors(
+  private requestTensors(
+    subject: string,
+    request: InferRequest | WireInferRequest,
+    options: BusTensorRequestOptions,
+  ): Promise<Msg> {
+    return withSpan(`nats request ${subject}`, clientSpan(subject), () => this.sendTensors(subject, request, options));
+  }
+
+  private async sendTensors(
     subject: string,
     request: InferRequest | WireInferRequest,
     options: BusTensorRequestOptions,
@@ -164,5 +177,11 @@ function requestHeaders(options: BusRequestOptions, contentType: string = Conten
   headers.set(Headers.deadline, String(options.deadline));
   headers.set(Headers.contentType, contentType);
   for (const [key, value] of Object.entries(options.headers ?? {})) headers.set(key, value);
+  // The request's span (active here) becomes the parent of the service's span.
+  injectTrace(headers, headerSetter);
   return headers;
+}
+
+function clientSpan(subject: string): { kind: SpanKind; attributes: Record<string, string> } {
+  return { kind: SpanKind.CLIENT, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': subject } };
 }

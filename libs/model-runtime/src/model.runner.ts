@@ -68,6 +68,10 @@ export class ModelRunner {
       inputs: manifest.inputs,
       outputs,
       labels: manifest.labels,
+      // Who owns it and what it was trained on: for the monitor ("nobody knows" is an anti-pattern).
+      owner: manifest.owner,
+      description: manifest.description,
+      reference: manifest.reference,
     };
   }
 

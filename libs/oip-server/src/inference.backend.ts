@@ -1,4 +1,4 @@
-import type { InferRequest, InferResponse, ModelMetadata } from '@msp/contracts';
+import type { InferRequest, InferResponse, ModelMetadata, PredictionPattern } from '@msp/contracts';
 
 export interface InferContext {
   requestId: string;
@@ -24,6 +24,8 @@ export interface InferenceBackend {
   modelMetadata(model: string, version?: string): Promise<ModelMetadata>;
   isModelReady(model: string, version?: string): Promise<boolean>;
   infer(model: string, version: string | undefined, request: InferRequest, context: InferContext): Promise<InferResponse>;
+  /** The pattern a model's predictions are logged under (e.g. `graph`); `sync` when absent. */
+  predictionPattern?(model: string): PredictionPattern;
 }
 
 /** Nest injection token under which an app provides its InferenceBackend. */

@@ -3,7 +3,8 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, onResponseHookHandler } from 'fastify';
 import { ErrorCode, type ErrorBody } from '@msp/contracts';
-import { NestPinoLogger, SHUTDOWN_SIGNALS, type Logger, type Metrics } from '@msp/telemetry';
+import { NestPinoLogger, SHUTDOWN_SIGNALS, tracingEnabled, type Logger, type Metrics } from '@msp/telemetry';
+import { traceRequests } from './http-tracing.js';
 
 export interface OipAppOptions {
   logger: Logger;
@@ -55,6 +56,8 @@ export async function createOipApp(
   // Nest's url-encoded parser out, so a curl -d without a JSON content type gets a clear 415.
   adapter.getInstance().removeContentTypeParser('text/plain');
   if (options.metrics) instrumentResponses(adapter.getInstance(), options.metrics);
+  // Off (no OTLP endpoint), not even the hooks are added.
+  if (tracingEnabled()) traceRequests(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, {
     logger: new NestPinoLogger(options.logger),
     bodyParser: false,

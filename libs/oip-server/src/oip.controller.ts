@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Optional, Param, Post, Req, Res } from '@nestjs/common';
 import {
   deadlineIn,
   MspError,
@@ -7,6 +7,7 @@ import {
   type ModelMetadata,
   type ServerMetadata,
 } from '@msp/contracts';
+import { PredictionLog } from '@msp/prediction-log';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpHeaders } from './http-headers.js';
 import { INFERENCE_BACKEND, type InferenceBackend } from './inference.backend.js';
@@ -24,6 +25,7 @@ export class OipController {
   constructor(
     @Inject(INFERENCE_BACKEND) private readonly backend: InferenceBackend,
     @Inject(OIP_HTTP_OPTIONS) private readonly options: OipHttpOptions,
+    @Optional() @Inject(PredictionLog) private readonly predictionLog?: PredictionLog,
   ) {
     this.serverMetadata = { name: options.server.name, version: options.server.version, extensions: [] };
   }
@@ -120,6 +122,9 @@ export class OipController {
       throw MspError.badRequest('the request body is missing: send an inference request as application/json');
     }
     const inferRequest = parseInferRequest(body);
-    return this.backend.infer(model, version, inferRequest, new HttpInferContext(requestId, deadlineIn(timeoutMs), reply));
+    const answer = this.backend.infer(model, version, inferRequest, new HttpInferContext(requestId, deadlineIn(timeoutMs), reply));
+    const pattern = this.backend.predictionPattern?.(model) ?? 'sync';
+    this.predictionLog?.follow({ requestId, pattern, model, version, inputs: inferRequest.inputs }, answer);
+    return answer;
   }
 }

@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { Redis } from 'ioredis';
-import type { Logger } from '@msp/telemetry';
+import { tracingEnabled, type Logger } from '@msp/telemetry';
 
 export type { Redis };
 
@@ -15,6 +16,9 @@ export interface RedisOptions {
  * never for ever: each command fails after `commandTimeout`, so no request hangs on Redis.
  */
 export function connectRedis(options: RedisOptions, logger: Logger): Redis {
+  // The OpenTelemetry ioredis instrumentation is a require hook and ESM imports bypass it: one
+  // require of the module ESM already loaded lets it patch the shared class (Redis spans).
+  if (tracingEnabled()) createRequire(import.meta.url)('ioredis');
   const client = new Redis(options.url, {
     connectionName: options.name,
     commandTimeout: 2_000,

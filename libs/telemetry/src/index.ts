@@ -1,4 +1,3 @@
-// Tracing joins here later (OTel setup, traceparent over NATS headers); logging and metrics are in place now.
 export { createLogger } from './logger.js';
 export type { Logger, LoggerOptions } from './logger.js';
 export { LoggerModule } from './logger.module.js';
@@ -13,3 +12,23 @@ export { newRequestId } from './request-id.js';
 export { readConfigOrExit, SHUTDOWN_SIGNALS } from './service-boot.js';
 export { TelemetryModule } from './telemetry.module.js';
 export { LOGGER } from './tokens.js';
+export {
+  activeTraceIds,
+  endSpan,
+  extractTrace,
+  failSpan,
+  headerGetter,
+  headerSetter,
+  injectTrace,
+  linkTo,
+  objectGetter,
+  runInSpan,
+  SpanKind,
+  startSpan,
+  startTracing,
+  stopTracing,
+  tracingEnabled,
+  tracingWanted,
+  withSpan,
+} from './tracing.js';
+export type { Context, HeaderMap, Span, SpanOptions, TextMapGetter, TextMapSetter } from './tracing.js';

@@ -1,4 +1,5 @@
-import { pino, type Logger, type LevelWithSilent } from 'pino';
+import { pino, type DestinationStream, type Logger, type LevelWithSilent, type LoggerOptions as PinoOptions } from 'pino';
+import { activeTraceIds } from './tracing.js';
 
 export type { Logger };
 
@@ -6,14 +7,26 @@ export interface LoggerOptions {
   /** The service name, on every line, so merged logs stay attributable. */
   service: string;
   level?: LevelWithSilent;
+  /** Where lines go; stdout by default (tests capture them). */
+  destination?: DestinationStream;
 }
 
 /** Structured JSON logs on stdout, one object a line; the process manager decides where they go. */
-export function createLogger({ service, level = 'info' }: LoggerOptions): Logger {
-  return pino({
+export function createLogger({ service, level = 'info', destination }: LoggerOptions): Logger {
+  const options: PinoOptions = {
     level,
     base: { service, pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
-  });
+    mixin: traceMixin,
+  };
+  return destination ? pino(options, destination) : pino(options);
+}
+
+const NO_TRACE = {};
+
+/** The active span's trace and span ids on every line written while it runs (nothing when tracing is off). */
+function traceMixin(): object {
+  const ids = activeTraceIds();
+  return ids ? { trace_id: ids.traceId, span_id: ids.spanId } : NO_TRACE;
 }

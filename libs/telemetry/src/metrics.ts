@@ -29,6 +29,7 @@ export class Metrics {
   private readonly inferenceDuration: Histogram<'model'>;
   private readonly jobs: Counter<'model' | 'outcome'>;
   private readonly graphSteps: Counter<'graph' | 'node' | 'status'>;
+  private readonly predictionLogRecords: Counter<'outcome'>;
   private readonly requestChildren = new Map<string, Map<string, Map<number, RequestChildren>>>();
   private readonly inferenceChildren = new Map<string, { observe(value: number): void }>();
   private readonly counterChildren = new Map<string, { inc(): void }>();
@@ -67,6 +68,12 @@ export class Metrics {
       name: 'msp_graph_steps_total',
       help: 'Inference graph steps, by graph, node and status',
       labelNames: ['graph', 'node', 'status'],
+      registers,
+    });
+    this.predictionLogRecords = new Counter({
+      name: 'msp_prediction_log_records_total',
+      help: 'Prediction log records, by outcome: published, or dropped (buffer full, NATS closed) without failing the prediction',
+      labelNames: ['outcome'],
       registers,
     });
   }
@@ -109,6 +116,10 @@ export class Metrics {
 
   graphStep(graph: string, node: string, status: string): void {
     this.increment(`g\u0000${graph}\u0000${node}\u0000${status}`, () => this.graphSteps.labels({ graph, node, status }));
+  }
+
+  predictionLog(outcome: 'published' | 'dropped'): void {
+    this.increment(`p\u0000${outcome}`, () => this.predictionLogRecords.labels({ outcome }));
   }
 
   /** The Prometheus text exposition of every metric. */

@@ -2,15 +2,15 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The apps that deploy files run, by the name of their folder under apps/ (= Docker build arg APP). */
-export type AppName = 'gateway' | 'predictor' | 'preprocess' | 'cache' | 'worker' | 'trainer';
+export type AppName = 'gateway' | 'predictor' | 'preprocess' | 'cache' | 'worker' | 'monitor' | 'trainer';
 
-export const APP_NAMES: readonly AppName[] = ['gateway', 'predictor', 'preprocess', 'cache', 'worker', 'trainer'];
+export const APP_NAMES: readonly AppName[] = ['gateway', 'predictor', 'preprocess', 'cache', 'worker', 'monitor', 'trainer'];
 
 /**
  * Apps built from the serving image recipe (`--build-arg APP=<app>`): no training code, a
  * read-only root, a health probe. The worker image also runs the batch job (`dist/batch-main.js`).
  */
-export const SERVING_APPS: readonly AppName[] = ['gateway', 'predictor', 'preprocess', 'cache', 'worker'];
+export const SERVING_APPS: readonly AppName[] = ['gateway', 'predictor', 'preprocess', 'cache', 'worker', 'monitor'];
 
 /** The worker image's second entry point: the batch job (a CronJob, a one-shot Compose service). */
 export const BATCH_ENTRY = 'dist/batch-main.js';
@@ -114,6 +114,21 @@ export const APP_ENV: Readonly<Record<AppName, readonly string[]>> = {
     'BATCH_PROGRESS_MS',
     'BATCH_OVERWRITE',
   ],
+  monitor: [
+    'NATS_URL',
+    'LOG_DATABASE_URL',
+    'LOG_DATA_DIR',
+    'LOG_BATCH_SIZE',
+    'MONITOR_WINDOW_MS',
+    'MONITOR_MAX_SAMPLES',
+    'MONITOR_MIN_SAMPLES',
+    'MONITOR_EVALUATE_MS',
+    'MONITOR_THRESHOLDS',
+    'REQUEST_TIMEOUT_MS',
+    'SHUTDOWN_GRACE_MS',
+    'OPS_PORT',
+    'LOG_LEVEL',
+  ],
   // Otherwise driven by its command line (`--missing --out <dir>`, or `--model <m>` through the
   // registry on NATS_URL, recording MSP_OWNER and CODE_REVISION); NATS_URL and ITEMS_MNIST_COUNT
   // are also read by its second entry, the data cache's seeder (dist/items-seed-main.js).
@@ -123,8 +138,23 @@ export const APP_ENV: Readonly<Record<AppName, readonly string[]>> = {
 /** Read by Node.js or by the image rather than by the app's config. */
 export const RUNTIME_ENV: readonly string[] = ['NODE_ENV', 'NODE_OPTIONS', 'MSP_APP', 'TZ'];
 
+/**
+ * Read by a shared lib's schema fragment (libs/config `predictionLogEnv`) in the apps that serve
+ * predictions, so not named in the apps' own config folders (and not checked for drift there).
+ */
+export const PREDICTION_LOG_ENV: readonly string[] = ['PREDICTION_LOG', 'PREDICTION_LOG_MAX_INPUT_BYTES', 'PREDICTION_LOG_BUFFER'];
+const LOGS_PREDICTIONS: readonly AppName[] = ['gateway', 'predictor', 'worker'];
+
+/** The standard OpenTelemetry variables (`OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_SDK_DISABLED`…), read by its SDK in every app. */
+const OTEL_ENV = /^OTEL_[A-Z0-9_]+$/;
+
 export function isKnownEnv(app: AppName, name: string): boolean {
-  return APP_ENV[app].includes(name) || RUNTIME_ENV.includes(name);
+  return (
+    APP_ENV[app].includes(name) ||
+    RUNTIME_ENV.includes(name) ||
+    OTEL_ENV.test(name) ||
+    (LOGS_PREDICTIONS.includes(app) && PREDICTION_LOG_ENV.includes(name))
+  );
 }
 
 export function isAppName(value: string): value is AppName {

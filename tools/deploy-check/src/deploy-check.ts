@@ -5,7 +5,8 @@ import { checkCompose, type ComposeSummary } from './compose/compose.check.js';
 import { checkDockerfile, type ParsedDockerfile } from './dockerfile/dockerfile.check.js';
 import { checkK8s, type K8sSummary } from './k8s/k8s.check.js';
 import { knownModels } from './known-models.js';
-import { checkPatternGraphs } from './patterns.js';
+import { checkObservability } from './observability/observability.check.js';
+import { checkPatternGraphs, TOOLING_PROFILES } from './patterns.js';
 import { CheckReport } from './report.js';
 import { checkProjectReferences } from './workspace/references.check.js';
 import { readYamlDocuments } from './yaml-load.js';
@@ -65,6 +66,7 @@ export async function runDeployChecks(root: string, options: DeployCheckOptions 
   const patterns = checkPatternsAgree(compose, k8s, report);
   checkPatternGraphs(root, report);
   checkDocs(path(DEPLOY_FILES.docs), patterns, report);
+  if (compose) checkObservability(root, compose.services, report);
 
   for (const app of APP_NAMES) {
     const missing = checkEnvDrift(root, app, APP_ENV[app]);
@@ -80,7 +82,9 @@ function checkPatternsAgree(compose: ComposeSummary | undefined, k8s: K8sSummary
   const profiles = new Set(compose?.profiles ?? []);
   // Unrendered overlays (no kubectl, reported once) are not compared, rather than all "missing".
   const overlays = new Set(k8s?.rendered === false ? profiles : (k8s?.overlays.keys() ?? []));
-  for (const profile of profiles) if (!overlays.has(profile)) report.problem(`k8s/overlays/${profile}`, `missing: compose has a ${profile} profile`);
+  for (const profile of profiles) {
+    if (!overlays.has(profile) && !TOOLING_PROFILES.includes(profile)) report.problem(`k8s/overlays/${profile}`, `missing: compose has a ${profile} profile`);
+  }
   for (const overlay of overlays) if (!profiles.has(overlay)) report.problem(DEPLOY_FILES.compose, `no ${overlay} profile, but k8s/overlays/${overlay} exists`);
   const patterns = [...new Set([...profiles, ...overlays])].sort();
   report.ok(`patterns: ${patterns.join(', ')} (each a compose profile and a k8s overlay)`);

@@ -86,7 +86,8 @@ describe('the deploy artefacts of this repository', () => {
   it('pass every offline check', async () => {
     const { report, compose, k8s } = await runDeployChecks(root);
     expect(report.problemLines()).toEqual([]);
-    expect(compose?.profiles).toEqual(PATTERNS);
+    // Plus the tooling profile beside them (no k8s overlay of its own).
+    expect(compose?.profiles).toEqual([...PATTERNS, 'observability'].sort());
     expect([...(k8s?.overlays.keys() ?? [])]).toEqual(PATTERNS);
     expect(report.checked.length).toBeGreaterThan(8);
   });

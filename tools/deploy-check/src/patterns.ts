@@ -25,6 +25,8 @@ export interface PatternExpectation {
   preprocess?: boolean;
   /** The prediction cache service (apps/cache) runs. */
   cache?: boolean;
+  /** The monitor (apps/monitor: prediction log store, prediction monitoring) runs. */
+  monitor?: boolean;
   /** The batch job (worker image, `dist/batch-main.js`) scores with this model. */
   batchModel?: string;
   /**
@@ -34,6 +36,12 @@ export interface PatternExpectation {
    */
   graphs?: readonly string[];
 }
+
+/**
+ * Compose profiles that add tooling beside a pattern rather than being one: no expectations and
+ * no k8s overlay (in k8s, Prometheus finds the pods by their `prometheus.io/*` annotations).
+ */
+export const TOOLING_PROFILES: readonly string[] = ['observability'];
 
 const IRIS_MODELS = ['iris-softmax', 'iris-mlp', 'iris-trees'] as const;
 const MNIST_MODELS = ['mnist-mlp', 'mnist-cnn'] as const;
@@ -47,6 +55,7 @@ export const PATTERN_EXPECTATIONS: Readonly<Record<string, PatternExpectation>> 
     workers: 2,
     preprocess: true,
     cache: true,
+    monitor: true,
     graphs: ['mnist-image', 'iris-checked', 'iris-ensemble', 'mnist-time-lag'],
   },
   synchronous: { gateway: true, models: MODEL_NAMES },

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The apps this tool knows how to start; each builds to `apps/<app>/dist/main.js`. */
-export type AppName = 'gateway' | 'predictor' | 'trainer' | 'worker' | 'preprocess' | 'cache';
+export type AppName = 'gateway' | 'predictor' | 'trainer' | 'worker' | 'preprocess' | 'cache' | 'monitor';
 
 let cachedRoot: string | undefined;
 

@@ -39,7 +39,7 @@ const folder = mkdtempSync(join(tmpdir(), 'msp-stand-ins-'));
 writeFileSync(join(folder, 'gateway.mjs'), GATEWAY);
 writeFileSync(join(folder, 'predictor.mjs'), PREDICTOR);
 // Preprocess, worker and cache services are ready the same way, on their ops port.
-for (const app of ['preprocess', 'worker', 'cache']) writeFileSync(join(folder, `${app}.mjs`), PREDICTOR);
+for (const app of ['preprocess', 'worker', 'cache', 'monitor']) writeFileSync(join(folder, `${app}.mjs`), PREDICTOR);
 
 const options: TopologyOptions = {
   ports: { gateway: 0, webSingle: 0 },
@@ -65,6 +65,7 @@ describe('startTopology (with stand-in apps)', () => {
         'worker-1',
         'worker-2',
         'cache',
+        'monitor',
       ]);
       expect(topology.baseUrl).toBe(topology.urls.gateway);
       expect((await fetch(`${topology.urls.gateway}/v2/models/mnist-cnn`)).status).toBe(200);

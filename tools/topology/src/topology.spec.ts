@@ -42,7 +42,7 @@ describe('planTopology', () => {
     });
   });
 
-  it('all: synchronous plus web-single on 8081 by default, preprocess, workers and the cache', () => {
+  it('all: synchronous plus web-single on 8081 by default, preprocess, workers, the cache and the monitor', () => {
     const plan = planTopology('all');
     expect(plan.services.map((service) => service.name)).toEqual([
       ...planTopology('synchronous').services.map((service) => service.name),
@@ -51,6 +51,7 @@ describe('planTopology', () => {
       'worker-1',
       'worker-2',
       'cache',
+      'monitor',
     ]);
     // Two replicas of iris-mlp on NATS, so one can fail over to the other.
     expect(plan.services.filter((service) => service.env['MODEL_NAME'] === 'iris-mlp')).toHaveLength(2);

@@ -22,7 +22,7 @@ export const DEFAULT_PORTS: Readonly<Record<PortName, number>> = { gateway: 8080
 export interface ServiceDefinition {
   /** Unique within the topology: the log label and the key of its handle. */
   name: string;
-  app: 'gateway' | 'predictor' | 'worker' | 'preprocess' | 'cache';
+  app: 'gateway' | 'predictor' | 'worker' | 'preprocess' | 'cache' | 'monitor';
   /** The model a predictor serves (`MODEL_NAME`). */
   model?: ModelName;
   /** The port it serves HTTP on: the gateway's `PORT`, a predictor's `HTTP_PORT`. */
@@ -106,6 +106,9 @@ const trainingToServing: TopologyDefinition = {
   services: [gateway, { ...predictor('iris-mlp'), env: { MODEL_SOURCE: 'registry' } }],
 };
 
+/** The prediction log's store and the prediction monitor (apps/monitor): JetStream in, embedded PGlite (or LOG_DATABASE_URL) behind. */
+const monitor: ServiceDefinition = { name: 'monitor', app: 'monitor' };
+
 const webSingle: TopologyDefinition = {
   description: 'iris-mlp inside one web server (OIP REST in the predictor process)',
   services: [webSinglePredictor],
@@ -123,7 +126,7 @@ export const TOPOLOGIES = {
   'training-to-serving': trainingToServing,
   all: {
     description:
-      'synchronous and web-single side by side (iris-mlp: two replicas on NATS), preprocess, 2 workers, the cache (for iris-trees, and items by id)',
+      'synchronous and web-single side by side (iris-mlp: two replicas on NATS), preprocess, 2 workers, the cache (for iris-trees, and items by id), the monitor (prediction log)',
     seedsItems: true,
     services: [
       // iris-trees is cached (README: a repeated request says `hit`); the other models are not, so
@@ -135,6 +138,7 @@ export const TOPOLOGIES = {
       worker(1),
       worker(2),
       cache,
+      monitor,
     ],
   },
 } as const satisfies Record<string, TopologyDefinition>;
@@ -229,7 +233,7 @@ export function planTopology(name: TopologyName, settings: TopologySettings = {}
       const appEnv =
         service.app === 'gateway'
           ? { PORT: service.http ? String(ports[service.http]) : undefined, NATS_URL: natsUrl }
-          : service.app === 'worker' || service.app === 'preprocess' || service.app === 'cache'
+          : service.app === 'worker' || service.app === 'preprocess' || service.app === 'cache' || service.app === 'monitor'
             ? { NATS_URL: natsUrl }
             : {
                 MODEL_NAME: service.model,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { InferRequest, InferResponse, ModelMetadata } from '@msp/contracts';
+import type { InferRequest, InferResponse, ModelMetadata, PredictionPattern } from '@msp/contracts';
 import type { InferContext, InferenceBackend } from '@msp/oip-server';
 import { PredictionCacheService } from '../cache/prediction-cache.service.js';
 import { DataCacheService } from '../data-cache/data-cache.service.js';
@@ -36,6 +36,10 @@ export class GatewayBackend implements InferenceBackend {
 
   isModelReady(model: string, version?: string): Promise<boolean> {
     return this.graphs.has(model) ? this.graphs.isReady(model, version) : this.models.isModelReady(model, version);
+  }
+
+  predictionPattern(model: string): PredictionPattern {
+    return this.graphs.has(model) ? 'graph' : 'sync';
   }
 
   /** A request naming its input by `parameters.item_id` gets it first (data cache), for graphs and models alike. */

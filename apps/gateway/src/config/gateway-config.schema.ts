@@ -3,7 +3,7 @@ import { DEFAULT_JOBS_NAMESPACE, isJobsNamespace } from '@msp/contracts';
 import type { DataCacheOptions } from '../data-cache/data-cache.options.js';
 import type { PredictionCacheOptions } from '../cache/prediction-cache.options.js';
 import type { ResilienceOptions } from '../resilience/resilience.options.js';
-import { integer, logLevel, natsServers, parseEnv, text, type LogLevel } from '@msp/config';
+import { integer, logLevel, natsServers, parseEnv, text, type LogLevel, predictionLogEnv, predictionLogSettings, type PredictionLogSettings } from '@msp/config';
 
 /** The gateway's environment: every variable, its default, and what is valid. */
 export const GatewayEnvSchema = z
@@ -37,6 +37,7 @@ export const GatewayEnvSchema = z
     /** The longest fetching a request's input by item_id (data cache) may take; the deadline bounds it too. */
     ITEM_TIMEOUT_MS: integer(1_000, 1, 60_000),
     LOG_LEVEL: logLevel(),
+    ...predictionLogEnv,
   })
   .refine((env) => env.REQUEST_TIMEOUT_MS <= env.MAX_TIMEOUT_MS, {
     path: ['REQUEST_TIMEOUT_MS'],
@@ -83,6 +84,8 @@ export interface GatewayConfig {
   /** The data-cache pattern: how long fetching an item may take. */
   dataCache: DataCacheOptions;
   logLevel: LogLevel;
+  /** Every prediction to the prediction log (PREDICTION_LOG*). */
+  predictionLog: PredictionLogSettings;
 }
 
 /** Reads the gateway's settings once at boot; every bad variable is listed in one ConfigError. */
@@ -115,5 +118,6 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     },
     dataCache: { timeoutMs: e.ITEM_TIMEOUT_MS },
     logLevel: e.LOG_LEVEL,
+    predictionLog: predictionLogSettings(e),
   };
 }

@@ -1,4 +1,5 @@
 import { ErrorCode, MspError, remainingMs, type InferRequest, type InferResponse, type InferTensor } from '@msp/contracts';
+import { SpanKind, withSpan } from '@msp/telemetry';
 import { evaluate } from './conditions.js';
 import type { GraphDefinition, GraphNode } from './graph.schema.js';
 import { MERGES, type BranchAnswer } from './merge.js';
@@ -131,7 +132,10 @@ export class GraphEngine {
     const leaf = node.kind === 'model' || node.kind === 'preprocess' || node.kind === 'respond';
     const started = performance.now();
     try {
-      const outputs = await this.execKind(name, node, inputs, run, deadline);
+      // A span per step: the step's NATS calls are its children in the request's trace.
+      const outputs = await withSpan(`graph ${run.graph.name} step ${name}`, { kind: SpanKind.INTERNAL, attributes: { 'msp.step.kind': node.kind } }, () =>
+        this.execKind(name, node, inputs, run, deadline),
+      );
       run.results.set(name, outputs);
       if (leaf) this.recordStep(run, record(name, node, 'ok', started, run.versions.get(name)));
       return outputs;

@@ -1,4 +1,4 @@
-import { DATATYPES, IDEMPOTENCY_KEY, InferRequestSchema, JOB_STATUSES, ModelMetadataSchema } from '@msp/contracts';
+import { DATATYPES, IDEMPOTENCY_KEY, InferRequestSchema, JOB_STATUSES, ModelMetadataSchema, PredictionRecordSchema } from '@msp/contracts';
 import { HttpHeaders } from '@msp/oip-server';
 import { z } from 'zod';
 
@@ -204,6 +204,28 @@ const schemas: Record<string, JsonObject> = {
   JobView: jobView,
   TimeLagRecord: timeLagRecord,
   ModelListing: modelListing,
+  MonitoringView: {
+    type: 'object',
+    required: ['model', 'window', 'latency_ms', 'error_rate', 'errors', 'drift', 'output', 'accuracy', 'alerts'],
+    description: 'One model over the sliding window (apps/monitor); `alerts` are those firing now.',
+    properties: {
+      model: { type: 'string' },
+      owner: { type: 'string' },
+      description: { type: 'string' },
+      window: { type: 'object', properties: { ms: { type: 'integer' }, from: { type: 'integer' }, to: { type: 'integer' }, count: { type: 'integer' } } },
+      latency_ms: { type: 'object', properties: { p50: { type: 'number' }, p95: { type: 'number' }, p99: { type: 'number' } } },
+      error_rate: { type: 'number' },
+      errors: { type: 'integer' },
+      drift: { type: 'object', description: 'KS statistic per input feature against the training reference, and the level that counts as drift.' },
+      output: { type: 'object', description: 'Predicted class shares against the training split’s, and their PSI.' },
+      accuracy: { type: 'object', properties: { samples: { type: 'integer' }, value: { type: 'number' } } },
+      alerts: { type: 'array', items: { type: 'object' } },
+    },
+  },
+  LoggedPrediction: {
+    ...fromZod(PredictionRecordSchema),
+    description: 'One logged prediction; `feedback` is the ground truth posted for its request id, if any.',
+  },
 };
 
 // ---- parameters, headers, responses ------------------------------------------------------
@@ -437,6 +459,56 @@ const paths: Record<string, JsonObject> = {
       },
     },
   },
+  '/v1/logs': {
+    get: {
+      tags: ['prediction-log'],
+      summary: 'The prediction log, newest first, with ground truth joined where posted',
+      operationId: 'getLogs',
+      parameters: [
+        { name: 'model', in: 'query', schema: { type: 'string' }, description: 'Only this model (or graph).' },
+        { name: 'since', in: 'query', schema: { type: 'string' }, description: 'Epoch milliseconds or an ISO 8601 date.' },
+        { name: 'status', in: 'query', schema: { type: 'integer' }, description: 'Only predictions that ended with this status (200, 400, 504…).' },
+        { name: 'request_id', in: 'query', schema: { type: 'string' }, description: 'Only this request.' },
+        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+      ],
+      responses: {
+        '200': json(
+          { type: 'object', required: ['records'], properties: { records: { type: 'array', items: ref('LoggedPrediction') } } },
+          'The matching records.',
+        ),
+        ...errors(400, 503),
+      },
+    },
+  },
+  '/v1/monitoring/{model}': {
+    get: {
+      tags: ['prediction-log'],
+      summary: 'The current monitoring window of a model: drift per feature, output shift, latency, errors, live accuracy, alerts, owner',
+      operationId: 'getMonitoring',
+      parameters: [model],
+      responses: { '200': json(ref('MonitoringView'), 'The window.'), ...errors(404, 503) },
+    },
+  },
+  '/v1/feedback': {
+    post: {
+      tags: ['prediction-log'],
+      summary: 'Ground truth for a logged prediction, joined to it (live accuracy)',
+      operationId: 'postFeedback',
+      requestBody: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              required: ['id', 'label'],
+              properties: { id: { type: 'string', description: 'The request id of the prediction.' }, label: { description: 'The true label or value.' } },
+            },
+          },
+        },
+      },
+      responses: { '200': json({ type: 'object', properties: { joined: { const: true } } }, 'Joined.'), ...errors(400, 404, 503) },
+    },
+  },
   '/v1/time-lag/{id}': {
     get: {
       tags: ['time-lag'],
@@ -545,6 +617,7 @@ export const OPENAPI_DOCUMENT: JsonObject = {
     { name: 'time-lag', description: 'Multi-stage (time-lag) pattern: fast answer now, better answer later' },
     { name: 'upload', description: 'Multipart image uploads' },
     { name: 'releases', description: 'Training-to-serving: released versions and their replicas' },
+    { name: 'prediction-log', description: 'Every prediction logged (JetStream → store); ground truth joined later' },
     { name: 'meta', description: 'Operations: metrics and this document' },
   ],
   paths,

@@ -26,6 +26,7 @@ describe('loadPredictorConfig', () => {
       faultDelayMs: 0,
       faultBusyMs: 0,
       logLevel: 'info',
+      predictionLog: { enabled: true, maxDataBytes: 4_096, maxBuffered: 10_000 },
     });
   });
 
@@ -46,6 +47,9 @@ describe('loadPredictorConfig', () => {
         MAX_IN_FLIGHT: '8',
         FAULT_DELAY_MS: '250',
         LOG_LEVEL: 'Debug',
+        PREDICTION_LOG: 'off',
+        PREDICTION_LOG_MAX_INPUT_BYTES: '100',
+        PREDICTION_LOG_BUFFER: '50',
       },
       '/srv/app',
     );
@@ -63,6 +67,7 @@ describe('loadPredictorConfig', () => {
       faultDelayMs: 250,
       faultBusyMs: 0,
       logLevel: 'debug',
+      predictionLog: { enabled: false, maxDataBytes: 100, maxBuffered: 50 },
     });
   });
 

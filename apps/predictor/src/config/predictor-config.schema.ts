@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { integer, logLevel, natsServers, opsPort, optionalInteger, parseEnv, text, unsetIfEmpty, type LogLevel } from '@msp/config';
+import { integer, logLevel, natsServers, opsPort, optionalInteger, parseEnv, text, unsetIfEmpty, type LogLevel, predictionLogEnv, predictionLogSettings, type PredictionLogSettings } from '@msp/config';
 
 export type { LogLevel };
 
@@ -36,6 +36,7 @@ export const PredictorEnvSchema = z
     FAULT_DELAY_MS: integer(0, 0, 3_600_000),
     FAULT_BUSY_MS: integer(0, 0, 60_000),
     LOG_LEVEL: logLevel(),
+    ...predictionLogEnv,
   })
   .refine((env) => env.MODEL_VERSION === undefined || env.MODEL_SOURCE === 'registry', {
     path: ['MODEL_VERSION'],
@@ -79,6 +80,8 @@ export interface PredictorConfig {
   /** CPU spent per request on purpose, as a heavier model would (load and shedding benchmarks). */
   faultBusyMs: number;
   logLevel: LogLevel;
+  /** Every prediction to the prediction log (PREDICTION_LOG*). */
+  predictionLog: PredictionLogSettings;
 }
 
 /** Reads and validates the environment; the one place of the predictor that reads it. */
@@ -101,5 +104,6 @@ export function loadPredictorConfig(env: Record<string, string | undefined>, cwd
     faultDelayMs: vars.FAULT_DELAY_MS,
     faultBusyMs: vars.FAULT_BUSY_MS,
     logLevel: vars.LOG_LEVEL,
+    predictionLog: predictionLogSettings(vars),
   };
 }

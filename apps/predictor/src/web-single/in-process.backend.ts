@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { MspError, type InferRequest, type InferResponse, type ModelMetadata } from '@msp/contracts';
+import { MspError, type InferRequest, type InferResponse, type ModelMetadata, type PredictionPattern } from '@msp/contracts';
 import type { ModelRunner } from '@msp/model-runtime';
 import type { InferContext, InferenceBackend } from '@msp/oip-server';
 import { InferenceService } from '../inference/inference.service.js';
@@ -37,6 +37,10 @@ export class InProcessBackend implements InferenceBackend {
 
   async isModelReady(model: string, version?: string): Promise<boolean> {
     return this.serves(model, version);
+  }
+
+  predictionPattern(): PredictionPattern {
+    return 'web-single';
   }
 
   async infer(model: string, version: string | undefined, request: InferRequest, context: InferContext): Promise<InferResponse> {

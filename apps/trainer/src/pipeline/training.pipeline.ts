@@ -1,5 +1,5 @@
-import type { ModelName } from '@msp/contracts';
-import { describeDataset } from '@msp/datasets';
+import type { ModelName, TrainingReference } from '@msp/contracts';
+import { describeDataset, loadIrisSplit } from '@msp/datasets';
 import { writeArtifact } from '@msp/model-runtime';
 import { accuracy, maxAbsDiff, maxRowSumError } from '../evaluate/classification.metrics.js';
 import { scoreWithOnnx } from '../evaluate/onnx.evaluator.js';
@@ -9,6 +9,7 @@ import { encodeOnnxModel } from '../onnx/onnx-writer.js';
 import { checkArtifact } from '../release/artifact.checker.js';
 import { gateAndRelease, type RegistryReleaseOptions } from '../release/registry.release.js';
 import { buildManifest } from '../release/manifest.writer.js';
+import { buildTrainingReference, IRIS_FEATURES } from '../release/training-reference.js';
 import { formatEpoch, shouldReportEpoch } from '../report/progress.formatter.js';
 import { crossValidatedAccuracy, DEFAULT_FOLDS, gridSearch } from '../search/hyper-search.js';
 import type { Trial } from '@msp/contracts';
@@ -115,6 +116,8 @@ async function trainOne(trainer: ModelTrainer, run: TrainingRun, started: number
       onnx,
       metrics,
       trainingSeconds,
+      // Tabular models: the training split's feature distribution, what drift is measured against.
+      ...(trainer.task.dataset === 'iris' ? { reference: irisReference(run.seed, trainer.task.labels.length) } : {}),
     });
 
   if (run.registry) {
@@ -181,4 +184,9 @@ function formatParams(params: Readonly<Record<string, number | string | boolean>
 
 function formatGrid(grid: Tunable['grid']): string {
   return Object.entries(grid).map(([key, values]) => `${key}∈{${values.join(',')}}`).join(' ');
+}
+
+function irisReference(seed: number, classes: number): TrainingReference {
+  const { train } = loadIrisSplit(seed);
+  return buildTrainingReference(train.features, train.targets, IRIS_FEATURES, classes);
 }

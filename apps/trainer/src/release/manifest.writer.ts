@@ -1,4 +1,4 @@
-import type { ModelManifest } from '@msp/contracts';
+import type { ModelManifest, TrainingReference } from '@msp/contracts';
 import { ModelManifestSchema } from '@msp/contracts';
 import type { DatasetInfo } from '@msp/datasets';
 import { ONNX_FILE, sha256Hex } from '@msp/model-runtime';
@@ -16,7 +16,12 @@ export interface ManifestInput {
   metrics: { accuracy: number } & Record<string, number>;
   trainingSeconds: number;
   created?: Date;
+  /** The training data's distribution (tabular models), for prediction monitoring. */
+  reference?: TrainingReference;
 }
+
+/** Who answers for the models this trainer releases (the manifest's `owner`). */
+export const MODEL_OWNER = 'ml-serving-patterns maintainers (apps/trainer)';
 
 /** The manifest for a trained model, validated against the shared schema. */
 export function buildManifest(input: ManifestInput): ModelManifest {
@@ -28,6 +33,8 @@ export function buildManifest(input: ManifestInput): ModelManifest {
     created: (input.created ?? new Date()).toISOString(),
     task: 'classification',
     description: trained.description ?? trainer.description,
+    owner: MODEL_OWNER,
+    ...(input.reference ? { reference: input.reference } : {}),
     dataset: {
       name: input.dataset.name,
       package: input.dataset.package,

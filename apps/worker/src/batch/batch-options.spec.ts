@@ -24,6 +24,7 @@ describe('parseBatchCommand', () => {
       progressMs: 500,
       natsServers: ['nats://127.0.0.1:4222'],
       logLevel: 'info',
+      predictionLog: { enabled: true, maxDataBytes: 4_096, maxBuffered: 10_000 },
     });
   });
 

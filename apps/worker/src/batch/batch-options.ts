@@ -1,7 +1,7 @@
 import { extname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { ConfigError, integer, logLevel, natsServers, parseEnv, text, unsetIfEmpty, type LogLevel } from '@msp/config';
+import { ConfigError, integer, logLevel, natsServers, parseEnv, text, unsetIfEmpty, type LogLevel, predictionLogEnv, predictionLogSettings, type PredictionLogSettings } from '@msp/config';
 
 export type InputFormat = 'csv' | 'ndjson';
 
@@ -25,6 +25,8 @@ export interface BatchOptions {
   progressMs: number;
   natsServers: string[];
   logLevel: LogLevel;
+  /** Every chunk's prediction to the prediction log (PREDICTION_LOG*). */
+  predictionLog: PredictionLogSettings;
 }
 
 /** A mistake in the invocation or its input's shape: nothing was scored; exit code 2. */
@@ -71,6 +73,7 @@ const BatchEnvSchema = z.object({
   BATCH_OVERWRITE: text('false').pipe(z.enum(['true', 'false', '1', '0'])),
   NATS_URL: natsServers(),
   LOG_LEVEL: logLevel(),
+  ...predictionLogEnv,
 });
 
 /** Each option and the variable it overrides. */
@@ -159,6 +162,7 @@ export function parseBatchCommand(
       progressMs: e.BATCH_PROGRESS_MS,
       natsServers: e.NATS_URL,
       logLevel: e.LOG_LEVEL,
+      predictionLog: predictionLogSettings(e),
     },
   };
 }

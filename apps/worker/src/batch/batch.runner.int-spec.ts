@@ -89,6 +89,7 @@ function options(name: string, overrides: Partial<BatchOptions> = {}): BatchOpti
     progressMs: 10_000,
     natsServers: [NATS_URL],
     logLevel: 'silent',
+    predictionLog: { enabled: false, maxDataBytes: 0, maxBuffered: 1 },
     ...overrides,
   };
 }

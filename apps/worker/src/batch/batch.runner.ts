@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import type { NatsConnection } from '@msp/messaging';
+import type { PredictionLog } from '@msp/prediction-log';
 import type { Logger } from '@msp/telemetry';
 import { UsageError, type BatchOptions } from './batch-options.js';
 import {
@@ -51,6 +52,8 @@ export interface BatchDependencies {
   signal: AbortSignal;
   /** Backoff of retries; shorter in tests. */
   retryBaseMs?: number;
+  /** Where every chunk's prediction is logged (pattern `batch`). */
+  predictionLog?: PredictionLog;
 }
 
 interface Chunk {
@@ -70,6 +73,7 @@ export async function runBatch(options: BatchOptions, deps: BatchDependencies): 
     options.timeoutMs,
     { retries: options.retries, baseMs: deps.retryBaseMs ?? 250, maxMs: 5_000 },
     deps.signal,
+    deps.predictionLog,
   );
   const checkpoints = new CheckpointRepository(options.output);
   const identity: RunIdentity = {

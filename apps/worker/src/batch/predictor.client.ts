@@ -11,6 +11,7 @@ import {
   type TensorSpec,
 } from '@msp/contracts';
 import { discoverServices, NatsBus, type NatsConnection } from '@msp/messaging';
+import type { PredictionLog } from '@msp/prediction-log';
 import { newRequestId } from '@msp/telemetry';
 
 /** The run cannot go on (predictor gone after every retry, a refused request…); exit code 1. */
@@ -105,6 +106,7 @@ export class PredictorClient {
     private readonly timeoutMs: number,
     private readonly retry: RetryPolicy,
     private readonly signal?: AbortSignal,
+    private readonly predictionLog?: PredictionLog,
   ) {
     this.bus = new NatsBus(nc);
   }
@@ -148,11 +150,10 @@ export class PredictorClient {
     const subject = Subjects.inferVersion(model.model, model.version);
     for (let attempt = 0; ; attempt++) {
       try {
-        const response = await this.bus.request<InferResponse>(subject, body, {
-          deadline: deadlineIn(this.timeoutMs),
-          requestId: newRequestId(),
-        });
-        return rowScores(response, rows, model.labels);
+        const requestId = newRequestId();
+        const answer = this.bus.request<InferResponse>(subject, body, { deadline: deadlineIn(this.timeoutMs), requestId });
+        this.predictionLog?.follow({ requestId, pattern: 'batch', model: model.model, version: model.version, inputs: body.inputs }, answer);
+        return rowScores(await answer, rows, model.labels);
       } catch (error) {
         if (!isTransient(error) || attempt >= this.retry.retries || this.signal?.aborted) {
           const detail = MspError.is(error) ? `${error.code} ${error.message}` : String(error);

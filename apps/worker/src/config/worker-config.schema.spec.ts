@@ -16,6 +16,7 @@ describe('loadWorkerConfig', () => {
       jobTtlSeconds: 86_400,
       shutdownGraceMs: 10_000,
       logLevel: 'info',
+      predictionLog: { enabled: true, maxDataBytes: 4_096, maxBuffered: 10_000 },
     });
   });
 

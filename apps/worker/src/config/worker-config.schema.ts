@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_JOBS_NAMESPACE, isJobsNamespace } from '@msp/contracts';
-import { integer, logLevel, natsServers, opsPort, parseEnv, text, type LogLevel } from '@msp/config';
+import { integer, logLevel, natsServers, opsPort, parseEnv, text, type LogLevel, predictionLogEnv, predictionLogSettings, type PredictionLogSettings } from '@msp/config';
 
 /** The worker's environment (asynchronous pattern): every variable, its default, and what is valid. */
 export const WorkerEnvSchema = z
@@ -17,6 +17,7 @@ export const WorkerEnvSchema = z
     SHUTDOWN_GRACE_MS: integer(10_000, 0),
     OPS_PORT: opsPort(),
     LOG_LEVEL: logLevel(),
+    ...predictionLogEnv,
   });
 
 export interface WorkerConfig {
@@ -41,6 +42,8 @@ export interface WorkerConfig {
   /** Set when the ops server (probes, /metrics) listens on this port. */
   opsPort?: number;
   logLevel: LogLevel;
+  /** Every prediction to the prediction log (PREDICTION_LOG*). */
+  predictionLog: PredictionLogSettings;
 }
 
 /** Reads the worker's settings once at boot; every bad variable is listed in one ConfigError. */
@@ -59,5 +62,6 @@ export function loadWorkerConfig(env: Record<string, string | undefined> = proce
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     ...(e.OPS_PORT === undefined ? {} : { opsPort: e.OPS_PORT }),
     logLevel: e.LOG_LEVEL,
+    predictionLog: predictionLogSettings(e),
   };
 }

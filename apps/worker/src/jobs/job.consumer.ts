@@ -3,6 +3,7 @@ import { Subjects, type InferResponse, type JobMessage } from '@msp/contracts';
 import { JobQueue, JobRepository, type JsMsg } from '@msp/jobs';
 import { NatsBus, type NatsConsumer } from '@msp/messaging';
 import { isRedisReady, REDIS, type Redis } from '@msp/redis';
+import { PredictionLog } from '@msp/prediction-log';
 import { LOGGER, Metrics, Readiness, type Logger } from '@msp/telemetry';
 import { WORKER_CONFIG } from '../config/config.module.js';
 import type { WorkerConfig } from '../config/worker-config.schema.js';
@@ -34,6 +35,7 @@ export class JobConsumer implements NatsConsumer {
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly metrics: Metrics,
+    private readonly predictionLog: PredictionLog,
     readiness: Readiness,
     @Inject(REDIS) redis: Redis,
   ) {
@@ -132,6 +134,9 @@ export class JobConsumer implements NatsConsumer {
 
   private infer(job: JobMessage, deadline: number): Promise<InferResponse> {
     const subject = job.version === undefined ? Subjects.infer(job.model) : Subjects.inferVersion(job.model, job.version);
-    return this.bus.request<InferResponse>(subject, job.request, { deadline, requestId: job.request_id });
+    const answer = this.bus.request<InferResponse>(subject, job.request, { deadline, requestId: job.request_id });
+    // Every attempt's answer or failure, as the `async` pattern.
+    this.predictionLog.follow({ requestId: job.request_id, pattern: 'async', model: job.model, version: job.version, inputs: job.request['inputs'] }, answer);
+    return answer;
   }
 }

@@ -10,11 +10,13 @@ import {
   isTerminalStatus,
 } from '@msp/contracts';
 import type { ExhaustedJob, TransitionOutcome } from '@msp/jobs';
-import type { Logger } from '@msp/telemetry';
+import { extractTrace, headerGetter, linkTo, SpanKind, withSpan, type HeaderMap, type Logger } from '@msp/telemetry';
 
 /** The parts of a JetStream message the processor uses (JsMsg satisfies it). */
 export interface JobDelivery {
   readonly data: Uint8Array;
+  /** The submit's `traceparent`, among others. */
+  readonly headers?: HeaderMap | undefined;
   readonly info: { readonly deliveryCount: number };
   working(): void;
   nak(delayMs?: number): void;
@@ -82,9 +84,18 @@ export class JobProcessor {
     const outcome =
       typeof job === 'string'
         ? await this.giveUp(delivery, undefined, `not a job message: ${job}`, parseLoosely(text), { markFailed: false })
-        : await this.attempt(delivery, job);
+        : await this.traced(delivery, job);
     this.observe?.(outcome, typeof job === 'string' ? undefined : job.model);
     return outcome;
+  }
+
+  /** The attempt's span continues the submit's trace and links to its span (the job waited in between). */
+  private traced(delivery: JobDelivery, job: JobMessage): Promise<Outcome> {
+    const submit = extractTrace(delivery.headers, headerGetter);
+    const attributes = { 'messaging.system': 'nats', 'msp.job_id': job.job_id, 'msp.model': job.model };
+    return withSpan(`job process ${job.model}`, { kind: SpanKind.CONSUMER, parent: submit, links: linkTo(submit), attributes }, () =>
+      this.attempt(delivery, job),
+    );
   }
 
   private async attempt(delivery: JobDelivery, job: JobMessage): Promise<Outcome> {

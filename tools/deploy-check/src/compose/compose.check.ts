@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BATCH_ENTRY, isAppName, isKnownEnv, SERVING_APPS, type AppName } from '../app-env.js';
 import { knownModels } from '../known-models.js';
-import { IMAGE_GRAPHS_DIR, PATTERN_EXPECTATIONS } from '../patterns.js';
+import { IMAGE_GRAPHS_DIR, PATTERN_EXPECTATIONS, TOOLING_PROFILES } from '../patterns.js';
 import type { CheckReport } from '../report.js';
 import { isRecord } from '../yaml-load.js';
 import { composeSchemaErrors } from './compose-schema.js';
@@ -371,6 +371,10 @@ function checkPattern(profile: string, services: readonly ComposeService[], sour
   const active = servicesOfProfile(services, profile);
   const where = `${source} profile ${profile}`;
   const expected = PATTERN_EXPECTATIONS[profile];
+  if (TOOLING_PROFILES.includes(profile)) {
+    report.ok(`${where}: tooling beside the patterns (${active.map((service) => service.name).join(', ')})`);
+    return;
+  }
   if (!expected) {
     report.warn(where, 'no expectations for this pattern in tools/deploy-check/src/patterns.ts');
     return;
@@ -396,6 +400,7 @@ function checkPattern(profile: string, services: readonly ComposeService[], sour
   }
   if (expected.preprocess && !active.some((service) => service.app === 'preprocess')) report.problem(where, 'no preprocess service');
   if (expected.cache && !active.some((service) => service.app === 'cache')) report.problem(where, 'no cache service');
+  if (expected.monitor && !active.some((service) => service.app === 'monitor')) report.problem(where, 'no monitor service (prediction log)');
   if (expected.batchModel) {
     const job = active.find((service) => isBatchJob(service) && batchModelOf(service.command, service.env) === expected.batchModel);
     if (!job) report.problem(where, `no batch job (worker image, ${BATCH_ENTRY}) scores with ${expected.batchModel}`);

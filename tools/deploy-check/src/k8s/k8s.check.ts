@@ -459,6 +459,7 @@ function checkPatternObjects(pattern: string, objects: readonly K8sObject[], whe
     }
   }
   if (expected.cache && ofApp('cache').length === 0) report.problem(where, 'no cache Deployment');
+  if (expected.monitor && ofApp('monitor').length === 0) report.problem(where, 'no monitor Deployment (prediction log)');
   if (expected.batchModel) {
     const job = objects.find((object) => {
       if (object.kind !== 'CronJob') return false;

@@ -8,7 +8,7 @@
  *   node /app/deploy-probe.js wait-model  wait until <MODELS_DIR>/<MODEL_NAME>/manifest.json exists
  *
  * What "ready" means per app (env as the app reads it; `MSP_APP` is set by the image):
- * - predictor, preprocess, cache, worker with OPS_PORT: `GET http://127.0.0.1:$OPS_PORT/health/ready`
+ * - predictor, preprocess, cache, worker, monitor with OPS_PORT: `GET http://127.0.0.1:$OPS_PORT/health/ready`
  *   (`live` likewise) answers 2xx: this replica's own conditions. Without it, as follows.
  * - gateway: `GET http://127.0.0.1:$PORT/v2/health/ready` (`live` likewise) answers 2xx.
  * - predictor with HTTP_PORT (web-single): the same on HTTP_PORT.
@@ -16,7 +16,7 @@
  *   NATS_URL. That proves NATS works and the model is served, not that this very replica is
  *   the one answering: a health port of the predictor's own will make it exact (docs/deploy.md).
  *   `live` has nothing to ask there, and reports alive while the process runs.
- * - preprocess, cache: an instance answers `$SRV.INFO.msp-preprocess` / `msp-cache` on NATS_URL (same caveat).
+ * - preprocess, cache, monitor: an instance answers `$SRV.INFO.msp-preprocess` / `msp-cache` / `msp-monitor` on NATS_URL (same caveat).
  * - worker: NATS_URL answers a PING and REDIS_URL a Redis PING (the worker has no endpoint of
  *   its own: this proves its dependencies are up, not that it consumes).
  *
@@ -27,7 +27,7 @@ import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { PredictorMetadataKeys, ServiceNames } from '@msp/contracts';
+import { LogServiceName, PredictorMetadataKeys, ServiceNames } from '@msp/contracts';
 
 export type ProbeMode = 'ready' | 'live';
 
@@ -45,7 +45,7 @@ const DEFAULT_TIMEOUT_MS = 3_000;
 const DEFAULT_GATEWAY_PORT = '8080';
 const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
-const PROBED_APPS = ['gateway', 'predictor', 'preprocess', 'cache', 'worker'];
+const PROBED_APPS = ['gateway', 'predictor', 'preprocess', 'cache', 'worker', 'monitor'];
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -60,11 +60,11 @@ export async function probe(mode: ProbeMode, env: Env, options: ProbeOptions = {
   const opsPort = env['OPS_PORT'];
   if (app !== 'gateway' && opsPort) return httpProbe(`http://127.0.0.1:${opsPort}/health/${mode}`, timeoutMs);
   const natsUrl = env['NATS_URL'] || DEFAULT_NATS_URL;
-  if (app === 'preprocess' || app === 'cache' || app === 'worker') {
+  if (app === 'preprocess' || app === 'cache' || app === 'worker' || app === 'monitor') {
     if (mode === 'live') return { ok: true, message: `alive (the ${app} has no health endpoint)` };
     try {
-      if (app === 'preprocess' || app === 'cache') {
-        const name = app === 'cache' ? ServiceNames.cache : ServiceNames.preprocess;
+      if (app === 'preprocess' || app === 'cache' || app === 'monitor') {
+        const name = app === 'cache' ? ServiceNames.cache : app === 'monitor' ? LogServiceName : ServiceNames.preprocess;
         const found = await findServiceInstance(natsUrl, name, () => true, timeoutMs);
         return found
           ? { ok: true, message: `ready: ${name} instance ${found.id} answers` }

@@ -1,0 +1,35 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { MessagingModule, NatsServiceModule } from '@msp/messaging';
+import { LoggerModule, TelemetryModule, type Logger } from '@msp/telemetry';
+import { ConfigModule, MONITOR_CONFIG } from './config/config.module.js';
+import type { MonitorConfig } from './config/monitor-config.schema.js';
+import { monitorTelemetry, type MonitorTelemetry } from './health/monitor.readiness.js';
+import { LogConsumer } from './log/log.consumer.js';
+import { LogModule } from './log/log.module.js';
+import { ListenersModule } from './listeners.module.js';
+import { monitorServiceOptions } from './monitor.endpoints.js';
+import { MonitoringModule } from './monitoring/monitoring.module.js';
+
+/** One monitor process (prediction-log and prediction-monitoring patterns): JetStream in, a SQL store behind, NATS endpoints, no HTTP. */
+@Module({})
+export class AppModule {
+  static forRoot(config: MonitorConfig, logger: Logger, telemetry: MonitorTelemetry = monitorTelemetry()): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot(logger),
+        TelemetryModule.forRoot(telemetry),
+        MessagingModule.forRoot({ servers: config.natsServers, name: 'monitor' }),
+        ListenersModule,
+        MonitoringModule,
+        LogModule,
+        NatsServiceModule.forRootAsync({
+          imports: [LogModule],
+          inject: [MONITOR_CONFIG, LogConsumer],
+          useFactory: (monitorConfig: MonitorConfig, consumer: LogConsumer) => monitorServiceOptions(monitorConfig, [consumer]),
+        }),
+      ],
+    };
+  }
+}

@@ -1,0 +1,35 @@
+import { Controller } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { FeedbackSchema, LogQuerySchema, MspError, type LoggedPrediction } from '@msp/contracts';
+import { MonitorEndpoints } from '../monitor.endpoints.js';
+import { MonitoringService } from '../monitoring/monitoring.service.js';
+import { LogStoreRepository } from './log-store.repository.js';
+
+/** Reads the prediction log back and joins ground truth to it (the gateway's /v1/logs and /v1/feedback). */
+@Controller()
+export class LogController {
+  constructor(
+    private readonly store: LogStoreRepository,
+    private readonly monitoring: MonitoringService,
+  ) {}
+
+  @MessagePattern(MonitorEndpoints.query)
+  async query(@Payload() body: unknown): Promise<{ records: LoggedPrediction[] }> {
+    const parsed = LogQuerySchema.safeParse(body ?? {});
+    if (!parsed.success) throw MspError.badRequest(`bad log query: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+    return { records: await this.store.find(parsed.data) };
+  }
+
+  @MessagePattern(MonitorEndpoints.feedback)
+  async feedback(@Payload() body: unknown): Promise<{ joined: true }> {
+    const parsed = FeedbackSchema.safeParse(body);
+    if (!parsed.success) {
+      throw MspError.badRequest(`feedback must be {"id": "<request id>", "label": <ground truth>}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+    }
+    if (!(await this.store.feedback(parsed.data, Date.now()))) {
+      throw MspError.notFound(`no logged prediction has request id '${parsed.data.id}' (yet: the log is written within a second)`);
+    }
+    this.monitoring.feedback(parsed.data.id, parsed.data.label);
+    return { joined: true };
+  }
+}

@@ -1,0 +1,112 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MonitoringSubjects, type AlertEvent, type MonitoringView } from '@msp/contracts';
+import { loadIrisSplit } from '@msp/datasets';
+import { http, postJson } from './support/http.js';
+import { PrivateServices } from './support/private-services.js';
+import { target } from './support/target.js';
+
+const { local } = target();
+const run = `${process.pid}`;
+// Copies of iris-mlp (with its training reference) under names of their own, so no other spec's traffic mixes in.
+const NORMAL = `mon-${run}-normal`;
+const DRIFT = `mon-${run}-drift`;
+const ERRORS = `mon-${run}-errors`;
+const PETAL_LENGTH = 2;
+
+/**
+ * Prediction monitoring end to end: the gateway logs every prediction, the monitor windows them
+ * per model against the training reference the trainer stored in the manifest, and raises (and
+ * clears) alerts as NATS events (`msp.alerts.<model>`) and in GET /v1/monitoring/{model}.
+ */
+describe.runIf(local)('prediction monitoring: drift, error-rate alerts and their end', () => {
+  const services = new PrivateServices();
+  const heldOut = loadIrisSplit().test.features;
+  const events: AlertEvent[] = [];
+  let gateway: string;
+  let nc: NatsConnection;
+  let subscription: Subscription;
+
+  const send = (model: string, rows: readonly number[][], headers: Record<string, string> = {}) =>
+    Promise.all(rows.map((row) => postJson(`${gateway}/v2/models/${model}/infer`, { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: row }] }, headers)));
+
+  const view = async (model: string): Promise<MonitoringView> => {
+    const answer = await http<MonitoringView>(`${gateway}/v1/monitoring/${model}`, { timeoutMs: 5_000 });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    return answer.body;
+  };
+
+  /** Polls the view until `done` holds (the monitor evaluates every 500 ms here). */
+  const until = async (model: string, done: (view: MonitoringView) => boolean, timeoutMs = 20_000): Promise<MonitoringView> => {
+    const stop = Date.now() + timeoutMs;
+    let last = await view(model);
+    while (!done(last) && Date.now() < stop) {
+      await sleep(250);
+      last = await view(model);
+    }
+    return last;
+  };
+
+  beforeAll(async () => {
+    nc = await connect({ servers: target().natsUrl });
+    subscription = nc.subscribe(MonitoringSubjects.alerts, { callback: (_error, msg) => void events.push(msg.json<AlertEvent>()) });
+    await nc.flush();
+    await Promise.all([services.predictor('iris-mlp', NORMAL), services.predictor('iris-mlp', DRIFT), services.predictor('iris-mlp', ERRORS, { FAULT_DELAY_MS: '200' })]);
+    gateway = await services.gateway({}, [NORMAL, DRIFT, ERRORS]);
+  }, 120_000);
+
+  afterAll(async () => {
+    subscription?.unsubscribe();
+    await nc?.drain();
+    await services.stop();
+  });
+
+  it('held-out traffic raises no alert; the view names the owner and the reference', async () => {
+    for (const answer of await send(NORMAL, [...heldOut, ...heldOut])) expect(answer.status).toBe(200);
+    const settled = await until(NORMAL, (v) => v.window.count >= 60 && v.drift.samples >= 60);
+    await sleep(1_500); // several evaluations
+    const now = await view(NORMAL);
+    expect(settled.window.count).toBeGreaterThanOrEqual(60);
+    expect(now.drift.reference).toBe(true);
+    expect(now.drift.features.map((f) => f.name)).toEqual(['sepal_length', 'sepal_width', 'petal_length', 'petal_width']);
+    expect(now.drift.features.every((f) => !f.drifted)).toBe(true);
+    expect(now.error_rate).toBe(0);
+    expect(now.owner).toMatch(/maintainers/);
+    expect(now.description).toMatch(/MLP/);
+    expect(now.alerts).toEqual([]);
+    expect(events.filter((event) => event.model === NORMAL)).toEqual([]);
+  });
+
+  it('one shifted feature raises a drift alert naming it, which clears once normal traffic returns', async () => {
+    const shifted = heldOut.map((row) => row.map((value, i) => (i === PETAL_LENGTH ? value + 3 : value)));
+    for (const answer of await send(DRIFT, [...shifted, ...shifted])) expect(answer.status).toBe(200);
+    const drifted = await until(DRIFT, (v) => v.alerts.some((a) => a.kind === 'drift'));
+    const driftAlerts = drifted.alerts.filter((alert) => alert.kind === 'drift');
+    expect(driftAlerts.map((alert) => alert.feature)).toEqual(['petal_length']);
+    expect(drifted.drift.features.find((f) => f.name === 'petal_length')?.drifted).toBe(true);
+    expect(events).toContainEqual(expect.objectContaining({ model: DRIFT, kind: 'drift', feature: 'petal_length', state: 'firing' }));
+
+    // Normal traffic dilutes the window until the shift is within the noise: the alert clears.
+    for (let round = 0; round < 30; round++) await send(DRIFT, heldOut);
+    const cleared = await until(DRIFT, (v) => !v.alerts.some((a) => a.kind === 'drift'));
+    expect(cleared.alerts.filter((alert) => alert.kind === 'drift'), JSON.stringify(cleared)).toEqual([]);
+    expect(events).toContainEqual(expect.objectContaining({ model: DRIFT, kind: 'drift', feature: 'petal_length', state: 'resolved' }));
+  });
+
+  it('a burst of errors raises an error-rate alert', async () => {
+    // The predictor answers after 200 ms; these requests give it 50: every one ends in 504.
+    const answers = await send(ERRORS, heldOut.slice(0, 20).concat(heldOut.slice(0, 20)), { 'x-timeout-ms': '50' });
+    expect(answers.every((answer) => answer.status === 504)).toBe(true);
+    const failing = await until(ERRORS, (v) => v.alerts.some((a) => a.kind === 'error_rate'));
+    expect(failing.error_rate).toBe(1);
+    expect(failing.alerts).toContainEqual(expect.objectContaining({ kind: 'error_rate', state: 'firing', threshold: 0.1 }));
+    expect(events).toContainEqual(expect.objectContaining({ model: ERRORS, kind: 'error_rate', state: 'firing' }));
+  });
+
+  it('answers 404 for a model without predictions in the window', async () => {
+    const answer = await http(`${gateway}/v1/monitoring/nobody-${run}`);
+    expect(answer.status).toBe(404);
+    expect(answer.body).toEqual({ error: expect.stringMatching(/no prediction/) });
+  });
+});

@@ -1,0 +1,108 @@
+import { z } from 'zod';
+
+/** The serving pattern a prediction came through. */
+export const PREDICTION_PATTERNS = ['sync', 'web-single', 'async', 'batch', 'graph'] as const;
+export type PredictionPattern = (typeof PREDICTION_PATTERNS)[number];
+
+/** The prediction log's JetStream stream; records on `msp.log.<model>`. */
+export const PredictionLogStream = {
+  name: 'MSP_PREDICTIONS',
+  subjects: 'msp.log.>',
+  subject: (model: string): string => `msp.log.${model}`,
+  /** The durable consumer of the log store (apps/monitor). */
+  storeConsumer: 'msp-log-store',
+} as const;
+
+/** Subjects of the log service (apps/monitor), request-reply in its queue group. */
+export const LogSubjects = {
+  /** A LogQuery in, `{records: LoggedPrediction[]}` out. */
+  query: 'msp.logs.query',
+  /** A Feedback in, `{joined: true}` out; 404 when no prediction has that request id. */
+  feedback: 'msp.logs.feedback',
+} as const;
+
+export const LogQueueGroup = 'msp.monitor';
+export const LogServiceName = 'msp-monitor';
+
+/** One prediction as published to the log (what every pattern records). */
+export const PredictionRecordSchema = z.object({
+  request_id: z.string().min(1).max(256),
+  trace_id: z.string().optional(),
+  pattern: z.enum(PREDICTION_PATTERNS),
+  model: z.string().min(1),
+  version: z.string().optional(),
+  /** Epoch ms when the prediction ended. */
+  ts: z.number(),
+  /** SHA-256 (hex) of the inputs as JSON, always; `data` only up to the configured size. */
+  input: z.object({ sha256: z.string(), bytes: z.number().int().nonnegative(), data: z.unknown().optional(), truncated: z.boolean() }),
+  /** The response outputs (tensors), or nothing when it failed or exceeded the size cap. */
+  output: z.unknown().optional(),
+  status: z.number().int(),
+  error: z.string().optional(),
+  /** Milliseconds: `total`, and per hop where the path knows them (e.g. graph steps, queue wait). */
+  latency_ms: z.record(z.string(), z.number()),
+});
+export type PredictionRecord = z.infer<typeof PredictionRecordSchema>;
+
+/** A logged prediction as read back, with the ground truth posted later (if any). */
+export type LoggedPrediction = PredictionRecord & { feedback?: { label: unknown; ts: number } };
+
+export const LogQuerySchema = z.object({
+  model: z.string().min(1).optional(),
+  /** Epoch ms, or an ISO date: records at or after it. */
+  since: z.number().optional(),
+  status: z.number().int().optional(),
+  request_id: z.string().optional(),
+  limit: z.number().int().min(1).max(1000).default(100),
+});
+export type LogQuery = z.infer<typeof LogQuerySchema>;
+
+export const FeedbackSchema = z.object({
+  /** The request id of the logged prediction. */
+  id: z.string().min(1).max(256),
+  /** The ground truth: a class label or value, as the model's outputs name it. */
+  label: z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number()]))]),
+});
+export type Feedback = z.infer<typeof FeedbackSchema>;
+
+/** Prediction monitoring (apps/monitor): the current window of a model, and alert events. */
+export const MonitoringSubjects = {
+  /** `{model}` in, a MonitoringView out (404 when the model has no prediction in the window). */
+  view: 'msp.monitoring.view',
+  /** An AlertEvent when an alert starts or clears. */
+  alert: (model: string): string => `msp.alerts.${model}`,
+  alerts: 'msp.alerts.>',
+} as const;
+
+export const ALERT_KINDS = ['drift', 'output_shift', 'error_rate', 'latency', 'accuracy'] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+export interface AlertEvent {
+  model: string;
+  kind: AlertKind;
+  /** The input feature that drifted (kind `drift`). */
+  feature?: string;
+  state: 'firing' | 'resolved';
+  value: number;
+  threshold: number;
+  /** Epoch ms. */
+  ts: number;
+  owner?: string;
+}
+
+export interface MonitoringView {
+  model: string;
+  owner?: string;
+  description?: string;
+  window: { ms: number; from: number; to: number; count: number };
+  latency_ms: { p50?: number; p95?: number; p99?: number };
+  error_rate: number;
+  errors: number;
+  /** Per input feature: the KS statistic against the training reference and the level that counts as drift (the test's critical value, at least the minimum effect). */
+  drift: { reference: boolean; samples: number; features: { name: string; ks: number; critical: number; drifted: boolean }[] };
+  /** Predicted class shares against the training split's, and their PSI. */
+  output: { samples: number; psi?: number; observed: Record<string, number>; expected: Record<string, number> };
+  /** Live accuracy over the predictions in the window whose ground truth was posted. */
+  accuracy: { samples: number; value?: number };
+  alerts: AlertEvent[];
+}

@@ -1,0 +1,121 @@
+import { jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { ErrorCode, MspError, PredictionLogStream, type InferResponse, type PredictionPattern } from '@msp/contracts';
+import type { PredictionLogSettings } from '@msp/config';
+import { activeTraceIds, type Logger, type Metrics } from '@msp/telemetry';
+import { encodeRecord, toRecord, type PredictionEntry } from './prediction.record.js';
+import { ensurePredictionLogStream } from './prediction-log.stream.js';
+
+/** A model name as one subject token (graph and model names are already; anything else is defused). */
+const SAFE_TOKEN = /^[A-Za-z0-9_-]+$/;
+
+/** Retry publishing what waits while NATS is away this often. */
+const RETRY_MS = 1_000;
+
+/**
+ * Publishes every prediction to the prediction log (JetStream `MSP_PREDICTIONS`,
+ * `msp.log.<model>`) without ever slowing or failing one: `record` only queues the entry (the
+ * trace id is taken then); hashing, encoding and publishing happen on the next turn of the
+ * event loop, as plain NATS publishes (no ack awaited). At most `maxBuffered` entries wait —
+ * e.g. while NATS is away; beyond that, new ones are dropped and counted
+ * (`msp_prediction_log_records_total{outcome="dropped"}`).
+ */
+export class PredictionLog {
+  private pending: PredictionEntry[] = [];
+  private scheduled = false;
+  private retry: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly settings: PredictionLogSettings,
+    private readonly isConnected: () => boolean,
+    private readonly metrics: Metrics | undefined,
+    private readonly logger: Logger,
+  ) {}
+
+  get enabled(): boolean {
+    return this.settings.enabled;
+  }
+
+  /** Creates the stream if it is missing, so records are kept even before the monitor first runs. Best effort. */
+  async start(): Promise<void> {
+    if (!this.settings.enabled) return;
+    try {
+      await ensurePredictionLogStream(await jetstreamManager(this.nc, { timeout: 5_000, checkAPI: false }));
+    } catch (error) {
+      this.logger.warn({ err: error }, 'prediction log stream not ensured (JetStream unavailable?): records are published anyway');
+    }
+  }
+
+  /** Queues one prediction; never throws, never waits. */
+  record(entry: Omit<PredictionEntry, 'ts' | 'traceId'> & { ts?: number; traceId?: string }): void {
+    if (!this.settings.enabled) return;
+    if (this.pending.length >= this.settings.maxBuffered) {
+      this.metrics?.predictionLog('dropped');
+      return;
+    }
+    this.pending.push({ ...entry, ts: entry.ts ?? Date.now(), traceId: entry.traceId ?? activeTraceIds()?.traceId });
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /**
+   * Records a prediction once its answer settles: the outputs and the version that answered, or
+   * the error's status code and message; `total` latency from now. Never touches the answer.
+   */
+  follow(
+    base: { requestId: string; pattern: PredictionPattern; model: string; version?: string | undefined; inputs: unknown },
+    answer: Promise<InferResponse>,
+  ): void {
+    if (!this.settings.enabled) return;
+    const started = performance.now();
+    answer.then(
+      (response) =>
+        this.record({
+          ...base,
+          version: response.model_version ?? base.version,
+          outputs: response.outputs,
+          status: 200,
+          latencyMs: { total: performance.now() - started },
+        }),
+      (error: unknown) =>
+        this.record({
+          ...base,
+          status: MspError.is(error) ? error.code : ErrorCode.Internal,
+          error: error instanceof Error ? error.message : String(error),
+          latencyMs: { total: performance.now() - started },
+        }),
+    );
+  }
+
+  /** Publishes what waits (on stop too); what cannot be published now waits for the retry. */
+  flush(): void {
+    this.scheduled = false;
+    if (this.nc.isClosed()) {
+      for (let i = 0; i < this.pending.length; i++) this.metrics?.predictionLog('dropped');
+      this.pending = [];
+      return;
+    }
+    if (!this.isConnected()) {
+      this.retry ??= setTimeout(() => {
+        this.retry = undefined;
+        this.flush();
+      }, RETRY_MS).unref();
+      return;
+    }
+    const batch = this.pending;
+    this.pending = [];
+    for (const entry of batch) {
+      try {
+        const token = SAFE_TOKEN.test(entry.model) ? entry.model : '_invalid';
+        this.nc.publish(PredictionLogStream.subject(token), encodeRecord(toRecord(entry, this.settings.maxDataBytes)));
+        this.metrics?.predictionLog('published');
+      } catch (error) {
+        this.metrics?.predictionLog('dropped');
+        this.logger.debug({ err: error }, 'prediction log record dropped');
+      }
+    }
+  }
+}

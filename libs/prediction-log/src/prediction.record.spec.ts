@@ -1,0 +1,53 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { encodeRecord, toRecord, type PredictionEntry } from './prediction.record.js';
+
+const inputs = [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: [5.1, 3.5, 1.4, 0.2] }];
+const entry: PredictionEntry = {
+  requestId: 'r1',
+  pattern: 'sync',
+  model: 'iris-mlp',
+  version: '3',
+  inputs,
+  outputs: [{ name: 'label', datatype: 'BYTES', shape: [1], data: ['setosa'] }],
+  status: 200,
+  latencyMs: { total: 1.25 },
+  traceId: 'a'.repeat(32),
+  ts: 1_700_000_000_000,
+};
+
+describe('toRecord', () => {
+  it('keeps small inputs and outputs whole, with the inputs’ SHA-256', () => {
+    const json = JSON.stringify(inputs);
+    expect(toRecord(entry, 4_096)).toEqual({
+      request_id: 'r1',
+      trace_id: 'a'.repeat(32),
+      pattern: 'sync',
+      model: 'iris-mlp',
+      version: '3',
+      ts: 1_700_000_000_000,
+      input: { sha256: createHash('sha256').update(json).digest('hex'), bytes: json.length, truncated: false, data: inputs },
+      output: entry.outputs,
+      status: 200,
+      latency_ms: { total: 1.25 },
+    });
+  });
+
+  it('logs inputs over the cap by hash and size only, and drops outputs over it', () => {
+    const record = toRecord(entry, 10);
+    expect(record.input).toEqual({ sha256: expect.stringMatching(/^[0-9a-f]{64}$/), bytes: JSON.stringify(inputs).length, truncated: true });
+    expect(record).not.toHaveProperty('output');
+  });
+
+  it('hashes typed arrays like the same numbers in an array, and encodes them as arrays', () => {
+    const typed = toRecord({ ...entry, inputs: [{ ...inputs[0], data: Float64Array.from([5.1, 3.5, 1.4, 0.2]) }] }, 4_096);
+    expect(typed.input.sha256).toBe(toRecord(entry, 4_096).input.sha256);
+    expect(JSON.parse(encodeRecord(typed)).input.data[0].data).toEqual([5.1, 3.5, 1.4, 0.2]);
+  });
+
+  it('records a failure with its status and error, without outputs', () => {
+    const record = toRecord({ ...entry, outputs: undefined, status: 504, error: 'deadline passed' }, 4_096);
+    expect(record).toMatchObject({ status: 504, error: 'deadline passed' });
+    expect(record).not.toHaveProperty('output');
+  });
+});
