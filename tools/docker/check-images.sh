@@ -12,7 +12,7 @@ problems=0
 problem() { echo "PROBLEM msp/$1: $2" >&2; problems=$((problems + 1)); }
 
 # The ports each app's image must EXPOSE (Dockerfile stages app-<app>); a new app adds its line.
-declare -A ports=([gateway]='8080/tcp' [predictor]='8081/tcp 9090/tcp' [preprocess]='9090/tcp' [worker]='9090/tcp' [cache]='9090/tcp' [trainer]='')
+declare -A ports=([gateway]='8080/tcp' [predictor]='8081/tcp 9090/tcp' [preprocess]='9090/tcp' [worker]='9090/tcp' [cache]='9090/tcp' [monitor]='9090/tcp' [trainer]='')
 # What training code looks like in a pruned tree: the one list the Dockerfile's guard uses too.
 training=$(cat tools/docker/training-deps.regex)
 json='['
