@@ -26,6 +26,8 @@ describe('Open Inference Protocol v2 at the gateway', () => {
       versions: expect.arrayContaining([expect.any(String)]),
       inputs: [{ name: 'input', datatype: 'FP32', shape: [-1, 4] }],
       outputs: expect.arrayContaining([expect.objectContaining({ name: 'probabilities' })]),
+      // Who owns the model and what it is ("nobody knows" is an anti-pattern), from its manifest.
+      parameters: expect.objectContaining({ owner: expect.any(String), description: expect.any(String) }),
     });
     const ready = await http(`${gatewayUrl}/v2/models/iris-mlp/ready`);
     expect(ready.status).toBe(200);

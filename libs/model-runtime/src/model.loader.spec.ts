@@ -50,6 +50,8 @@ describe('loadModel', () => {
         platform: 'onnxruntime',
         inputs: INPUTS,
         outputs: [...OUTPUTS, { name: 'label', datatype: 'BYTES', shape: [-1] }],
+        // What a client reads about the model besides its tensors: the manifest's labels and description.
+        parameters: { labels: LABELS, description: 'test fixture' },
       });
       expect(loaded.runner.predictorModel).toMatchObject({ model: 'good', version: '1', labels: LABELS });
     } finally {

@@ -60,6 +60,11 @@ export class ModelRunner {
       platform: ONNX_PLATFORM,
       inputs: manifest.inputs,
       outputs,
+      parameters: {
+        ...(manifest.labels === undefined ? {} : { labels: manifest.labels }),
+        ...(manifest.owner === undefined ? {} : { owner: manifest.owner }),
+        ...(manifest.description === undefined ? {} : { description: manifest.description }),
+      },
     };
     this.predictorModel = {
       model: manifest.name,

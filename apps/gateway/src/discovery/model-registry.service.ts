@@ -219,6 +219,9 @@ export function toMetadata(route: ModelRoute): ModelMetadata {
     parameters: {
       labels: newest.model.labels,
       instances: route.versions.reduce((sum, known) => sum + known.instances, 0),
+      // "Nobody knows" is an anti-pattern: who owns the model and what it is, from its manifest.
+      ...(newest.model.owner === undefined ? {} : { owner: newest.model.owner }),
+      ...(newest.model.description === undefined ? {} : { description: newest.model.description }),
     },
   };
 }
