@@ -15,7 +15,21 @@ cache=${MSP_STAND_IN_CACHE:-/var/cache/msp-stand-ins}
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
 node_image=$(sed -n 's/^ARG NODE_IMAGE=//p' "$root/Dockerfile")
-compose_images=$(sed -n 's/^ *image: *\([^$ ]*\) *$/\1/p' "$root/docker-compose.yml" | grep -v '^msp/' | sort -u)
+# Third-party images by service, and whether the e2e run needs them: an image only services of
+# other profiles use (observability: Jaeger, Prometheus, Grafana) is skipped when it can be
+# neither found nor pulled, since no stand-in can be built for it offline.
+e2e_profiles=" ${MSP_DEPLOY_PROFILES:-all batch} "
+declare -A required=()
+compose_images=()
+while read -r image profiles; do
+  [[ -z "$image" || "$image" == msp/* || "$image" == *'$'* ]] && continue
+  [[ -v "required[$image]" ]] || { required[$image]=0; compose_images+=("$image"); }
+  # No profile, or an anchored list (*name) this script does not resolve: needed.
+  [[ -z "$profiles" ]] && required[$image]=1
+  for profile in $profiles; do
+    [[ "$profile" == \** || "$e2e_profiles" == *" $profile "* ]] && required[$image]=1
+  done
+done < <(awk -f "$here/compose-images.awk" "$root/docker-compose.yml")
 
 have() { "$docker" image inspect "$1" >/dev/null 2>&1; }
 
@@ -75,11 +89,13 @@ stand_in() {
   esac
 }
 
-for image in $node_image $compose_images; do
+for image in $node_image "${compose_images[@]}"; do
   if have "$image"; then
     echo "$image: present"
   elif pull "$image"; then
     echo "$image: pulled"
+  elif [[ "${required[$image]:-1}" == 0 ]]; then
+    echo "$image: skipped (no registry, no stand-in; only profiles the e2e run does not start use it)"
   else
     stand_in "$image"
   fi
