@@ -177,6 +177,7 @@ function countBy(samples: readonly { status: number }[]): Record<number, number>
  * answers, marked degraded; after `unpause` the half-open probe closes it again.
  */
 const compose = composeControl();
+// Every service that may serve iris-mlp (predictor-iris-mlp-2 runs only with --profile circuit-break).
 const IRIS_MLP_SERVICES = ['predictor-iris-mlp', 'predictor-iris-mlp-2', 'web-single'];
 
 describe.runIf(compose)('circuit-break on the compose stack: every iris-mlp replica wedged', () => {
