@@ -37,15 +37,18 @@ describe.runIf(local)('prediction monitoring: drift, error-rate alerts and their
     return answer.body;
   };
 
-  /** Polls the view until `done` holds (the monitor evaluates every 500 ms here). */
+  /**
+   * Polls the view until `done` holds (the monitor evaluates every 500 ms here). Until the first
+   * logged prediction has reached the monitor (JetStream, then a batch insert) the view is a 404.
+   */
   const until = async (model: string, done: (view: MonitoringView) => boolean, timeoutMs = 20_000): Promise<MonitoringView> => {
     const stop = Date.now() + timeoutMs;
-    let last = await view(model);
-    while (!done(last) && Date.now() < stop) {
+    for (;;) {
+      const answer = await http<MonitoringView>(`${gateway}/v1/monitoring/${model}`, { timeoutMs: 5_000 });
+      if (answer.status === 200 && done(answer.body)) return answer.body;
+      if (Date.now() > stop) return view(model); // the last state, or the error that kept it from one
       await sleep(250);
-      last = await view(model);
     }
-    return last;
   };
 
   beforeAll(async () => {
