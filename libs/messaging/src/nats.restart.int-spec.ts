@@ -1,12 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { connect as connectTcp, createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { deadlineIn } from '@msp/contracts';
 import { createLogger } from '@msp/telemetry';
 import { connectNats, NatsConnectionState } from './nats.connection.js';
 import { NatsBus } from './nats.bus.js';
+import { ownNatsServer, type OwnNatsServer } from './testing/index.js';
 
 /**
  * A NATS restart, against a nats-server of the spec's own (so it can be killed): while the
@@ -15,32 +13,12 @@ import { NatsBus } from './nats.bus.js';
  * answered again by a responder that reconnected by itself.
  */
 const logger = createLogger({ service: 'restart-spec', level: 'silent' });
-const NATS_SERVER = ['/usr/sbin/nats-server', '/usr/bin/nats-server'].find((path) => existsSync(path)) ?? 'nats-server';
 
-let port: number;
-let server: ChildProcess | undefined;
+let server: OwnNatsServer;
 let client: NatsConnection;
 let responder: NatsConnection;
 let state: NatsConnectionState;
 let bus: NatsBus;
-
-async function startServer(): Promise<void> {
-  server = spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-  const deadline = Date.now() + 10_000;
-  while (!(await accepts(port))) {
-    if (Date.now() > deadline) throw new Error(`${NATS_SERVER} did not listen on ${port}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-async function stopServer(): Promise<void> {
-  const child = server;
-  if (!child || child.exitCode !== null) return;
-  await new Promise((resolve) => {
-    child.once('exit', resolve);
-    child.kill('SIGKILL');
-  });
-}
 
 async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -51,11 +29,10 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
 }
 
 beforeAll(async () => {
-  port = await freePort();
-  await startServer();
-  const servers = [`nats://127.0.0.1:${port}`];
-  client = await connectNats({ servers, name: 'restart-spec-client' }, logger);
-  responder = await connectNats({ servers, name: 'restart-spec-responder' }, logger);
+  server = await ownNatsServer();
+  await server.start();
+  client = await connectNats({ servers: [server.url], name: 'restart-spec-client' }, logger);
+  responder = await connectNats({ servers: [server.url], name: 'restart-spec-responder' }, logger);
   responder.subscribe('msp.spec.restart.echo', { callback: (_error, msg) => void msg.respond(msg.data) });
   await responder.flush();
   state = new NatsConnectionState(client, logger);
@@ -65,7 +42,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await client?.close();
   await responder?.close();
-  await stopServer();
+  await server?.stop();
 });
 
 describe('a NATS restart seen by NatsBus', () => {
@@ -73,37 +50,15 @@ describe('a NATS restart seen by NatsBus', () => {
     const echo = () => bus.request<{ n: number }>('msp.spec.restart.echo', { n: 1 }, { deadline: deadlineIn(5_000), requestId: 'spec' });
     expect(await echo()).toEqual({ n: 1 });
 
-    await stopServer();
+    await server.stop();
     await until('the client noticing the disconnect', () => !state.isConnected);
     const started = performance.now();
     await expect(echo()).rejects.toMatchObject({ code: 503, retryAfterS: 1, message: expect.stringContaining('not connected to NATS') });
     // Not the 5 s deadline: at once.
     expect(performance.now() - started).toBeLessThan(500);
 
-    await startServer();
+    await server.start();
     await until('the client reconnecting by itself', () => state.isConnected, 20_000);
     await until('the responder answering again', async () => (await echo().catch(() => undefined))?.n === 1, 20_000);
   }, 60_000);
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-function accepts(target: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connectTcp(target, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}

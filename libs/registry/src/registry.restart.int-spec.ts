@@ -1,12 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { ModelManifest } from '@msp/contracts';
+import { ownNatsServer, type OwnNatsServer } from '@msp/messaging/testing';
 import { ModelRegistry } from './index.js';
 
 /**
@@ -32,62 +31,28 @@ const manifest: ModelManifest = {
   training: { seconds: 1 },
 };
 
-let server: ChildProcess | undefined;
+let server: OwnNatsServer | undefined;
 let storeDir: string | undefined;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-async function startServer(port: number, dir: string): Promise<ChildProcess> {
-  const child = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], { stdio: 'ignore' });
-  let spawnError: Error | undefined;
-  child.once('error', (error) => (spawnError = error));
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (spawnError) throw new Error(`this spec needs nats-server on the PATH (apt-get install nats-server): ${String(spawnError)}`);
-    const nc = await connect({ servers: `127.0.0.1:${port}`, timeout: 500 }).catch(() => undefined);
-    if (nc) {
-      await nc.close();
-      return child;
-    }
-    if (Date.now() > deadline) throw new Error(`nats-server on port ${port} did not answer within 10 s`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function stopServer(child: ChildProcess): Promise<void> {
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
-
 afterAll(async () => {
-  if (server) await stopServer(server);
+  await server?.stop();
   if (storeDir) await rm(storeDir, { recursive: true, force: true });
 });
 
 describe('the registry across a NATS restart', () => {
   it('keeps release records and artefacts (file storage), digest-checked after the restart', async () => {
-    const port = await freePort();
     storeDir = await mkdtemp(join(tmpdir(), 'reg-restart-'));
-    server = await startServer(port, storeDir);
-    let nc: NatsConnection = await connect({ servers: `127.0.0.1:${port}` });
+    server = await ownNatsServer({ storeDir });
+    await server.start();
+    let nc: NatsConnection = await connect({ servers: server.url });
     let registry = await ModelRegistry.open(nc);
     const record = await registry.register({ manifest, onnx, status: 'candidate', metrics: { accuracy: 0.9 }, params: {}, owner: 'spec' });
     await registry.promote(record.name, record.version);
     await nc.close();
 
-    await stopServer(server);
-    server = await startServer(port, storeDir);
-    nc = await connect({ servers: `127.0.0.1:${port}` });
+    await server.stop();
+    await server.start();
+    nc = await connect({ servers: server.url });
     try {
       registry = await ModelRegistry.open(nc);
       expect(await registry.serving('restart-spec')).toMatchObject({ version: '1', status: 'serving', digest: manifest.onnx.sha256 });
