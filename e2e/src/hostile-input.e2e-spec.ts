@@ -1,6 +1,7 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { http } from './support/http.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { http, postJson } from './support/http.js';
+import { PrivateServices } from './support/private-services.js';
 import { target } from './support/target.js';
 
 /**
@@ -98,5 +99,30 @@ describe('hostile requests at the gateway', () => {
     expect(longId.status).toBe(200);
     const forged = await post(valid, { traceparent: '00-zzzz-not-a-trace-01', 'x-request-id': '../../etc/passwd' });
     expect(forged.status).toBe(200);
+  }, 60_000);
+});
+
+/** A gateway started with API_KEYS answers only requests that carry one (the suite's own gateway is open). */
+describe.runIf(target().local)('a gateway that requires an API key', () => {
+  const services = new PrivateServices();
+  let gateway: string;
+  const row = { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: [5.1, 3.5, 1.4, 0.2] }] };
+
+  beforeAll(async () => {
+    gateway = await services.gateway({ API_KEYS: 'e2e-key-1,e2e-key-2' }, []);
+  }, 120_000);
+
+  afterAll(() => services.stop(), 30_000);
+
+  it('refuses inference without a key or with a wrong one (401 {error}), serves it with one, keeps health open', async () => {
+    const none = await postJson<{ error: string }>(`${gateway}/v2/models/${MODEL}/infer`, row);
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toBe('Bearer');
+    expect(none.body.error).toMatch(/API key/);
+    expect((await postJson(`${gateway}/v2/models/${MODEL}/infer`, row, { authorization: 'Bearer wrong' })).status).toBe(401);
+    expect((await postJson(`${gateway}/v2/models/${MODEL}/infer`, row, { authorization: 'Bearer e2e-key-2' })).status).toBe(200);
+    expect((await postJson(`${gateway}/v2/models/${MODEL}/infer`, row, { 'x-api-key': 'e2e-key-1' })).status).toBe(200);
+    expect((await http(`${gateway}/v1/jobs/00000000-0000-4000-8000-000000000000`)).status).toBe(401);
+    expect((await http(`${gateway}/v2/health/live`)).status).toBe(200);
   }, 60_000);
 });

@@ -16,10 +16,11 @@ async function main(): Promise<void> {
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
     metrics,
+    apiKeys: config.apiKeys,
   });
   await registerUploads(app, { maxFileBytes: config.bodyLimitBytes, maxFiles: UPLOAD_MAX_FILES });
   await app.listen(config.port, config.host);
-  logger.info({ port: config.port, host: config.host, nats: config.natsServers }, 'gateway listening');
+  logger.info({ port: config.port, host: config.host, nats: config.natsServers, apiKeys: config.apiKeys.length }, 'gateway listening');
 }
 
 main().catch((error: unknown) => {

@@ -41,7 +41,7 @@ async function start(config: PredictorConfig, logger: Logger): Promise<void> {
   if (config.opsPort !== undefined) await startOpsServer({ port: config.opsPort, ...telemetry, logger });
   const root = AppModule.forRoot(config, logger, telemetry);
   if (config.http) {
-    const app = await createOipApp(root, { logger, bodyLimitBytes: config.http.bodyLimitBytes, metrics: telemetry.metrics });
+    const app = await createOipApp(root, { logger, bodyLimitBytes: config.http.bodyLimitBytes, metrics: telemetry.metrics, apiKeys: config.apiKeys });
     await app.listen(config.http.port, config.http.host);
     await connectNatsService(app);
     logger.info({ url: await app.getUrl() }, 'web-single: OIP v2 REST routes served in-process');

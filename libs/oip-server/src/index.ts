@@ -1,3 +1,4 @@
+export { loadApiKeys, requireApiKeys } from './api-keys.js';
 export { INFERENCE_BACKEND } from './inference.backend.js';
 export type { InferContext, InferenceBackend } from './inference.backend.js';
 export { HttpHeaders } from './http-headers.js';

@@ -4,6 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, onResponseHookHandler } from 'fastify';
 import { ErrorCode, type ErrorBody } from '@msp/contracts';
 import { NestPinoLogger, SHUTDOWN_SIGNALS, tracingEnabled, type Logger, type Metrics } from '@msp/telemetry';
+import { requireApiKeys } from './api-keys.js';
 import { traceRequests } from './http-tracing.js';
 
 export interface OipAppOptions {
@@ -12,6 +13,8 @@ export interface OipAppOptions {
   bodyLimitBytes: number;
   /** When given, every response is counted and timed (`msp_requests_total`, `msp_request_duration_seconds`). */
   metrics?: Metrics;
+  /** When not empty, every route but health and metrics needs one of these keys (`requireApiKeys`). */
+  apiKeys?: readonly string[];
 }
 
 /**
@@ -56,6 +59,7 @@ export async function createOipApp(
   // Nest's url-encoded parser out, so a curl -d without a JSON content type gets a clear 415.
   adapter.getInstance().removeContentTypeParser('text/plain');
   if (options.metrics) instrumentResponses(adapter.getInstance(), options.metrics);
+  if (options.apiKeys && options.apiKeys.length > 0) requireApiKeys(adapter.getInstance(), options.apiKeys);
   // Off (no OTLP endpoint), not even the hooks are added.
   if (tracingEnabled()) traceRequests(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, {

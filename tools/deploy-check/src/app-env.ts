@@ -22,6 +22,8 @@ export const BATCH_ENTRY = 'dist/batch-main.js';
  */
 export const APP_ENV: Readonly<Record<AppName, readonly string[]>> = {
   gateway: [
+    'API_KEYS',
+    'API_KEYS_FILE',
     'PORT',
     'HOST',
     'NATS_URL',
@@ -48,6 +50,8 @@ export const APP_ENV: Readonly<Record<AppName, readonly string[]>> = {
     'LOG_LEVEL',
   ],
   predictor: [
+    'API_KEYS',
+    'API_KEYS_FILE',
     'MODEL_NAME',
     'MODELS_DIR',
     'MODEL_SOURCE',

@@ -26,6 +26,7 @@ describe('loadGatewayConfig', () => {
       },
       cache: { models: [], timeoutMs: 50, local: { maxEntries: 10_000, maxBytes: 32 * 1024 * 1024, ttlMs: 60_000 } },
       dataCache: { timeoutMs: 1_000 },
+      apiKeys: [],
       logLevel: 'info',
       predictionLog: { enabled: true, maxDataBytes: 4_096, maxBuffered: 10_000 },
     });
@@ -55,6 +56,7 @@ describe('loadGatewayConfig', () => {
       CACHE_MODELS: 'iris-mlp,mnist-cnn',
       CACHE_TIMEOUT_MS: '15',
       CACHE_LOCAL_ENTRIES: '0',
+      API_KEYS: ' key-one, key-two ,',
       LOG_LEVEL: 'DEBUG',
       PREDICTION_LOG: 'OFF',
       PREDICTION_LOG_MAX_INPUT_BYTES: '100',
@@ -82,6 +84,7 @@ describe('loadGatewayConfig', () => {
       },
       cache: { models: ['iris-mlp', 'mnist-cnn'], timeoutMs: 15, local: { maxEntries: 0, maxBytes: 32 * 1024 * 1024, ttlMs: 60_000 } },
       dataCache: { timeoutMs: 1_000 },
+      apiKeys: ['key-one', 'key-two'],
       logLevel: 'debug',
       predictionLog: { enabled: false, maxDataBytes: 100, maxBuffered: 50 },
     });

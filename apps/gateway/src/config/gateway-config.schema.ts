@@ -1,3 +1,4 @@
+import { loadApiKeys } from '@msp/oip-server';
 import { z } from 'zod';
 import { DEFAULT_JOBS_NAMESPACE, isJobsNamespace } from '@msp/contracts';
 import type { DataCacheOptions } from '../data-cache/data-cache.options.js';
@@ -36,6 +37,9 @@ export const GatewayEnvSchema = z
     CACHE_LOCAL_TTL_MS: integer(60_000, 1),
     /** The longest fetching a request's input by item_id (data cache) may take; the deadline bounds it too. */
     ITEM_TIMEOUT_MS: integer(1_000, 1, 60_000),
+    /** Clients must send one of these keys (comma-separated), or of the lines of API_KEYS_FILE; none: open. */
+    API_KEYS: text(''),
+    API_KEYS_FILE: text(''),
     LOG_LEVEL: logLevel(),
     ...predictionLogEnv,
   })
@@ -83,6 +87,8 @@ export interface GatewayConfig {
   cache: PredictionCacheOptions;
   /** The data-cache pattern: how long fetching an item may take. */
   dataCache: DataCacheOptions;
+  /** Keys one of which every HTTP request (but health and metrics) must carry; empty: open. */
+  apiKeys: string[];
   logLevel: LogLevel;
   /** Every prediction to the prediction log (PREDICTION_LOG*). */
   predictionLog: PredictionLogSettings;
@@ -117,6 +123,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       local: { maxEntries: e.CACHE_LOCAL_ENTRIES, maxBytes: e.CACHE_LOCAL_MAX_BYTES, ttlMs: e.CACHE_LOCAL_TTL_MS },
     },
     dataCache: { timeoutMs: e.ITEM_TIMEOUT_MS },
+    apiKeys: loadApiKeys({ API_KEYS: e.API_KEYS, API_KEYS_FILE: e.API_KEYS_FILE || undefined }),
     logLevel: e.LOG_LEVEL,
     predictionLog: predictionLogSettings(e),
   };

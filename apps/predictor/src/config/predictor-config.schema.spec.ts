@@ -25,6 +25,7 @@ describe('loadPredictorConfig', () => {
       maxInFlight: 64,
       faultDelayMs: 0,
       faultBusyMs: 0,
+      apiKeys: [],
       logLevel: 'info',
       predictionLog: { enabled: true, maxDataBytes: 4_096, maxBuffered: 10_000 },
     });
@@ -66,6 +67,7 @@ describe('loadPredictorConfig', () => {
       maxInFlight: 8,
       faultDelayMs: 250,
       faultBusyMs: 0,
+      apiKeys: [],
       logLevel: 'debug',
       predictionLog: { enabled: false, maxDataBytes: 100, maxBuffered: 50 },
     });

@@ -1,3 +1,4 @@
+import { loadApiKeys } from '@msp/oip-server';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { integer, logLevel, natsServers, opsPort, optionalInteger, parseEnv, text, unsetIfEmpty, type LogLevel, predictionLogEnv, predictionLogSettings, type PredictionLogSettings } from '@msp/config';
@@ -35,6 +36,9 @@ export const PredictorEnvSchema = z
     MAX_IN_FLIGHT: integer(64, 1, 1_000_000),
     FAULT_DELAY_MS: integer(0, 0, 3_600_000),
     FAULT_BUSY_MS: integer(0, 0, 60_000),
+    /** Clients must send one of these keys (comma-separated), or of the lines of API_KEYS_FILE; none: open. */
+    API_KEYS: text(''),
+    API_KEYS_FILE: text(''),
     LOG_LEVEL: logLevel(),
     ...predictionLogEnv,
   })
@@ -79,6 +83,8 @@ export interface PredictorConfig {
   faultDelayMs: number;
   /** CPU spent per request on purpose, as a heavier model would (load and shedding benchmarks). */
   faultBusyMs: number;
+  /** Keys one of which every HTTP request (but health and metrics) must carry; empty: open. */
+  apiKeys: string[];
   logLevel: LogLevel;
   /** Every prediction to the prediction log (PREDICTION_LOG*). */
   predictionLog: PredictionLogSettings;
@@ -103,6 +109,7 @@ export function loadPredictorConfig(env: Record<string, string | undefined>, cwd
     maxInFlight: vars.MAX_IN_FLIGHT,
     faultDelayMs: vars.FAULT_DELAY_MS,
     faultBusyMs: vars.FAULT_BUSY_MS,
+    apiKeys: loadApiKeys({ API_KEYS: vars.API_KEYS, API_KEYS_FILE: vars.API_KEYS_FILE || undefined }),
     logLevel: vars.LOG_LEVEL,
     predictionLog: predictionLogSettings(vars),
   };
