@@ -1,10 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { ConfigModule } from '@msp/config';
 import { MessagingModule, NatsServiceModule } from '@msp/messaging';
 import { RedisModule } from '@msp/redis';
 import { LoggerModule, TelemetryModule, type Logger } from '@msp/telemetry';
 import type { CacheConfig } from './config/cache-config.schema.js';
 import { cacheServiceOptions } from './cache.endpoints.js';
-import { CACHE_CONFIG, ConfigModule } from './config/config.module.js';
+import { CACHE_CONFIG } from './config/config.module.js';
 import { cacheTelemetry, type CacheTelemetry } from './health/cache.readiness.js';
 import { ItemCacheModule } from './items/item-cache.module.js';
 import { PredictionCacheModule } from './prediction/prediction-cache.module.js';
@@ -16,7 +17,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot(config),
+        ConfigModule.forRoot(CACHE_CONFIG, config),
         LoggerModule.forRoot(logger),
         TelemetryModule.forRoot(telemetry),
         MessagingModule.forRoot({ servers: config.natsServers, name: 'cache' }),

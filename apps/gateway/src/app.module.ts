@@ -1,13 +1,15 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { ConfigModule } from '@msp/config';
 import { MessagingModule } from '@msp/messaging';
 import { OipHttpModule } from '@msp/oip-server';
 import { PredictionLogModule } from '@msp/prediction-log';
 import { RedisModule } from '@msp/redis';
 import { createLogger, LoggerModule, Metrics, Readiness, TelemetryModule, type Logger } from '@msp/telemetry';
+import { GATEWAY_CONFIG } from './config/config.module.js';
 import { AsyncJobsModule } from './async/async-jobs.module.js';
 import { BackendModule } from './backend/backend.module.js';
 import { GatewayBackend } from './backend/gateway.backend.js';
-import { ConfigModule } from './config/config.module.js';
+
 import { PredictionCacheModule } from './cache/prediction-cache.module.js';
 import { DataCacheModule } from './data-cache/data-cache.module.js';
 import type { GatewayConfig } from './config/gateway-config.schema.js';
@@ -32,7 +34,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot(config),
+        ConfigModule.forRoot(GATEWAY_CONFIG, config),
         LoggerModule.forRoot(logger),
         // The gateway's readiness is its OIP /v2/health/ready; Readiness here only satisfies the module.
         TelemetryModule.forRoot({ metrics, readiness: new Readiness([]) }),

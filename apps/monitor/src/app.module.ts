@@ -1,7 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { ConfigModule } from '@msp/config';
 import { MessagingModule, NatsServiceModule } from '@msp/messaging';
 import { LoggerModule, TelemetryModule, type Logger } from '@msp/telemetry';
-import { ConfigModule, MONITOR_CONFIG } from './config/config.module.js';
+import { MONITOR_CONFIG } from './config/config.module.js';
 import type { MonitorConfig } from './config/monitor-config.schema.js';
 import { monitorTelemetry, type MonitorTelemetry } from './health/monitor.readiness.js';
 import { LogConsumer } from './log/log.consumer.js';
@@ -17,7 +18,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot(config),
+        ConfigModule.forRoot(MONITOR_CONFIG, config),
         LoggerModule.forRoot(logger),
         TelemetryModule.forRoot(telemetry),
         MessagingModule.forRoot({ servers: config.natsServers, name: 'monitor' }),

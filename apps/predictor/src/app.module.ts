@@ -1,10 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { ConfigModule } from '@msp/config';
 import { MessagingModule } from '@msp/messaging';
 import { OipHttpModule } from '@msp/oip-server';
 import { PredictionLogModule } from '@msp/prediction-log';
 import { LoggerModule, TelemetryModule, type Logger } from '@msp/telemetry';
+import { PREDICTOR_CONFIG } from './config/config.module.js';
 import { PREDICTOR_VERSION } from './app.info.js';
-import { ConfigModule } from './config/config.module.js';
+
 import { predictorTelemetry, type PredictorTelemetry } from './health/predictor.readiness.js';
 import type { PredictorConfig } from './config/predictor-config.schema.js';
 import { InferenceModule } from './inference/inference.module.js';
@@ -21,7 +23,7 @@ import { WebSingleModule } from './web-single/web-single.module.js';
 export class AppModule {
   static forRoot(config: PredictorConfig, logger: Logger, telemetry: PredictorTelemetry = predictorTelemetry()): DynamicModule {
     const imports: DynamicModule['imports'] = [
-      ConfigModule.forRoot(config),
+      ConfigModule.forRoot(PREDICTOR_CONFIG, config),
       LoggerModule.forRoot(logger),
       TelemetryModule.forRoot(telemetry),
       MessagingModule.forRoot({ servers: config.natsServers, name: `predictor:${config.modelName}` }),

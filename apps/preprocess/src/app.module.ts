@@ -1,7 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { ConfigModule } from '@msp/config';
 import { MessagingModule } from '@msp/messaging';
 import { LoggerModule, TelemetryModule, type Logger } from '@msp/telemetry';
-import { ConfigModule } from './config/config.module.js';
+
+import { PREPROCESS_CONFIG } from './config/config.module.js';
 import type { PreprocessConfig } from './config/preprocess-config.schema.js';
 import { DigitsModule } from './digits/digits.module.js';
 import { preprocessTelemetry, type PreprocessTelemetry } from './health/preprocess.readiness.js';
@@ -13,7 +15,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot(config),
+        ConfigModule.forRoot(PREPROCESS_CONFIG, config),
         LoggerModule.forRoot(logger),
         TelemetryModule.forRoot(telemetry),
         MessagingModule.forRoot({ servers: config.natsServers, name: 'preprocess' }),

@@ -1,9 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { ConfigModule } from '@msp/config';
 import { MessagingModule } from '@msp/messaging';
 import { PredictionLogModule } from '@msp/prediction-log';
 import { RedisModule } from '@msp/redis';
 import { LoggerModule, TelemetryModule, type Logger } from '@msp/telemetry';
-import { ConfigModule } from './config/config.module.js';
+
+import { WORKER_CONFIG } from './config/config.module.js';
 import type { WorkerConfig } from './config/worker-config.schema.js';
 import { workerTelemetry, type WorkerTelemetry } from './health/worker.readiness.js';
 import { JobsModule } from './jobs/jobs.module.js';
@@ -17,7 +19,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot(config),
+        ConfigModule.forRoot(WORKER_CONFIG, config),
         LoggerModule.forRoot(logger),
         TelemetryModule.forRoot(telemetry),
         MessagingModule.forRoot({ servers: config.natsServers, name: WORKER_SERVICE.name }),

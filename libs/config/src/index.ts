@@ -13,3 +13,4 @@ export {
 } from './env.fields.js';
 export type { LogLevel, PredictionLogSettings } from './env.fields.js';
 export { ConfigError, parseEnv } from './env.loader.js';
+export { ConfigModule } from './config.module.js';

@@ -1,18 +1,2 @@
-import { Global, Module, type DynamicModule } from '@nestjs/common';
-import type { MonitorConfig } from './monitor-config.schema.js';
-
-/** Injection token of the validated MonitorConfig. */
+/** Injection token of the validated MonitorConfig, provided to every module by ConfigModule.forRoot (@msp/config) in AppModule. */
 export const MONITOR_CONFIG = Symbol.for('msp.monitor-config');
-
-/** The configuration, loaded and validated once in main, for every module. */
-@Global()
-@Module({})
-export class ConfigModule {
-  static forRoot(config: MonitorConfig): DynamicModule {
-    return {
-      module: ConfigModule,
-      providers: [{ provide: MONITOR_CONFIG, useValue: config }],
-      exports: [MONITOR_CONFIG],
-    };
-  }
-}
