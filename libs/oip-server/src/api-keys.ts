@@ -36,7 +36,8 @@ export function requireApiKeys(instance: FastifyInstance, keys: readonly string[
     const path = request.url.split('?')[0] ?? '';
     if (OPEN_PATHS.some((open) => open.test(path))) return done();
     const presented = presentedKey(request.headers);
-    if (presented !== undefined && digests.some((known) => timingSafeEqual(known, digest(presented)))) return done();
+    const presentedDigest = presented === undefined ? undefined : digest(presented);
+    if (presentedDigest !== undefined && digests.some((known) => timingSafeEqual(known, presentedDigest))) return done();
     const body: ErrorBody = {
       error:
         presented === undefined
