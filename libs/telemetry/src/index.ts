@@ -2,7 +2,7 @@ export { createLogger } from './logger.js';
 export type { Logger, LoggerOptions } from './logger.js';
 export { LoggerModule } from './logger.module.js';
 export { LATENCY_BUCKETS_S, Metrics, secondsSince } from './metrics.js';
-export type { JobOutcome, RequestObserver } from './metrics.js';
+export type { CacheTier, CircuitStateName, JobOutcome, RequestObserver } from './metrics.js';
 export { NestPinoLogger } from './nest-logger.js';
 export { OpsRoutes, startOpsServer } from './ops.server.js';
 export type { OpsServer, OpsServerOptions } from './ops.server.js';

@@ -1,10 +1,17 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Buckets (seconds) from a fraction of a millisecond (the NATS hop) to seconds (a slow model). */
 export const LATENCY_BUCKETS_S = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /** Outcomes of one job delivery (the worker's `Outcome`). */
 export type JobOutcome = 'succeeded' | 'retry' | 'failed' | 'dead-lettered' | 'duplicate';
+
+/** A circuit breaker's state, as the `msp_circuit_state` gauge encodes it (0 closed, 1 half-open, 2 open). */
+export type CircuitStateName = 'closed' | 'half_open' | 'open';
+const CIRCUIT_STATE_VALUE: Readonly<Record<CircuitStateName, number>> = { closed: 0, half_open: 1, open: 2 };
+
+/** Which cache answered a prediction lookup (`none` on a miss or bypass). */
+export type CacheTier = 'gateway' | 'shared' | 'none';
 
 /** One route (an HTTP route template or a NATS endpoint subject) of one model. */
 export interface RequestObserver {
@@ -30,6 +37,10 @@ export class Metrics {
   private readonly jobs: Counter<'model' | 'outcome'>;
   private readonly graphSteps: Counter<'graph' | 'node' | 'status'>;
   private readonly predictionLogRecords: Counter<'outcome'>;
+  private readonly circuitState: Gauge<'model'>;
+  private readonly circuitTransitions: Counter<'model' | 'state'>;
+  private readonly fallbacks: Counter<'model' | 'fallback'>;
+  private readonly cacheLookups: Counter<'model' | 'outcome' | 'tier'>;
   private readonly requestChildren = new Map<string, Map<string, Map<number, RequestChildren>>>();
   private readonly inferenceChildren = new Map<string, { observe(value: number): void }>();
   private readonly counterChildren = new Map<string, { inc(): void }>();
@@ -76,6 +87,30 @@ export class Metrics {
       labelNames: ['outcome'],
       registers,
     });
+    this.circuitState = new Gauge({
+      name: 'msp_circuit_state',
+      help: 'Circuit breaker state per model (and pinned version): 0 closed, 1 half-open, 2 open',
+      labelNames: ['model'],
+      registers,
+    });
+    this.circuitTransitions = new Counter({
+      name: 'msp_circuit_transitions_total',
+      help: 'Circuit breaker state changes per model, by the state entered',
+      labelNames: ['model', 'state'],
+      registers,
+    });
+    this.fallbacks = new Counter({
+      name: 'msp_fallbacks_total',
+      help: 'Requests answered by a fallback model while the model’s circuit was open (degraded answers)',
+      labelNames: ['model', 'fallback'],
+      registers,
+    });
+    this.cacheLookups = new Counter({
+      name: 'msp_cache_lookups_total',
+      help: 'Prediction cache lookups, by model, outcome (hit, miss, bypass) and the tier that answered a hit',
+      labelNames: ['model', 'outcome', 'tier'],
+      registers,
+    });
   }
 
   /** Counts and times one request; keep the labels bounded (route templates, known models). */
@@ -120,6 +155,20 @@ export class Metrics {
 
   predictionLog(outcome: 'published' | 'dropped'): void {
     this.increment(`p\u0000${outcome}`, () => this.predictionLogRecords.labels({ outcome }));
+  }
+
+  /** A breaker is in `state`; `entered`: it just changed to it (false when a new breaker starts closed). Rare: no child cache. */
+  circuit(model: string, state: CircuitStateName, entered = true): void {
+    this.circuitState.set({ model }, CIRCUIT_STATE_VALUE[state]);
+    if (entered) this.circuitTransitions.inc({ model, state });
+  }
+
+  fallback(model: string, fallback: string): void {
+    this.increment(`f\u0000${model}\u0000${fallback}`, () => this.fallbacks.labels({ model, fallback }));
+  }
+
+  cacheLookup(model: string, outcome: 'hit' | 'miss' | 'bypass', tier: CacheTier): void {
+    this.increment(`c\u0000${model}\u0000${outcome}\u0000${tier}`, () => this.cacheLookups.labels({ model, outcome, tier }));
   }
 
   /** The Prometheus text exposition of every metric. */

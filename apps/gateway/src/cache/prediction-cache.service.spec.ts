@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { CacheLookupReply, InferRequest, InferResponse } from '@msp/contracts';
 import type { InferContext } from '@msp/oip-server';
+import { Metrics } from '@msp/telemetry';
 import type { PredictionCacheClient } from './prediction-cache.client.js';
 import { PredictionCacheService } from './prediction-cache.service.js';
 
@@ -24,9 +25,9 @@ class FakeCache {
 
 const noLocal = { maxEntries: 0, maxBytes: 1 << 20, ttlMs: 60_000 };
 
-function setup(models: string[] = ['iris-mlp'], local = noLocal): { cache: FakeCache; service: PredictionCacheService } {
+function setup(models: string[] = ['iris-mlp'], local = noLocal, metrics?: Metrics): { cache: FakeCache; service: PredictionCacheService } {
   const cache = new FakeCache();
-  return { cache, service: new PredictionCacheService(cache as unknown as PredictionCacheClient, { models, timeoutMs: 20, local }) };
+  return { cache, service: new PredictionCacheService(cache as unknown as PredictionCacheClient, { models, timeoutMs: 20, local }, metrics) };
 }
 
 function context(): InferContext & { headers: Record<string, string> } {
@@ -108,5 +109,19 @@ describe('PredictionCacheService', () => {
     const { service: all } = setup(['*']);
     expect(all.enabled('anything')).toBe(true);
     expect((await all.infer('iris-mlp', undefined, request, context(), async () => answer)).parameters).toBeUndefined();
+  });
+
+  it('counts every lookup by outcome and by the tier that answered', async () => {
+    const metrics = new Metrics({ service: 'spec', defaultMetrics: false });
+    const { cache, service } = setup(['iris-mlp'], { ...noLocal, maxEntries: 10 }, metrics);
+    await service.infer('iris-mlp', '7', request, context(), async () => answer); // miss
+    await service.infer('iris-mlp', '7', request, context(), async () => answer); // gateway hit
+    const other: InferRequest = { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: [4, 3, 2, 1] }] };
+    cache.down = true;
+    await service.infer('iris-mlp', '7', other, context(), async () => answer); // bypass
+    const { body } = await metrics.expose();
+    expect(body).toContain('msp_cache_lookups_total{model="iris-mlp",outcome="miss",tier="none",service="spec"} 1');
+    expect(body).toContain('msp_cache_lookups_total{model="iris-mlp",outcome="hit",tier="gateway",service="spec"} 1');
+    expect(body).toContain('msp_cache_lookups_total{model="iris-mlp",outcome="bypass",tier="none",service="spec"} 1');
   });
 });

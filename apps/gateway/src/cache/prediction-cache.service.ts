@@ -1,7 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { CacheOutcomes, predictionKey, type CacheOutcome, type InferRequest, type InferResponse } from '@msp/contracts';
 import { HttpHeaders, type InferContext } from '@msp/oip-server';
+import { Metrics } from '@msp/telemetry';
 import { PredictionCacheClient } from './prediction-cache.client.js';
 import { PREDICTION_CACHE_OPTIONS, type PredictionCacheOptions } from './prediction-cache.options.js';
 
@@ -37,6 +38,7 @@ export class PredictionCacheService {
   constructor(
     private readonly cache: PredictionCacheClient,
     @Inject(PREDICTION_CACHE_OPTIONS) options: PredictionCacheOptions,
+    @Optional() private readonly metrics?: Metrics,
   ) {
     this.all = options.models.includes('*');
     this.models = new Set(options.models);
@@ -63,7 +65,7 @@ export class PredictionCacheService {
     if (!this.enabled(model) || version === undefined) return predict();
     const key = predictionKey(model, version, request);
     const kept = this.local?.get(key);
-    if (kept) return mark({ response: kept, outcome: CacheOutcomes.hit, tier: 'gateway' }, request, context);
+    if (kept) return this.mark(model, { response: kept, outcome: CacheOutcomes.hit, tier: 'gateway' }, request, context);
     let flight = this.flights.get(key);
     if (!flight) {
       flight = this.lookupOrPredict(key, context, predict, storable);
@@ -71,7 +73,13 @@ export class PredictionCacheService {
       const done = (): void => void this.flights.delete(key);
       flight.then(done, done);
     }
-    return mark(await flight, request, context);
+    return this.mark(model, await flight, request, context);
+  }
+
+  /** The response as this request's: its own id, and what the cache did (also counted in msp_cache_lookups_total). */
+  private mark(model: string, answer: Answer, request: InferRequest, context: InferContext): InferResponse {
+    this.metrics?.cacheLookup(model, answer.outcome, answer.tier ?? 'none');
+    return mark(answer, request, context);
   }
 
   private async lookupOrPredict(key: string, context: InferContext, predict: () => Promise<InferResponse>, storable: Storable): Promise<Answer> {
@@ -91,7 +99,6 @@ export class PredictionCacheService {
   }
 }
 
-/** The response as this request's: its own id, and what the cache did. */
 function mark({ response, outcome, tier }: Answer, request: InferRequest, context: InferContext): InferResponse {
   context.setHeader?.(HttpHeaders.cache, outcome);
   const { id: _id, ...rest } = response;

@@ -3,6 +3,7 @@ import {
   bulkhead,
   BulkheadRejectedError,
   circuitBreaker,
+  CircuitState,
   ConsecutiveBreaker,
   handleWhen,
   IsolatedCircuitError,
@@ -10,6 +11,7 @@ import {
   type CircuitBreakerPolicy,
 } from 'cockatiel';
 import { ErrorCode, MspError } from '@msp/contracts';
+import type { CircuitStateName, Metrics } from '@msp/telemetry';
 import { Hedger } from './hedged-request.js';
 import type { ResilienceOptions } from './resilience.options.js';
 
@@ -48,12 +50,18 @@ export class ModelGuard {
   constructor(
     readonly name: string,
     private readonly options: ResilienceOptions,
+    metrics?: Metrics,
   ) {
     this.bulkhead = bulkhead(options.maxInFlight, options.maxQueued);
     this.breaker = circuitBreaker(handleWhen(isModelFailure), {
       halfOpenAfter: options.breakerHalfOpenMs,
       breaker: new ConsecutiveBreaker(options.breakerFailures),
     });
+    if (metrics) {
+      // Dashboards and alerts see the breaker: msp_circuit_state, msp_circuit_transitions_total.
+      metrics.circuit(name, 'closed', false);
+      this.breaker.onStateChange((state) => metrics.circuit(name, circuitStateName(state)));
+    }
     this.hedger = new Hedger(options.hedge);
     this.retryAfterS = Math.max(1, Math.ceil(options.breakerHalfOpenMs / 1000));
   }
@@ -88,4 +96,10 @@ export class ModelGuard {
       throw error;
     }
   }
+}
+
+function circuitStateName(state: CircuitState): CircuitStateName {
+  if (state === CircuitState.Closed) return 'closed';
+  if (state === CircuitState.HalfOpen) return 'half_open';
+  return 'open'; // Open, or Isolated (held open by hand)
 }

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { MspError, type InferResponse } from '@msp/contracts';
 import type { InferContext } from '@msp/oip-server';
+import { Metrics } from '@msp/telemetry';
 import type { ResilienceOptions } from './resilience.options.js';
 import { ResilienceService } from './resilience.service.js';
 
@@ -52,6 +53,28 @@ describe('ResilienceService', () => {
     healthy = true;
     await sleep(120);
     await expect(service.infer('iris-trees', undefined, context(), call)).resolves.toMatchObject({ model_name: 'iris-trees' });
+  });
+
+  it('exposes each breaker’s state and every fallback answer as metrics', async () => {
+    const metrics = new Metrics({ service: 'spec', defaultMetrics: false });
+    const service = new ResilienceService(options, metrics);
+    const call = async (model: string): Promise<InferResponse> => {
+      if (model === 'iris-mlp') throw MspError.internal('broken');
+      return answer(model);
+    };
+    const state = async (): Promise<string | undefined> => (await metrics.expose()).body.match(/msp_circuit_state\{model="iris-mlp"[^}]*\} (\d)/)?.[1];
+    await expect(service.infer('iris-mlp', undefined, context(), call)).rejects.toThrow('broken');
+    expect(await state()).toBe('0');
+    for (let i = 0; i < 2; i += 1) await expect(service.infer('iris-mlp', undefined, context(), call)).rejects.toThrow('broken');
+    await service.infer('iris-mlp', undefined, context(), call);
+    expect(await state()).toBe('2');
+    const { body } = await metrics.expose();
+    expect(body).toContain('msp_circuit_transitions_total{model="iris-mlp",state="open",service="spec"} 1');
+    expect(body).toContain('msp_fallbacks_total{model="iris-mlp",fallback="iris-softmax",service="spec"} 1');
+    await sleep(120); // half-open: the next call probes, fails, and opens the circuit again
+    await expect(service.infer('iris-mlp', undefined, context(), call)).rejects.toThrow('broken');
+    expect(await state()).toBe('2');
+    expect((await metrics.expose()).body).toContain('msp_circuit_transitions_total{model="iris-mlp",state="half_open",service="spec"} 1');
   });
 
   it('does not count wrong requests or shed ones as failures', async () => {

@@ -1,6 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { InferResponse } from '@msp/contracts';
 import { HttpHeaders, type InferContext } from '@msp/oip-server';
+import { Metrics } from '@msp/telemetry';
 import { CircuitOpenError, ModelGuard } from './model-guard.js';
 import { RESILIENCE_OPTIONS, type ResilienceOptions } from './resilience.options.js';
 
@@ -17,7 +18,10 @@ export type ModelCall = (model: string, version: string | undefined) => Promise<
 export class ResilienceService {
   private readonly guards = new Map<string, ModelGuard>();
 
-  constructor(@Inject(RESILIENCE_OPTIONS) private readonly options: ResilienceOptions) {}
+  constructor(
+    @Inject(RESILIENCE_OPTIONS) private readonly options: ResilienceOptions,
+    @Optional() private readonly metrics?: Metrics,
+  ) {}
 
   async infer(model: string, version: string | undefined, context: InferContext, call: ModelCall): Promise<InferResponse> {
     try {
@@ -28,6 +32,7 @@ export class ResilienceService {
       // The fallback is guarded too, but has no fallback of its own: no chains, no loops.
       const response = await this.guard(fallback, undefined).run(() => call(fallback, undefined), context.deadline);
       context.setHeader?.(HttpHeaders.degraded, `fallback=${fallback}`);
+      this.metrics?.fallback(model, fallback);
       return { ...response, parameters: { ...response.parameters, degraded: true, fallback_for: model } };
     }
   }
@@ -36,7 +41,7 @@ export class ResilienceService {
     const key = version === undefined ? model : `${model}@${version}`;
     let guard = this.guards.get(key);
     if (!guard) {
-      guard = new ModelGuard(key, this.options);
+      guard = new ModelGuard(key, this.options, this.metrics);
       this.guards.set(key, guard);
     }
     return guard;

@@ -21,7 +21,7 @@ describe('observability/prometheus/alert-rules.yml', () => {
   });
 
   it('names only metrics the services export', () => {
-    const exported = ['msp_monitor_alert', 'msp_monitor_drift_ks', 'msp_monitor_error_ratio', 'msp_prediction_log_records_total'];
+    const exported = ['msp_monitor_alert', 'msp_monitor_drift_ks', 'msp_monitor_error_ratio', 'msp_prediction_log_records_total', 'msp_circuit_state'];
     for (const rule of rules) {
       const names = rule.expr.match(/msp_[a-z_]+/g) ?? [];
       for (const name of names) expect(exported, `${rule.alert}: ${name}`).toContain(name);
