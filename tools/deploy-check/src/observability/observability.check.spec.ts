@@ -1,8 +1,12 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ComposeService } from '../compose/compose.check.js';
 import { CheckReport } from '../report.js';
 import { findRepoRoot } from '../repo-root.js';
-import { checkObservability } from './observability.check.js';
+import { checkObservability, OBSERVABILITY_FILES } from './observability.check.js';
+import { promtool } from './promtool.js';
 
 const service = (name: string, app: ComposeService['app'], env: Record<string, string>): ComposeService => ({
   name,
@@ -26,5 +30,32 @@ describe('checkObservability', () => {
     checkObservability(findRepoRoot(), [service('predictor-new-model', 'predictor', { OPS_PORT: '9090' })], report);
     expect(report.problemLines()).toEqual([]);
     expect(report.warningLines().join('\n')).toMatch(/does not scrape predictor-new-model:9090/);
+  });
+
+  // .ci/run installs promtool (Debian's prometheus); without it these checks are reported as skipped.
+  describe.runIf(promtool(['--version'], tmpdir()).ran)('with promtool', () => {
+    /** A copy of the repository's observability/ with `edit` applied to one file. */
+    const withEdited = (file: string, edit: (text: string) => string): CheckReport => {
+      const root = mkdtempSync(join(tmpdir(), 'msp-obs-'));
+      try {
+        cpSync(join(findRepoRoot(), 'observability'), join(root, 'observability'), { recursive: true });
+        writeFileSync(join(root, file), edit(readFileSync(join(root, file), 'utf8')));
+        const report = new CheckReport();
+        checkObservability(root, [], report);
+        return report;
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    };
+
+    it('runs the rules’ unit tests: an alert that no longer fires as written down is a problem', () => {
+      const report = withEdited(OBSERVABILITY_FILES.rules, (text) => text.replace('for: 30s', 'for: 5m'));
+      expect(report.problemLines().join('\n')).toMatch(/alert-rules\.test\.yml: promtool: .*MspErrorRate/s);
+    });
+
+    it('rejects PromQL that does not parse', () => {
+      const report = withEdited(OBSERVABILITY_FILES.rules, (text) => text.replace('max by (model) (msp_monitor_alert{kind="latency"}) == 1', 'max by (model (msp_monitor_alert'));
+      expect(report.problemLines().join('\n')).toMatch(/alert-rules\.yml: promtool: .*parse error/s);
+    });
   });
 });

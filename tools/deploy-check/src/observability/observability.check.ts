@@ -1,13 +1,15 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import type { ComposeService } from '../compose/compose.check.js';
 import type { CheckReport } from '../report.js';
 import { isRecord } from '../yaml-load.js';
+import { checkPrometheusConfig, promtool, type PromtoolResult } from './promtool.js';
 
 export const OBSERVABILITY_FILES = {
   prometheus: 'observability/prometheus/prometheus.yml',
   rules: 'observability/prometheus/alert-rules.yml',
+  ruleTests: 'observability/prometheus/alert-rules.test.yml',
   dashboards: 'observability/grafana/dashboards',
 } as const;
 
@@ -65,6 +67,7 @@ export function checkObservability(root: string, services: readonly ComposeServi
     if (!isRecord(rules) || !Array.isArray(rules['groups'])) report.problem(OBSERVABILITY_FILES.rules, 'expected {groups: [...]}');
     unknownMetrics(OBSERVABILITY_FILES.rules, text);
   }
+  checkWithPromtool(root, report);
 
   const dashboards = join(root, OBSERVABILITY_FILES.dashboards);
   const files = existsSync(dashboards) ? readdirSync(dashboards).filter((file) => file.endsWith('.json')) : [];
@@ -80,5 +83,32 @@ export function checkObservability(root: string, services: readonly ComposeServi
     }
     unknownMetrics(where, text);
     report.ok(`${where}: parses, names only exported metrics`);
+  }
+}
+
+/**
+ * Prometheus's own checks, where promtool is installed: the config (scrape jobs, rule files), the
+ * rules' PromQL and templates, and the rules' unit tests (alert-rules.test.yml: each alert fires,
+ * waits its `for`, and clears as written down).
+ */
+function checkWithPromtool(root: string, report: CheckReport): void {
+  const rulesDir = join(root, dirname(OBSERVABILITY_FILES.rules));
+  const checks: [string, () => PromtoolResult][] = [
+    [OBSERVABILITY_FILES.prometheus, () => checkPrometheusConfig(join(root, OBSERVABILITY_FILES.prometheus))],
+    [OBSERVABILITY_FILES.rules, () => promtool(['check', 'rules', basename(OBSERVABILITY_FILES.rules)], rulesDir)],
+    [OBSERVABILITY_FILES.ruleTests, () => promtool(['test', 'rules', basename(OBSERVABILITY_FILES.ruleTests)], rulesDir)],
+  ];
+  for (const [file, check] of checks) {
+    if (!existsSync(join(root, file))) {
+      report.problem(file, 'missing');
+      continue;
+    }
+    const result = check();
+    if (!result.ran) {
+      report.warn(file, 'promtool not found (Debian: apt-get install prometheus): not checked by Prometheus itself');
+      return;
+    }
+    if (result.ok) report.ok(`${file}: promtool passes`);
+    else report.problem(file, `promtool: ${result.output.split('\n').slice(0, 12).join(' | ')}`);
   }
 }
