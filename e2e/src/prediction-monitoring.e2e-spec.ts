@@ -2,8 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MonitoringSubjects, type AlertEvent, type MonitoringView } from '@msp/contracts';
-import { loadIrisSplit } from '@msp/datasets';
-import { http, postJson } from './support/http.js';
+import { loadIrisSplit, loadMnistSplit, MNIST_SIDE } from '@msp/datasets';
+import { http, inferBody, postJson } from './support/http.js';
 import { PrivateServices } from './support/private-services.js';
 import { target } from './support/target.js';
 
@@ -13,6 +13,8 @@ const run = `${process.pid}`;
 const NORMAL = `mon-${run}-normal`;
 const DRIFT = `mon-${run}-drift`;
 const ERRORS = `mon-${run}-errors`;
+const DIGITS = `mon-${run}-digits`;
+const SHIFTED_DIGITS = `mon-${run}-shifted-digits`;
 const PETAL_LENGTH = 2;
 
 /**
@@ -55,8 +57,14 @@ describe.runIf(local)('prediction monitoring: drift, error-rate alerts and their
     nc = await connect({ servers: target().natsUrl });
     subscription = nc.subscribe(MonitoringSubjects.alerts, { callback: (_error, msg) => void events.push(msg.json<AlertEvent>()) });
     await nc.flush();
-    await Promise.all([services.predictor('iris-mlp', NORMAL), services.predictor('iris-mlp', DRIFT), services.predictor('iris-mlp', ERRORS, { FAULT_DELAY_MS: '200' })]);
-    gateway = await services.gateway({}, [NORMAL, DRIFT, ERRORS]);
+    await Promise.all([
+      services.predictor('iris-mlp', NORMAL),
+      services.predictor('iris-mlp', DRIFT),
+      services.predictor('iris-mlp', ERRORS, { FAULT_DELAY_MS: '200' }),
+      services.predictor('mnist-mlp', DIGITS),
+      services.predictor('mnist-mlp', SHIFTED_DIGITS),
+    ]);
+    gateway = await services.gateway({}, [NORMAL, DRIFT, ERRORS, DIGITS, SHIFTED_DIGITS]);
   }, 120_000);
 
   afterAll(async () => {
@@ -97,6 +105,27 @@ describe.runIf(local)('prediction monitoring: drift, error-rate alerts and their
     expect(events).toContainEqual(expect.objectContaining({ model: DRIFT, kind: 'drift', feature: 'petal_length', state: 'resolved' }));
   });
 
+  it('image models: held-out digits raise no alert; digits moved 3 px to the right raise drift on centre_x only', async () => {
+    const digits = loadMnistSplit().test.images.slice(0, 200);
+    const sendDigits = async (model: string, images: readonly Float32Array[]) => {
+      for (let start = 0; start < images.length; start += 20) {
+        const answer = await postJson(`${gateway}/v2/models/${model}/infer`, inferBody(images.slice(start, start + 20), [MNIST_SIDE, MNIST_SIDE]));
+        expect(answer.status, JSON.stringify(answer.body).slice(0, 300)).toBe(200);
+      }
+    };
+    await Promise.all([sendDigits(DIGITS, digits), sendDigits(SHIFTED_DIGITS, digits.map((image) => shiftRight(image, 3)))]);
+
+    const drifted = await until(SHIFTED_DIGITS, (v) => v.alerts.some((a) => a.kind === 'drift'));
+    expect(drifted.drift.features.map((f) => f.name)).toEqual(['ink', 'centre_x', 'centre_y']);
+    expect(drifted.alerts.filter((alert) => alert.kind === 'drift').map((alert) => alert.feature), JSON.stringify(drifted.drift)).toEqual(['centre_x']);
+
+    const normal = await until(DIGITS, (v) => v.drift.samples >= 200);
+    expect(normal.drift.reference).toBe(true);
+    expect(normal.drift.samples).toBe(200);
+    expect(normal.drift.features.every((f) => !f.drifted), JSON.stringify(normal.drift)).toBe(true);
+    expect(normal.alerts).toEqual([]);
+  });
+
   it('a burst of errors raises an error-rate alert', async () => {
     // The predictor answers after 200 ms; these requests give it 50: every one ends in 504.
     const answers = await send(ERRORS, heldOut.slice(0, 20).concat(heldOut.slice(0, 20)), { 'x-timeout-ms': '50' });
@@ -113,3 +142,12 @@ describe.runIf(local)('prediction monitoring: drift, error-rate alerts and their
     expect(answer.body).toEqual({ error: expect.stringMatching(/no prediction/) });
   });
 });
+
+/** A 28×28 digit moved `pixels` to the right (the columns it leaves are blank). */
+function shiftRight(image: Float32Array, pixels: number): Float32Array {
+  const moved = new Float32Array(image.length);
+  for (let y = 0; y < MNIST_SIDE; y++) {
+    for (let x = pixels; x < MNIST_SIDE; x++) moved[y * MNIST_SIDE + x] = image[y * MNIST_SIDE + x - pixels] as number;
+  }
+  return moved;
+}

@@ -37,6 +37,7 @@ export {
   Subjects,
 } from './subjects.js';
 export { float16Bits, float16Value } from './float16.js';
+export { IMAGE_FEATURES, imageRowStatistics, imageSide, imageStatistics } from './image-statistics.js';
 export {
   decodeInferRequest,
   decodeInferResponse,

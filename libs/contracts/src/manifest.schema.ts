@@ -11,8 +11,14 @@ import { TensorSpecSchema } from './datatypes.js';
  * What the model was trained on, for prediction monitoring: quantiles (0 %, 5 %, … 100 %) of
  * each input feature over the training split, and the fraction of each class (in `labels`
  * order). Live inputs are compared with it (KS per feature), live outputs with `classes`.
+ * For image models the features are statistics of each image (ink, centre of mass).
  */
 export const TrainingReferenceSchema = z.object({
+  /**
+   * What the features describe: the input columns themselves (`features`, the default: tabular
+   * models), or statistics of each input image (`image`: IMAGE_FEATURES, see image-statistics.ts).
+   */
+  input: z.enum(['features', 'image']).optional(),
   samples: z.number().int().positive(),
   features: z.array(z.object({ name: z.string(), quantiles: z.array(z.number()).min(2) })),
   classes: z.array(z.number().min(0).max(1)),
@@ -27,7 +33,7 @@ export const ModelManifestSchema = z.object({
   description: z.string(),
   /** Who answers for the model ("nobody knows" is an anti-pattern); shown with its metadata and monitoring. */
   owner: z.string().min(1).optional(),
-  /** The training data's distribution (tabular models), for drift monitoring. */
+  /** The training data's distribution (of the columns, or of image statistics), for drift monitoring. */
   reference: TrainingReferenceSchema.optional(),
   dataset: z.object({
     name: z.string(),

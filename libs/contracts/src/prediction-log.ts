@@ -33,8 +33,18 @@ export const PredictionRecordSchema = z.object({
   version: z.string().optional(),
   /** Epoch ms when the prediction ended. */
   ts: z.number(),
-  /** SHA-256 (hex) of the inputs as JSON, always; `data` only up to the configured size. */
-  input: z.object({ sha256: z.string(), bytes: z.number().int().nonnegative(), data: z.unknown().optional(), truncated: z.boolean() }),
+  /**
+   * SHA-256 (hex) of the inputs as JSON, always; `data` only up to the configured size; `image`,
+   * when the input is square images, each image's [ink, centre_x, centre_y] (image drift needs
+   * those, not the pixels, which rarely fit the size cap).
+   */
+  input: z.object({
+    sha256: z.string(),
+    bytes: z.number().int().nonnegative(),
+    data: z.unknown().optional(),
+    truncated: z.boolean(),
+    image: z.array(z.array(z.number())).optional(),
+  }),
   /** The response outputs (tensors), or nothing when it failed or exceeded the size cap. */
   output: z.unknown().optional(),
   status: z.number().int(),

@@ -50,4 +50,20 @@ describe('toRecord', () => {
     expect(record).toMatchObject({ status: 504, error: 'deadline passed' });
     expect(record).not.toHaveProperty('output');
   });
+
+  it('summarises square images as [ink, centre_x, centre_y] per image, even when the pixels are over the cap', () => {
+    const pixels = new Float32Array(2 * 784);
+    pixels[14 * 28 + 27] = 1; // first image: one ink pixel at the right edge, middle row
+    pixels[784] = 1; // second image: one ink pixel top left
+    const record = toRecord({ ...entry, model: 'mnist-mlp', inputs: [{ name: 'input', datatype: 'FP32', shape: [2, 784], data: pixels }] }, 100);
+    expect(record.input.truncated).toBe(true);
+    expect(record.input.image).toEqual([
+      [0.0013, 1, 0.5185],
+      [0.0013, 0, 0],
+    ]);
+  });
+
+  it('adds no image statistics for feature rows', () => {
+    expect(toRecord(entry, 4_096).input).not.toHaveProperty('image');
+  });
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { PredictionPattern, PredictionRecord } from '@msp/contracts';
+import { imageRowStatistics, imageSide, type PredictionPattern, type PredictionRecord } from '@msp/contracts';
 
 /** One prediction as the serving code knows it; turned into a PredictionRecord off the request's path. */
 export interface PredictionEntry {
@@ -27,6 +27,24 @@ function plain(_key: string, value: unknown): unknown {
   return ArrayBuffer.isView(value) && !(value instanceof DataView) ? Array.from(value as unknown as ArrayLike<number>) : value;
 }
 
+/** The numbers of a tensor's data, flat: typed arrays as they are, nested arrays flattened. */
+function numbersOf(data: unknown): ArrayLike<number> | undefined {
+  if (ArrayBuffer.isView(data) && !(data instanceof DataView)) return data as unknown as ArrayLike<number>;
+  if (!Array.isArray(data)) return undefined;
+  const flat = data.flat(Infinity as 1) as unknown[];
+  return flat.every((value) => typeof value === 'number') ? (flat as number[]) : undefined;
+}
+
+/** Each image's [ink, centre_x, centre_y] when the first input tensor holds square images. */
+function imageStatisticsOf(inputs: unknown): number[][] | undefined {
+  const tensor = Array.isArray(inputs) ? (inputs[0] as { shape?: unknown; data?: unknown } | undefined) : undefined;
+  if (!tensor || !Array.isArray(tensor.shape) || !tensor.shape.every((d) => typeof d === 'number')) return undefined;
+  const side = imageSide(tensor.shape as number[]);
+  if (side === undefined) return undefined;
+  const data = numbersOf(tensor.data);
+  return data ? imageRowStatistics(data, side) : undefined;
+}
+
 /**
  * The record published for an entry: the inputs' SHA-256 always, the inputs and outputs
  * themselves only up to `maxDataBytes` of JSON each (big images would swamp the log).
@@ -49,6 +67,8 @@ export function toRecord(entry: PredictionEntry, maxDataBytes: number): Predicti
     status: entry.status,
     latency_ms: entry.latencyMs,
   };
+  const image = imageStatisticsOf(entry.inputs);
+  if (image) record.input.image = image;
   if (entry.traceId !== undefined) record.trace_id = entry.traceId;
   if (entry.version !== undefined) record.version = entry.version;
   if (entry.error !== undefined) record.error = entry.error;

@@ -59,7 +59,7 @@ export class MonitoringService implements OnApplicationBootstrap, OnApplicationS
     listeners.push((records) => this.add(records));
     const registers = [metrics.registry];
     this.alertGauge = new Gauge({ name: 'msp_monitor_alert', help: 'Monitoring alerts: 1 while firing, 0 once cleared', labelNames: ['model', 'kind', 'feature'], registers });
-    this.ksGauge = new Gauge({ name: 'msp_monitor_drift_ks', help: 'KS statistic of each input feature against the training reference (window)', labelNames: ['model', 'feature'], registers });
+    this.ksGauge = new Gauge({ name: 'msp_monitor_drift_ks', help: 'KS statistic of each input feature (or image statistic) against the training reference (window)', labelNames: ['model', 'feature'], registers });
     this.errorGauge = new Gauge({ name: 'msp_monitor_error_ratio', help: 'Share of predictions in the window that failed (status >= 500)', labelNames: ['model'], registers });
     this.p95Gauge = new Gauge({ name: 'msp_monitor_latency_p95_seconds', help: 'p95 latency of the predictions in the window', labelNames: ['model'], registers });
     this.accuracyGauge = new Gauge({ name: 'msp_monitor_accuracy', help: 'Live accuracy of the window’s predictions that have ground truth', labelNames: ['model'], registers });
@@ -78,10 +78,10 @@ export class MonitoringService implements OnApplicationBootstrap, OnApplicationS
   add(records: readonly PredictionRecord[]): void {
     for (const record of records) {
       const model = this.models.get(record.model);
-      const width = model?.reference?.features.length ?? 0;
+      const reference = model?.reference;
       let window = this.windows.get(record.model);
       if (!window) this.windows.set(record.model, (window = []));
-      window.push(toSample(record, width, model?.labels ?? []));
+      window.push(toSample(record, { input: reference?.input ?? 'features', width: reference?.features.length ?? 0, labels: model?.labels ?? [] }));
     }
   }
 

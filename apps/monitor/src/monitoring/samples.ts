@@ -6,7 +6,10 @@ export interface Sample {
   requestId: string;
   status: number;
   latencyMs: number | undefined;
-  /** Input rows of `width` numbers (undefined when the input was not logged whole, or has another shape). */
+  /**
+   * What drift is measured on, one row per input: the `width` feature columns, or each image's
+   * statistics for an image model (undefined when the input was not logged whole, or has another shape).
+   */
   rows: number[][] | undefined;
   /** The predicted label of each row, when the output was logged. */
   labels: string[] | undefined;
@@ -55,13 +58,26 @@ function labelsOf(output: unknown, labels: readonly string[]): string[] | undefi
   return out;
 }
 
-export function toSample(record: PredictionRecord, width: number, labels: readonly string[]): Sample {
+/** What the monitor reads of a record, given the model's training reference (features or image statistics). */
+export interface SampleShape {
+  input: 'features' | 'image';
+  width: number;
+  labels: readonly string[];
+}
+
+function inputRows(record: PredictionRecord, shape: SampleShape): number[][] | undefined {
+  if (shape.input === 'image') return record.input.image;
+  return record.input.truncated ? undefined : rowsOf(record.input.data, shape.width);
+}
+
+export function toSample(record: PredictionRecord, shape: SampleShape): Sample {
+  const { labels } = shape;
   return {
     ts: record.ts,
     requestId: record.request_id,
     status: record.status,
     latencyMs: record.latency_ms['total'],
-    rows: record.input.truncated ? undefined : rowsOf(record.input.data, width),
+    rows: inputRows(record, shape),
     labels: labelsOf(record.output, labels),
   };
 }

@@ -1,5 +1,5 @@
-import type { ModelName, TrainingReference } from '@msp/contracts';
-import { describeDataset, loadIrisSplit } from '@msp/datasets';
+import { IMAGE_FEATURES, imageStatistics, type ModelName, type TrainingReference } from '@msp/contracts';
+import { describeDataset, loadIrisSplit, loadMnistSplit, MNIST_SIDE } from '@msp/datasets';
 import { writeArtifact } from '@msp/model-runtime';
 import { accuracy, maxAbsDiff, maxRowSumError } from '../evaluate/classification.metrics.js';
 import { scoreWithOnnx } from '../evaluate/onnx.evaluator.js';
@@ -116,8 +116,9 @@ async function trainOne(trainer: ModelTrainer, run: TrainingRun, started: number
       onnx,
       metrics,
       trainingSeconds,
-      // Tabular models: the training split's feature distribution, what drift is measured against.
-      ...(trainer.task.dataset === 'iris' ? { reference: irisReference(run.seed, trainer.task.labels.length) } : {}),
+      // The training split's distribution, what drift is measured against: of the feature columns
+      // (iris), or of each digit's ink and centre of mass (MNIST).
+      reference: trainer.task.dataset === 'iris' ? irisReference(run.seed, trainer.task.labels.length) : mnistReference(run.seed, trainer.task.labels.length),
     });
 
   if (run.registry) {
@@ -189,4 +190,10 @@ function formatGrid(grid: Tunable['grid']): string {
 function irisReference(seed: number, classes: number): TrainingReference {
   const { train } = loadIrisSplit(seed);
   return buildTrainingReference(train.features, train.targets, IRIS_FEATURES, classes);
+}
+
+function mnistReference(seed: number, classes: number): TrainingReference {
+  const { train } = loadMnistSplit(seed);
+  const statistics = train.images.map((pixels) => imageStatistics(pixels, MNIST_SIDE));
+  return { input: 'image', ...buildTrainingReference(statistics, train.targets, IMAGE_FEATURES, classes) };
 }

@@ -27,8 +27,10 @@ export async function checkArtifact(modelsDir: string, name: ModelName): Promise
   const parsed = ModelManifestSchema.safeParse(json);
   if (!parsed.success) return { ok: false, reason: 'manifest does not validate' };
   if (parsed.data.name !== name) return { ok: false, reason: `manifest names "${parsed.data.name}"` };
-  // Releases from before monitoring lack an owner (and, for tabular models, the training reference).
-  if (parsed.data.owner === undefined) return { ok: false, reason: 'manifest has no owner nor training reference (older release)' };
+  // Releases from before monitoring lack an owner and the training reference (image models gained theirs later).
+  if (parsed.data.owner === undefined || parsed.data.reference === undefined) {
+    return { ok: false, reason: 'manifest has no owner or no training reference (older release)' };
+  }
   let onnx: Buffer;
   try {
     onnx = await readFile(join(dir, parsed.data.onnx.file));
