@@ -15,7 +15,9 @@ import { printTable, writeResults, type BenchRow } from './report.js';
  * by the monitor), one with both off (no OTLP endpoint, PREDICTION_LOG=off) — and are loaded in
  * alternating rounds, so machine drift hits both. Raw reference: the same stack, off.
  * Env: BENCH_DURATION_MS (default 5000), BENCH_CONCURRENCY (default "64"), BENCH_ROUNDS (default 3),
- * BENCH_ON (default "tracing,log"; "tracing" or "log" turns on one of them only).
+ * BENCH_ON (default "tracing,log"; "tracing" or "log" turns on one of them only). Sampling is the
+ * services' default (1 % of requests without a sampled traceparent) unless OTEL_TRACES_SAMPLER(_ARG)
+ * say otherwise, e.g. `OTEL_TRACES_SAMPLER=parentbased_always_on` to record every request.
  */
 const durationMs = Number(process.env['BENCH_DURATION_MS'] ?? 5000);
 const warmupMs = Math.min(1000, durationMs / 5);
@@ -145,7 +147,7 @@ async function main(): Promise<void> {
     console.log(`    gateway + predictor CPU per request: on ${row.cpuUsPerRequest.on} µs, off ${row.cpuUsPerRequest.off} µs → +${row.cpuUsPerRequest.overheadPercent} %`);
   }
   console.log(`  (the OTLP sink took ${sink.spans()} export batches)`);
-  const settings = { on: process.env['BENCH_ON'] ?? 'tracing,log', monitor: process.env['BENCH_MONITOR'] !== 'off', sampler: process.env['OTEL_TRACES_SAMPLER'] ?? 'parentbased_always_on', samplerArg: process.env['OTEL_TRACES_SAMPLER_ARG'] };
+  const settings = { on: process.env['BENCH_ON'] ?? 'tracing,log', monitor: process.env['BENCH_MONITOR'] !== 'off', sampler: process.env['OTEL_TRACES_SAMPLER'] || 'default: parentbased, 1 % of roots (DEFAULT_SAMPLE_RATIO, libs/telemetry)', samplerArg: process.env['OTEL_TRACES_SAMPLER_ARG'] };
   const path = await writeResults(join(repoRoot(), 'bench', 'results'), 'observability-overhead', { durationMs, warmupMs, rounds, settings, rows, summary });
   console.log(`\nwrote ${path}`);
 }

@@ -14,6 +14,7 @@ export { TelemetryModule } from './telemetry.module.js';
 export { LOGGER } from './tokens.js';
 export {
   activeTraceIds,
+  DEFAULT_SAMPLE_RATIO,
   endSpan,
   extractTrace,
   failSpan,

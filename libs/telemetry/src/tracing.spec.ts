@@ -9,7 +9,10 @@ import {
   headerGetter,
   headerSetter,
   injectTrace,
+  objectGetter,
+  runInSpan,
   SpanKind,
+  startSpan,
   startTracing,
   stopTracing,
   tracingEnabled,
@@ -68,6 +71,7 @@ describe('tracing on', () => {
   it('carries the trace across a message header and stamps log lines', async () => {
     vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', endpoint);
     vi.stubEnv('OTEL_SDK_DISABLED', '');
+    vi.stubEnv('OTEL_TRACES_SAMPLER', '');
     expect(startTracing('spec')).toBe(true);
     vi.unstubAllEnvs();
     expect(tracingEnabled()).toBe(true);
@@ -76,21 +80,52 @@ describe('tracing on', () => {
     const logger = createLogger({ service: 'spec', destination: sink });
 
     const headers = headerMap();
-    const caller = await withSpan('caller', { kind: SpanKind.CLIENT }, async () => {
-      injectTrace(headers, headerSetter);
-      logger.info('inside');
-      return activeTraceIds();
-    });
+    // An edge span the client asked to sample (its traceparent's flags 01), as the HTTP hooks start it.
+    const edge = startSpan('edge', { kind: SpanKind.SERVER, parent: extractTrace({ traceparent: `00-${'1'.repeat(32)}-${'2'.repeat(16)}-01` }, objectGetter) });
+    const caller = await runInSpan(edge, () =>
+      withSpan('caller', { kind: SpanKind.CLIENT }, async () => {
+        injectTrace(headers, headerSetter);
+        logger.info('inside');
+        return activeTraceIds();
+      }),
+    );
+    edge?.end();
     logger.info('outside');
     expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>).map((line) => [line['msg'], line['trace_id']])).toEqual([
       ['inside', caller?.traceId],
       ['outside', undefined],
     ]);
-    expect(caller?.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(caller?.traceId).toBe('1'.repeat(32));
     expect(headers.values.get('traceparent')).toBe(`00-${caller?.traceId}-${caller?.spanId}-01`);
 
     const served = await withSpan('served', { kind: SpanKind.SERVER, parent: extractTrace(headers, headerGetter) }, async () => activeTraceIds());
     expect(served?.traceId).toBe(caller?.traceId);
     expect(served?.spanId).not.toBe(caller?.spanId);
+  });
+
+  it('inner hops outside a sampled trace record nothing, switch no context and send no traceparent', async () => {
+    const headers = headerMap();
+    const inner = await withSpan('inner', { kind: SpanKind.CLIENT }, async (span) => {
+      injectTrace(headers, headerSetter);
+      return { span, ids: activeTraceIds() };
+    });
+    expect(inner).toEqual({ span: undefined, ids: undefined });
+    expect(headers.values.size).toBe(0);
+    // A client that sent an unsampled traceparent: its request is not traced either.
+    const edge = startSpan('edge', { kind: SpanKind.SERVER, parent: extractTrace({ traceparent: `00-${'3'.repeat(32)}-${'4'.repeat(16)}-00` }, objectGetter) });
+    expect(edge?.isRecording()).toBe(false);
+    expect(await runInSpan(edge, () => withSpan('inner', { kind: SpanKind.CLIENT }, async (span) => span))).toBeUndefined();
+  });
+
+  it('samples 1 % of the requests that arrive without a traceparent when OTEL_TRACES_SAMPLER is unset', () => {
+    let recorded = 0;
+    for (let i = 0; i < 5_000; i++) {
+      const span = startSpan('edge', { kind: SpanKind.SERVER });
+      if (span?.isRecording()) recorded++;
+      span?.end();
+    }
+    // 50 expected; ±6 standard deviations.
+    expect(recorded).toBeGreaterThan(8);
+    expect(recorded).toBeLessThan(92);
   });
 });

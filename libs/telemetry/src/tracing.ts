@@ -5,6 +5,7 @@ import {
   SpanKind,
   SpanStatusCode,
   trace,
+  TraceFlags,
   type Context,
   type Link,
   type Span,
@@ -15,7 +16,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, type Sampler } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 
 export { SpanKind };
@@ -24,6 +25,13 @@ export const objectGetter: TextMapGetter = defaultTextMapGetter;
 export type { Context, Span, TextMapGetter, TextMapSetter };
 
 const TRACER = '@msp/telemetry';
+
+/**
+ * Without OTEL_TRACES_SAMPLER, 1 % of the requests that arrive without a sampled `traceparent`
+ * start a trace (a client's sampled traceparent is always followed). Recording every request
+ * costs a serving path about as much CPU again as the request itself (docs/tracing.md, "Cost").
+ */
+export const DEFAULT_SAMPLE_RATIO = 0.01;
 
 /** Whether this process exports spans; every helper below is a plain call through when not. */
 let enabled = false;
@@ -50,12 +58,28 @@ export function startTracing(service: string): boolean {
   provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': env['OTEL_SERVICE_NAME']?.trim() || service }),
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())],
+    ...(env['OTEL_TRACES_SAMPLER']?.trim() ? {} : { sampler: defaultSampler() }),
   });
   // Registers the AsyncLocalStorage context manager and the W3C traceparent/tracestate propagator.
   provider.register();
   registerInstrumentations({ tracerProvider: provider, instrumentations: [new IORedisInstrumentation()] });
   enabled = true;
   return true;
+}
+
+/** Parent-based, with DEFAULT_SAMPLE_RATIO of the roots: what runs when OTEL_TRACES_SAMPLER is not set. */
+function defaultSampler(): Sampler {
+  return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(DEFAULT_SAMPLE_RATIO) });
+}
+
+/**
+ * Whether a context holds a sampled span. Traces start at the edges only (an HTTP request, see
+ * `startSpan`); inner hops — NATS requests and endpoints, graph steps, jobs — record a span only
+ * inside a sampled trace and otherwise cost nothing: no span, no context switch, no header.
+ */
+function sampled(parent: Context): boolean {
+  const spanContext = trace.getSpanContext(parent);
+  return spanContext !== undefined && (spanContext.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
 }
 
 export function tracingEnabled(): boolean {
@@ -102,11 +126,13 @@ export interface SpanOptions {
 
 /**
  * Runs `work` inside a new span that is active for it (so its NATS calls and log lines carry
- * it) and ends when the work settles; an error is recorded and rethrown. Off, `work` just runs.
+ * it) and ends when the work settles; an error is recorded and rethrown. Off, or outside a
+ * sampled trace, `work` just runs.
  */
 export function withSpan<T>(name: string, options: SpanOptions, work: (span: Span | undefined) => Promise<T>): Promise<T> {
   if (!enabled) return work(undefined);
   const parent = options.parent ?? context.active();
+  if (!sampled(parent)) return work(undefined);
   const span = trace.getTracer(TRACER).startSpan(
     name,
     {
@@ -128,7 +154,10 @@ export function withSpan<T>(name: string, options: SpanOptions, work: (span: Spa
   });
 }
 
-/** Starts a span that the caller ends (e.g. an HTTP request across framework hooks); undefined when off. */
+/**
+ * Starts a span that the caller ends (e.g. an HTTP request across framework hooks): an edge,
+ * where the sampler decides whether a trace starts. Undefined when off.
+ */
 export function startSpan(name: string, options: SpanOptions): Span | undefined {
   if (!enabled) return undefined;
   return trace.getTracer(TRACER).startSpan(
@@ -138,9 +167,12 @@ export function startSpan(name: string, options: SpanOptions): Span | undefined 
   );
 }
 
-/** Runs `fn` with `span` active (synchronously; async work it starts keeps the context). */
+/**
+ * Runs `fn` with `span` active (synchronously; async work it starts keeps the context). A span
+ * the sampler dropped is not made active: what runs inside records nothing either way.
+ */
 export function runInSpan<T>(span: Span | undefined, fn: () => T): T {
-  if (!span) return fn();
+  if (!span?.isRecording()) return fn();
   return context.with(trace.setSpan(context.active(), span), fn);
 }
 
