@@ -7,8 +7,8 @@ import type { MonitorConfig } from './config/monitor-config.schema.js';
 import { monitorTelemetry, type MonitorTelemetry } from './health/monitor.readiness.js';
 import { LogConsumer } from './log/log.consumer.js';
 import { LogModule } from './log/log.module.js';
-import { ListenersModule } from './listeners.module.js';
 import { monitorServiceOptions } from './monitor.endpoints.js';
+import { MonitoringFeed } from './monitoring/monitoring.feed.js';
 import { MonitoringModule } from './monitoring/monitoring.module.js';
 
 /** One monitor process (prediction-log and prediction-monitoring patterns): JetStream in, a SQL store behind, NATS endpoints, no HTTP. */
@@ -22,13 +22,12 @@ export class AppModule {
         LoggerModule.forRoot(logger),
         TelemetryModule.forRoot(telemetry),
         MessagingModule.forRoot({ servers: config.natsServers, name: 'monitor' }),
-        ListenersModule,
         MonitoringModule,
         LogModule,
         NatsServiceModule.forRootAsync({
-          imports: [LogModule],
-          inject: [MONITOR_CONFIG, LogConsumer],
-          useFactory: (monitorConfig: MonitorConfig, consumer: LogConsumer) => monitorServiceOptions(monitorConfig, [consumer]),
+          imports: [LogModule, MonitoringModule],
+          inject: [MONITOR_CONFIG, LogConsumer, MonitoringFeed],
+          useFactory: (monitorConfig: MonitorConfig, consumer: LogConsumer, feed: MonitoringFeed) => monitorServiceOptions(monitorConfig, [consumer, feed]),
         }),
       ],
     };

@@ -114,7 +114,16 @@ describe('tracing on', () => {
     // A client that sent an unsampled traceparent: its request is not traced either.
     const edge = startSpan('edge', { kind: SpanKind.SERVER, parent: extractTrace({ traceparent: `00-${'3'.repeat(32)}-${'4'.repeat(16)}-00` }, objectGetter) });
     expect(edge?.isRecording()).toBe(false);
-    expect(await runInSpan(edge, () => withSpan('inner', { kind: SpanKind.CLIENT }, async (span) => span))).toBeUndefined();
+    const unsampled = await runInSpan(edge, () =>
+      withSpan('inner', { kind: SpanKind.CLIENT }, async (span) => {
+        injectTrace(headers, headerSetter);
+        return { span, ids: activeTraceIds() };
+      }),
+    );
+    expect(unsampled.span).toBeUndefined();
+    expect(headers.values.size).toBe(0);
+    // Its trace id still joins the log lines and the prediction log record.
+    expect(unsampled.ids?.traceId).toBe('3'.repeat(32));
   });
 
   it('samples 1 % of the requests that arrive without a traceparent when OTEL_TRACES_SAMPLER is unset', () => {

@@ -104,9 +104,13 @@ export function activeTraceIds(): { traceId: string; spanId: string } | undefine
   return { traceId, spanId };
 }
 
-/** Writes the active context's `traceparent` / `tracestate` into an outgoing carrier (e.g. NATS headers). */
+/**
+ * Writes the active context's `traceparent` / `tracestate` into an outgoing carrier (e.g. NATS
+ * headers) when it is a sampled trace: inner hops never start traces, so an unsampled one needs
+ * no header to stay unsampled.
+ */
 export function injectTrace<C>(carrier: C, setter: TextMapSetter<C>, from: Context = context.active()): void {
-  if (enabled) propagation.inject(from, carrier, setter);
+  if (enabled && sampled(from)) propagation.inject(from, carrier, setter);
 }
 
 /** The context a caller sent (its `traceparent`), or the active one when it sent none. */
@@ -169,10 +173,11 @@ export function startSpan(name: string, options: SpanOptions): Span | undefined 
 
 /**
  * Runs `fn` with `span` active (synchronously; async work it starts keeps the context). A span
- * the sampler dropped is not made active: what runs inside records nothing either way.
+ * the sampler dropped is made active too: it records nothing, but its trace id still goes into
+ * the log lines and the prediction log record, to join them.
  */
 export function runInSpan<T>(span: Span | undefined, fn: () => T): T {
-  if (!span?.isRecording()) return fn();
+  if (!span) return fn();
   return context.with(trace.setSpan(context.active(), span), fn);
 }
 

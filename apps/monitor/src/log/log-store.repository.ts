@@ -26,6 +26,7 @@ const SCHEMA = [
      request_id text primary key,
      label jsonb not null,
      ts bigint not null)`,
+  'create index if not exists feedback_ts on feedback (ts)',
 ];
 
 const COLUMNS = ['seq', 'request_id', 'ts', 'model', 'version', 'pattern', 'status', 'trace_id', 'input_sha256', 'record'] as const;
@@ -90,5 +91,11 @@ export class LogStoreRepository {
       [feedback.id, JSON.stringify(feedback.label), ts],
     );
     return true;
+  }
+
+  /** The ground truth posted at or after `since` (epoch ms): what the monitoring window can join. */
+  async feedbackSince(since: number): Promise<{ requestId: string; label: unknown }[]> {
+    const rows = await this.sql.query<{ request_id: string; label: unknown }>('select request_id, label from feedback where ts >= $1', [since]);
+    return rows.map((row) => ({ requestId: row.request_id, label: row.label }));
   }
 }

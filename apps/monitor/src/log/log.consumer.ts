@@ -11,10 +11,6 @@ import { LogStoreRepository, type StoredRecord } from './log-store.repository.js
 
 const nanos = (ms: number): number => ms * 1_000_000;
 
-/** Told of every batch of records once stored (prediction monitoring). */
-export const RECORD_LISTENERS = Symbol.for('msp.record-listeners');
-export type RecordListener = (records: readonly PredictionRecord[]) => void;
-
 /**
  * Moves the prediction log from JetStream into the store: a durable pull consumer
  * (`msp-log-store`; replicas share it), records written in batches — what arrived while the
@@ -33,7 +29,6 @@ export class LogConsumer implements NatsConsumer {
     private readonly store: LogStoreRepository,
     @Inject(MONITOR_CONFIG) private readonly config: MonitorConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-    @Inject(RECORD_LISTENERS) private readonly listeners: RecordListener[],
     private readonly readiness: Readiness,
   ) {}
 
@@ -91,8 +86,6 @@ export class LogConsumer implements NatsConsumer {
       try {
         await this.store.insert(batch.map((item) => item.stored));
         for (const item of batch) item.msg.ack();
-        const records = batch.map((item) => item.stored.record);
-        for (const listener of this.listeners) listener(records);
       } catch (error) {
         this.logger.error({ err: error, records: batch.length }, 'prediction log write failed: the records will be redelivered');
         for (const item of batch) item.msg.nak(1_000);

@@ -15,14 +15,12 @@ import { LOGGER, Metrics, type Logger } from '@msp/telemetry';
 import { Gauge } from 'prom-client';
 import { MONITOR_CONFIG } from '../config/config.module.js';
 import type { MonitorConfig, Thresholds } from '../config/monitor-config.schema.js';
-import { RECORD_LISTENERS, type RecordListener } from '../log/log.consumer.js';
+import { LogStoreRepository } from '../log/log-store.repository.js';
 import { toSample, type Sample } from './samples.js';
 import { ksCritical, ksStatistic, percentile, psi } from './statistics.js';
 
 /** How long discovery waits for predictors to answer `$SRV.INFO`. */
 const DISCOVERY_WAIT_MS = 500;
-/** Ground truth remembered for the window's predictions at most. */
-const MAX_FEEDBACK = 100_000;
 
 interface ActiveAlert {
   event: AlertEvent;
@@ -39,7 +37,9 @@ interface ActiveAlert {
 export class MonitoringService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly windows = new Map<string, Sample[]>();
   private readonly models = new Map<string, PredictorModel>();
-  private readonly truth = new Map<string, string>();
+  /** Ground truth of the window's predictions, by request id: read from the store, which every replica shares. */
+  private truth = new Map<string, string>();
+  private truthFrom = 0;
   private readonly alerts = new Map<string, ActiveAlert>();
   private timer: NodeJS.Timeout | undefined;
   private lastDiscovery = 0;
@@ -53,10 +53,9 @@ export class MonitoringService implements OnApplicationBootstrap, OnApplicationS
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(MONITOR_CONFIG) private readonly config: MonitorConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-    @Inject(RECORD_LISTENERS) listeners: RecordListener[],
+    private readonly store: LogStoreRepository,
     metrics: Metrics,
   ) {
-    listeners.push((records) => this.add(records));
     const registers = [metrics.registry];
     this.alertGauge = new Gauge({ name: 'msp_monitor_alert', help: 'Monitoring alerts: 1 while firing, 0 once cleared', labelNames: ['model', 'kind', 'feature'], registers });
     this.ksGauge = new Gauge({ name: 'msp_monitor_drift_ks', help: 'KS statistic of each input feature (or image statistic) against the training reference (window)', labelNames: ['model', 'feature'], registers });
@@ -74,7 +73,7 @@ export class MonitoringService implements OnApplicationBootstrap, OnApplicationS
     clearInterval(this.timer);
   }
 
-  /** New records from the log (stored already). */
+  /** New records from the log (MonitoringFeed). */
   add(records: readonly PredictionRecord[]): void {
     for (const record of records) {
       const model = this.models.get(record.model);
@@ -85,15 +84,15 @@ export class MonitoringService implements OnApplicationBootstrap, OnApplicationS
     }
   }
 
-  /** Ground truth posted for a request (after it was stored). */
+  /** Ground truth posted for a request (after it was stored): counted at once here, by the other replicas at their next read. */
   feedback(requestId: string, label: unknown): void {
-    if (this.truth.size >= MAX_FEEDBACK) this.truth.delete(this.truth.keys().next().value as string);
-    this.truth.set(requestId, Array.isArray(label) ? String(label[0]) : String(label));
+    this.truth.set(requestId, truthLabel(label));
   }
 
   /** The current window of one model; 404 when it has none. */
   async view(model: string): Promise<MonitoringView> {
     await this.discover();
+    await this.readTruth();
     const window = this.prune(model);
     if (!window || window.length === 0) {
       throw MspError.notFound(`no prediction of '${model}' in the last ${Math.round(this.config.monitoring.windowMs / 1000)} s`);
@@ -104,6 +103,7 @@ export class MonitoringService implements OnApplicationBootstrap, OnApplicationS
   /** Evaluates every model's window and raises or clears alerts. */
   async evaluate(): Promise<void> {
     await this.discover();
+    await this.readTruth();
     for (const model of [...this.windows.keys()]) {
       const window = this.prune(model);
       const view = window && window.length > 0 ? this.compute(model, window) : undefined;
@@ -123,6 +123,14 @@ export class MonitoringService implements OnApplicationBootstrap, OnApplicationS
       // Samples that arrived before the reference was known get their inputs read again.
       if (!known?.reference && model.reference) this.windows.delete(model.model);
     }
+  }
+
+  /** The ground truth posted since the window began (posted after its prediction, so no later than this). */
+  private async readTruth(): Promise<void> {
+    if (Date.now() - this.truthFrom < this.config.monitoring.evaluateMs) return;
+    this.truthFrom = Date.now();
+    const posted = await this.store.feedbackSince(this.truthFrom - this.config.monitoring.windowMs);
+    this.truth = new Map(posted.map(({ requestId, label }) => [requestId, truthLabel(label)]));
   }
 
   private prune(model: string): Sample[] | undefined {
@@ -252,4 +260,8 @@ export class MonitoringService implements OnApplicationBootstrap, OnApplicationS
 
 function round(value: number): number {
   return Math.round(value * 1e4) / 1e4;
+}
+
+function truthLabel(label: unknown): string {
+  return Array.isArray(label) ? String(label[0]) : String(label);
 }

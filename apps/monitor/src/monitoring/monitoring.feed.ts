@@ -1,0 +1,53 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages } from '@nats-io/jetstream';
+import { PredictionLogStream, PredictionRecordSchema } from '@msp/contracts';
+import { NATS_CONNECTION, type NatsConnection, type NatsConsumer } from '@msp/messaging';
+import { ensurePredictionLogStream } from '@msp/prediction-log';
+import { LOGGER, type Logger } from '@msp/telemetry';
+import { MONITOR_CONFIG } from '../config/config.module.js';
+import type { MonitorConfig } from '../config/monitor-config.schema.js';
+import { MonitoringService } from './monitoring.service.js';
+
+/**
+ * What prediction monitoring sees: every record of the log, through an ordered consumer of this
+ * process's own that starts one window back. So a restarted monitor has its window again at once,
+ * and each replica sees all of the log — not the share of it that the store's durable consumer
+ * (shared by the replicas) hands it.
+ */
+@Injectable()
+export class MonitoringFeed implements NatsConsumer {
+  private messages: ConsumerMessages | undefined;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(MONITOR_CONFIG) private readonly config: MonitorConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly monitoring: MonitoringService,
+  ) {}
+
+  async start(): Promise<void> {
+    await ensurePredictionLogStream(await jetstreamManager(this.nc, { timeout: 5_000, checkAPI: false }));
+    const from = new Date(Date.now() - this.config.monitoring.windowMs).toISOString();
+    const consumer = await jetstream(this.nc).consumers.get(PredictionLogStream.name, {
+      deliver_policy: DeliverPolicy.StartTime,
+      opt_start_time: from,
+    });
+    this.messages = await consumer.consume({ max_messages: 1_000 });
+    this.loop = this.run(this.messages);
+    this.logger.info({ stream: PredictionLogStream.name, from }, 'monitoring the prediction log from one window back');
+  }
+
+  async stop(): Promise<void> {
+    await this.messages?.close().catch(() => undefined);
+    await this.loop;
+  }
+
+  private async run(messages: ConsumerMessages): Promise<void> {
+    for await (const msg of messages) {
+      // A malformed record is the store consumer's to report; here it is only skipped.
+      const parsed = PredictionRecordSchema.safeParse(msg.json());
+      if (parsed.success) this.monitoring.add([parsed.data]);
+    }
+  }
+}

@@ -1,0 +1,136 @@
+import 'reflect-metadata';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import type { INestMicroservice } from '@nestjs/common';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LogSubjects, PredictionLogStream, type PredictionRecord } from '@msp/contracts';
+import { startNatsService } from '@msp/messaging';
+import { ownNatsServer, type OwnNatsServer } from '@msp/messaging/testing';
+import { createLogger } from '@msp/telemetry';
+import { AppModule } from '../app.module.js';
+import { loadMonitorConfig } from '../config/monitor-config.schema.js';
+import { openSqlClient } from '../log/sql.client.js';
+import { monitorTelemetry } from '../health/monitor.readiness.js';
+import { MonitoringService } from './monitoring.service.js';
+
+const MODEL = 'spec-model';
+const POSTGRES_URL = process.env['LOG_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+// The replicas share one store, as deployed: a schema of this run's own in PostgreSQL.
+const SCHEMA = `msp_monitor_spec_${process.pid}_${Date.now()}`;
+
+function record(i: number): PredictionRecord {
+  return {
+    request_id: `r-${i}`,
+    pattern: 'sync',
+    model: MODEL,
+    ts: Date.now(),
+    input: { sha256: 'ab'.repeat(32), bytes: 10, truncated: true },
+    output: [{ name: 'label', datatype: 'BYTES', shape: [1], data: ['a'] }],
+    status: i % 10 === 0 ? 504 : 200,
+    latency_ms: { total: 2 },
+  };
+}
+
+/**
+ * The monitoring window is not one process's memory: a monitor started after the traffic finds
+ * the last window in the log, and every replica sees every record (its own ordered consumer),
+ * while the store's durable consumer shares the records out between them.
+ */
+describe('prediction monitoring windows across monitor restarts and replicas', () => {
+  let nats: OwnNatsServer;
+  let nc: NatsConnection;
+  let dir: string;
+  const monitors: INestMicroservice[] = [];
+
+  const startMonitor = async (name: string): Promise<MonitoringService> => {
+    const url = new URL(POSTGRES_URL);
+    url.searchParams.set('options', `-c search_path=${SCHEMA}`);
+    const config = loadMonitorConfig({ NATS_URL: nats.url, LOG_DATABASE_URL: url.toString(), MONITOR_EVALUATE_MS: '100' });
+    const logger = createLogger({ service: name, level: 'warn', destination: new Writable({ write: (_chunk, _encoding, done) => done() }) });
+    const app = await startNatsService(AppModule.forRoot(config, logger, monitorTelemetry()), logger);
+    monitors.push(app);
+    return app.get(MonitoringService);
+  };
+
+  const publish = async (from: number, count: number): Promise<void> => {
+    for (let i = from; i < from + count; i++) nc.publish(PredictionLogStream.subject(MODEL), JSON.stringify(record(i)));
+    await nc.flush();
+  };
+
+  const countSeen = async (monitoring: MonitoringService, expected: number): Promise<number> => {
+    const stop = Date.now() + 10_000;
+    for (;;) {
+      const count = await monitoring.view(MODEL).then((view) => view.window.count, () => 0);
+      if (count >= expected || Date.now() > stop) return count;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'msp-monitor-'));
+    nats = await ownNatsServer({ storeDir: join(dir, 'jetstream') });
+    await nats.start();
+    nc = await connect({ servers: nats.url });
+    const admin = await openSqlClient({ kind: 'postgres', url: POSTGRES_URL });
+    await admin.query(`create schema ${SCHEMA}`);
+    await admin.close();
+  }, 30_000);
+
+  afterAll(async () => {
+    for (const app of monitors) await app.close();
+    await nc?.drain();
+    await nats?.stop();
+    await rm(dir, { recursive: true, force: true });
+    const admin = await openSqlClient({ kind: 'postgres', url: POSTGRES_URL });
+    await admin.query(`drop schema if exists ${SCHEMA} cascade`);
+    await admin.close();
+  });
+
+  it('a monitor started after the traffic finds the window in the log', async () => {
+    // The stream exists once a first monitor (or any publisher) has made it.
+    const first = await startMonitor('first');
+    await publish(0, 30);
+    expect(await countSeen(first, 30)).toBe(30);
+    await monitors.pop()?.close();
+
+    const restarted = await startMonitor('restarted');
+    const view = await restarted.view(MODEL);
+    expect(view.window.count).toBe(30);
+    expect(view.error_rate).toBe(0.1);
+  });
+
+  it('two replicas each see every record', async () => {
+    const second = await startMonitor('second');
+    const [restarted] = monitors.map((app) => app.get(MonitoringService));
+    await publish(30, 20);
+    expect(await countSeen(restarted!, 50)).toBe(50);
+    expect(await countSeen(second, 50)).toBe(50);
+  });
+
+  it('ground truth posted to one replica counts in every replica’s live accuracy (it is read from the store)', async () => {
+    const post = async (id: string, label: string): Promise<void> => {
+      // The store may not hold the prediction yet (404): the feedback endpoint says so, then it does.
+      const stop = Date.now() + 10_000;
+      for (;;) {
+        const reply = (await nc.request(LogSubjects.feedback, JSON.stringify({ id, label }), { timeout: 5_000 })).json<Record<string, unknown>>();
+        if (reply['joined'] === true) return;
+        if (Date.now() > stop) throw new Error(`feedback for ${id} not joined: ${JSON.stringify(reply)}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+    await post('r-1', 'a');
+    await post('r-2', 'b');
+    for (const monitoring of monitors.map((app) => app.get(MonitoringService))) {
+      const stop = Date.now() + 10_000;
+      let accuracy = (await monitoring.view(MODEL)).accuracy;
+      while (accuracy.samples < 2 && Date.now() < stop) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        accuracy = (await monitoring.view(MODEL)).accuracy;
+      }
+      expect(accuracy).toEqual({ samples: 2, value: 0.5 });
+    }
+  });
+});
