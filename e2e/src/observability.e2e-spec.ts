@@ -41,3 +41,52 @@ describe('observability: Prometheus metrics', () => {
     expect(text).toMatch(/^msp_inference_duration_seconds_count\{service="predictor",model="iris-mlp"\} [1-9]\d*$/m);
   });
 });
+
+interface PrometheusTarget {
+  labels: { job: string; instance: string };
+  health: string;
+  lastError: string;
+}
+
+async function prometheus<T>(url: string): Promise<T> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+  const body = (await response.json()) as { status: string; data: T };
+  expect(body.status, url).toBe('success');
+  return body.data;
+}
+
+describe('observability: Prometheus with the committed config', () => {
+  it('scrapes every service of the deployment, loads the alert rules, and answers for the gateway’s requests', async (context) => {
+    const { prometheusUrl, gatewayUrl } = target();
+    if (!prometheusUrl) context.skip('no Prometheus beside this target (E2E_PROMETHEUS_URL; the compose run starts one)');
+    expect((await postJson(`${gatewayUrl}/v2/models/iris-mlp/infer`, irisBody)).status).toBe(200);
+
+    // Every target up once each has been scraped (every 5 s); a target that stays down names itself.
+    let targets: PrometheusTarget[] = [];
+    for (const stop = Date.now() + 30_000; Date.now() < stop; await new Promise((resolve) => setTimeout(resolve, 1_000))) {
+      targets = (await prometheus<{ activeTargets: PrometheusTarget[] }>(`${prometheusUrl}/api/v1/targets?state=active`)).activeTargets;
+      if (targets.length > 0 && targets.every((t) => t.health === 'up')) break;
+    }
+    expect(targets.filter((t) => t.health !== 'up').map((t) => `${t.labels.instance}: ${t.health} ${t.lastError}`)).toEqual([]);
+    expect(new Set(targets.map((t) => t.labels.job))).toEqual(new Set(['gateway', 'web-single', 'predictors', 'preprocess', 'worker', 'cache', 'monitor']));
+
+    // Rules are "unknown" until their first evaluation (every 5 s), then "ok" — or "err" with the reason.
+    type Rules = { groups: { name: string; rules: { name: string; health: string; lastError?: string }[] }[] };
+    let rules: Rules = { groups: [] };
+    for (const stop = Date.now() + 15_000; Date.now() < stop; await new Promise((resolve) => setTimeout(resolve, 1_000))) {
+      rules = await prometheus<Rules>(`${prometheusUrl}/api/v1/rules`);
+      if (rules.groups.length > 0 && rules.groups.every((group) => group.rules.every((rule) => rule.health === 'ok'))) break;
+    }
+    expect(rules.groups.map((group) => group.name).sort()).toEqual(['msp-prediction-monitoring', 'msp-resilience']);
+    const unhealthy = rules.groups.flatMap((group) => group.rules).filter((rule) => rule.health !== 'ok');
+    expect(unhealthy.map((rule) => `${rule.name}: ${rule.health} ${rule.lastError ?? ''}`)).toEqual([]);
+
+    let answered = 0;
+    for (const stop = Date.now() + 15_000; answered === 0 && Date.now() < stop; await new Promise((resolve) => setTimeout(resolve, 1_000))) {
+      const query = encodeURIComponent('sum(msp_requests_total{service="gateway",model="iris-mlp",code="200"})');
+      const result = await prometheus<{ result: { value: [number, string] }[] }>(`${prometheusUrl}/api/v1/query?query=${query}`);
+      answered = Number(result.result[0]?.value[1] ?? 0);
+    }
+    expect(answered).toBeGreaterThan(0);
+  });
+});

@@ -6,6 +6,7 @@
 #   node:20-bookworm-slim  that base + this machine's Node 20 and npm
 #   nats:2.10-alpine       that base + Debian's nats-server and wget
 #   redis:7                that base + Debian's redis-server
+#   prom/prometheus:*      that base + Debian's prometheus (the e2e run checks its scrapes)
 # Stand-ins carry the label org.ml-serving-patterns.stand-in=true. Usage: base-images.sh [docker]
 set -euo pipefail
 docker=${1:-docker}
@@ -85,16 +86,21 @@ stand_in() {
       ;;
     nats:*) build_stand_in "$image" "$here/stand-ins/nats.Dockerfile" "$here/stand-ins" ;;
     redis:*) build_stand_in "$image" "$here/stand-ins/redis.Dockerfile" "$here/stand-ins" ;;
+    prom/prometheus:*) build_stand_in "$image" "$here/stand-ins/prometheus.Dockerfile" "$here/stand-ins" ;;
     *) echo "no stand-in recipe for $image, and it cannot be pulled" >&2; exit 1 ;;
   esac
 }
+
+# Images of other profiles that still get a stand-in: deploy-e2e.sh starts Prometheus beside the
+# `all` stack to check that it scrapes every service and loads the alert rules.
+has_recipe() { [[ "$1" == prom/prometheus:* ]]; }
 
 for image in $node_image "${compose_images[@]}"; do
   if have "$image"; then
     echo "$image: present"
   elif pull "$image"; then
     echo "$image: pulled"
-  elif [[ "${required[$image]:-1}" == 0 ]]; then
+  elif [[ "${required[$image]:-1}" == 0 ]] && ! has_recipe "$image"; then
     echo "$image: skipped (no registry, no stand-in; only profiles the e2e run does not start use it)"
   else
     stand_in "$image"

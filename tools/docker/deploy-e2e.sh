@@ -63,6 +63,7 @@ compose+=(-p "$project" -f docker-compose.yml)
 free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 export MSP_GATEWAY_PORT=${MSP_GATEWAY_PORT:-$(free_port)}
 export MSP_WEB_SINGLE_PORT=${MSP_WEB_SINGLE_PORT:-$(free_port)}
+export MSP_PROMETHEUS_PORT=${MSP_PROMETHEUS_PORT:-$(free_port)}
 export COMPOSE_PROFILES=all
 
 teardown() {
@@ -134,7 +135,20 @@ for ((try = 0; ; try++)); do
 done
 echo "all $(wc -l <<<"$states") containers healthy (or done) in $(($(date +%s) - t0)) s"
 
+# Prometheus of the observability profile beside the stack, as deployed (the committed config and
+# alert rules): the suite asks it whether it scrapes every service.
+step "prometheus (profile observability; :$MSP_PROMETHEUS_PORT)"
+COMPOSE_PROFILES=all,observability "${compose[@]}" up -d --no-build prometheus >>"$logs/compose-up.log" 2>&1 ||
+  { tail -n 20 "$logs/compose-up.log" >&2; fail 'starting prometheus failed'; }
+for ((try = 0; ; try++)); do
+  node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' \
+    "http://127.0.0.1:$MSP_PROMETHEUS_PORT/-/ready" && break
+  ((try > 60)) && fail 'prometheus did not become ready within 60 s'
+  sleep 1
+done
+
 step 'e2e suite against the compose stack'
+E2E_PROMETHEUS_URL="http://127.0.0.1:$MSP_PROMETHEUS_PORT" \
 E2E_BASE_URL="http://127.0.0.1:$MSP_GATEWAY_PORT" \
 E2E_WEB_SINGLE_URL="http://127.0.0.1:$MSP_WEB_SINGLE_PORT" \
 E2E_COMPOSE="${compose[*]}" E2E_DOCKER="$docker" \

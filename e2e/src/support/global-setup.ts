@@ -21,6 +21,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       compose: process.env['E2E_COMPOSE'] ?? '',
       docker: process.env['E2E_DOCKER'] ?? 'docker',
       otlpUrl: process.env['E2E_OTLP_URL'] ?? '',
+      prometheusUrl: process.env['E2E_PROMETHEUS_URL']?.replace(/\/$/, '') ?? '',
     });
     return async () => undefined;
   }
@@ -73,6 +74,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     compose: '',
     docker: '',
     otlpUrl: otlp.url,
+    prometheusUrl: '',
   });
   const running = topology;
   return async () => {

@@ -14,6 +14,8 @@ export interface E2eTarget {
   docker: string;
   /** The OTLP receiver the services export spans to (`GET <url>/spans`); empty when none (E2E_OTLP_URL for a remote target). */
   otlpUrl: string;
+  /** A Prometheus scraping the target with the committed config (E2E_PROMETHEUS_URL; the compose run starts one); else empty. */
+  prometheusUrl: string;
 }
 
 declare module 'vitest' {
