@@ -420,6 +420,15 @@ describe.runIf(compose)('asynchronous pattern on compose: a worker container kil
     expect(labelOf(kept)).toBe(expected[3]);
   }, 180_000);
 
+  it('job state lives behind a password when MSP_REDIS_PASSWORD is set: a client without it is refused', async (context) => {
+    // tools/docker/deploy-e2e.sh sets one; a compose run without it has Redis open, as documented.
+    if (!process.env['MSP_REDIS_PASSWORD']) context.skip('this compose run set no MSP_REDIS_PASSWORD');
+    const anonymous = await control.run(['exec', '-T', 'redis', 'sh', '-c', 'REDISCLI_AUTH= redis-cli get x']);
+    expect(anonymous).toMatch(/NOAUTH/);
+    // The services have it: jobs go through.
+    await untilFinished([await submitRow(4)], 60_000);
+  });
+
   it('resumes a job’s event stream across a gateway restart (Last-Event-ID): only new events, then the end', async () => {
     await control.run(['pause', 'worker']);
     let id = '';

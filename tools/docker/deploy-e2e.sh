@@ -64,6 +64,8 @@ free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1
 export MSP_GATEWAY_PORT=${MSP_GATEWAY_PORT:-$(free_port)}
 export MSP_WEB_SINGLE_PORT=${MSP_WEB_SINGLE_PORT:-$(free_port)}
 export MSP_PROMETHEUS_PORT=${MSP_PROMETHEUS_PORT:-$(free_port)}
+# Both Redis servers with a password, as a deployment should run them (docs/deploy.md).
+export MSP_REDIS_PASSWORD=${MSP_REDIS_PASSWORD:-ci-$(node -p 'require("crypto").randomBytes(12).toString("hex")')}
 export COMPOSE_PROFILES=all
 
 teardown() {

@@ -90,3 +90,21 @@ export function predictionLogSettings(e: {
 }): PredictionLogSettings {
   return { enabled: e.PREDICTION_LOG === 'on', maxDataBytes: e.PREDICTION_LOG_MAX_INPUT_BYTES, maxBuffered: e.PREDICTION_LOG_BUFFER };
 }
+
+/**
+ * Redis: `REDIS_URL`, and `REDIS_PASSWORD` — a Secret's value in k8s, an env file's in compose —
+ * kept out of the URL so the two can come from different places. Use with `redisUrlOf`.
+ */
+export const redisEnv = (fallbackUrl = 'redis://127.0.0.1:6379') => ({
+  REDIS_URL: text(fallbackUrl).refine((url) => URL.canParse(url) && /^rediss?:$/.test(new URL(url).protocol), 'expected redis://[user:password@]host:port[/db]'),
+  REDIS_PASSWORD: z.preprocess(unsetIfEmpty, z.string().optional()),
+});
+
+/** The URL to connect with: REDIS_PASSWORD put in, unless the URL names a password of its own. */
+export function redisUrlOf(e: { REDIS_URL: string; REDIS_PASSWORD?: string | undefined }): string {
+  if (e.REDIS_PASSWORD === undefined) return e.REDIS_URL;
+  const url = new URL(e.REDIS_URL);
+  if (url.password !== '') return e.REDIS_URL;
+  url.password = e.REDIS_PASSWORD;
+  return url.toString();
+}

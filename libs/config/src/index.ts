@@ -7,6 +7,8 @@ export {
   optionalInteger,
   predictionLogEnv,
   predictionLogSettings,
+  redisEnv,
+  redisUrlOf,
   text,
   unsetIfEmpty,
   wholeNumber,

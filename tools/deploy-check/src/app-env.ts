@@ -27,7 +27,6 @@ export const APP_ENV: Readonly<Record<AppName, readonly string[]>> = {
     'PORT',
     'HOST',
     'NATS_URL',
-    'REDIS_URL',
     'REQUEST_TIMEOUT_MS',
     'MAX_TIMEOUT_MS',
     'BODY_LIMIT_BYTES',
@@ -80,7 +79,6 @@ export const APP_ENV: Readonly<Record<AppName, readonly string[]>> = {
   ],
   cache: [
     'NATS_URL',
-    'REDIS_URL',
     'REQUEST_TIMEOUT_MS',
     'CACHE_TTL_S',
     'CACHE_MAX_ENTRY_BYTES',
@@ -94,7 +92,6 @@ export const APP_ENV: Readonly<Record<AppName, readonly string[]>> = {
   // The worker (dist/main.js) and the batch job (dist/batch-main.js, BATCH_* or its arguments).
   worker: [
     'NATS_URL',
-    'REDIS_URL',
     'JOBS_NAMESPACE',
     'WORKER_CONCURRENCY',
     'ACK_WAIT_MS',
@@ -149,6 +146,10 @@ export const RUNTIME_ENV: readonly string[] = ['NODE_ENV', 'NODE_OPTIONS', 'MSP_
 export const PREDICTION_LOG_ENV: readonly string[] = ['PREDICTION_LOG', 'PREDICTION_LOG_MAX_INPUT_BYTES', 'PREDICTION_LOG_BUFFER'];
 const LOGS_PREDICTIONS: readonly AppName[] = ['gateway', 'predictor', 'worker'];
 
+/** Redis's variables (`redisEnv` in libs/config), read by every app with a Redis connection. */
+export const REDIS_ENV: readonly string[] = ['REDIS_URL', 'REDIS_PASSWORD'];
+const USES_REDIS: readonly AppName[] = ['gateway', 'worker', 'cache'];
+
 /** The standard OpenTelemetry variables (`OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_SDK_DISABLED`…), read by its SDK in every app. */
 const OTEL_ENV = /^OTEL_[A-Z0-9_]+$/;
 
@@ -157,7 +158,8 @@ export function isKnownEnv(app: AppName, name: string): boolean {
     APP_ENV[app].includes(name) ||
     RUNTIME_ENV.includes(name) ||
     OTEL_ENV.test(name) ||
-    (LOGS_PREDICTIONS.includes(app) && PREDICTION_LOG_ENV.includes(name))
+    (LOGS_PREDICTIONS.includes(app) && PREDICTION_LOG_ENV.includes(name)) ||
+    (USES_REDIS.includes(app) && REDIS_ENV.includes(name))
   );
 }
 

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { integer, logLevel, natsServers, opsPort, parseEnv, text, type LogLevel } from '@msp/config';
+import { integer, logLevel, natsServers, opsPort, parseEnv, text, type LogLevel, redisEnv, redisUrlOf } from '@msp/config';
 
 /** The cache service's environment: every variable, its default, and what is valid. */
 export const CacheEnvSchema = z.object({
   NATS_URL: natsServers(),
-  REDIS_URL: text('redis://127.0.0.1:6379'),
+  ...redisEnv(),
   REQUEST_TIMEOUT_MS: integer(10_000, 1),
   /** How long a cached prediction lives. */
   CACHE_TTL_S: integer(3_600, 1),
@@ -43,7 +43,7 @@ export function loadCacheConfig(env: Record<string, string | undefined>): CacheC
   const vars = parseEnv('cache', CacheEnvSchema, env);
   return {
     natsServers: vars.NATS_URL,
-    redisUrl: vars.REDIS_URL,
+    redisUrl: redisUrlOf(vars),
     requestTimeoutMs: vars.REQUEST_TIMEOUT_MS,
     ttlSeconds: vars.CACHE_TTL_S,
     maxEntryBytes: vars.CACHE_MAX_ENTRY_BYTES,

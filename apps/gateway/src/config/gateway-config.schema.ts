@@ -4,7 +4,7 @@ import { DEFAULT_JOBS_NAMESPACE, isJobsNamespace } from '@msp/contracts';
 import type { DataCacheOptions } from '../data-cache/data-cache.options.js';
 import type { PredictionCacheOptions } from '../cache/prediction-cache.options.js';
 import type { ResilienceOptions } from '../resilience/resilience.options.js';
-import { integer, logLevel, natsServers, parseEnv, text, type LogLevel, predictionLogEnv, predictionLogSettings, type PredictionLogSettings } from '@msp/config';
+import { integer, logLevel, natsServers, parseEnv, text, type LogLevel, predictionLogEnv, predictionLogSettings, type PredictionLogSettings, redisEnv, redisUrlOf } from '@msp/config';
 
 /** The gateway's environment: every variable, its default, and what is valid. */
 export const GatewayEnvSchema = z
@@ -12,7 +12,7 @@ export const GatewayEnvSchema = z
     PORT: integer(8080, 0, 65_535),
     HOST: text('0.0.0.0'),
     NATS_URL: natsServers(),
-    REDIS_URL: text('redis://127.0.0.1:6379'),
+    ...redisEnv(),
     REQUEST_TIMEOUT_MS: integer(10_000, 1),
     MAX_TIMEOUT_MS: integer(60_000, 1),
     BODY_LIMIT_BYTES: integer(8 * 1024 * 1024, 1024),
@@ -101,7 +101,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     port: e.PORT,
     host: e.HOST,
     natsServers: e.NATS_URL,
-    redisUrl: e.REDIS_URL,
+    redisUrl: redisUrlOf(e),
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     maxTimeoutMs: e.MAX_TIMEOUT_MS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,

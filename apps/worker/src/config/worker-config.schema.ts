@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { DEFAULT_JOBS_NAMESPACE, isJobsNamespace } from '@msp/contracts';
-import { integer, logLevel, natsServers, opsPort, parseEnv, text, type LogLevel, predictionLogEnv, predictionLogSettings, type PredictionLogSettings } from '@msp/config';
+import { integer, logLevel, natsServers, opsPort, parseEnv, text, type LogLevel, predictionLogEnv, predictionLogSettings, type PredictionLogSettings, redisEnv, redisUrlOf } from '@msp/config';
 
 /** The worker's environment (asynchronous pattern): every variable, its default, and what is valid. */
 export const WorkerEnvSchema = z
   .object({
     NATS_URL: natsServers(),
-    REDIS_URL: text('redis://127.0.0.1:6379'),
+    ...redisEnv(),
     JOBS_NAMESPACE: text(DEFAULT_JOBS_NAMESPACE).refine(isJobsNamespace, 'expected lower-case letters, digits and dashes'),
     WORKER_CONCURRENCY: integer(4, 1, 1_000),
     ACK_WAIT_MS: integer(30_000, 1_000),
@@ -51,7 +51,7 @@ export function loadWorkerConfig(env: Record<string, string | undefined> = proce
   const e = parseEnv('worker', WorkerEnvSchema, env);
   return {
     natsServers: e.NATS_URL,
-    redisUrl: e.REDIS_URL,
+    redisUrl: redisUrlOf(e),
     jobsNamespace: e.JOBS_NAMESPACE,
     concurrency: e.WORKER_CONCURRENCY,
     ackWaitMs: e.ACK_WAIT_MS,

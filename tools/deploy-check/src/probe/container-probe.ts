@@ -73,7 +73,7 @@ export async function probe(mode: ProbeMode, env: Env, options: ProbeOptions = {
       const nats = await findServiceInstance(natsUrl, undefined, () => true, timeoutMs);
       if (!nats) return { ok: false, message: `NATS at ${redactUrl(natsUrl)} did not answer within ${timeoutMs} ms` };
       const redisUrl = env['REDIS_URL'] || DEFAULT_REDIS_URL;
-      const redis = await redisPing(redisUrl, timeoutMs);
+      const redis = await redisPing(redisUrl, timeoutMs, env['REDIS_PASSWORD']);
       return redis.ok ? { ok: true, message: `ready: NATS and Redis answer` } : redis;
     } catch (error) {
       return { ok: false, message: `NATS at ${redactUrl(natsUrl)}: ${errorMessage(error)}` };
@@ -231,11 +231,14 @@ export function findServiceInstance(
   });
 }
 
-/** Sends a Redis PING (after AUTH when the URL carries credentials); ok on +PONG. */
-export function redisPing(redisUrl: string, timeoutMs: number): Promise<ProbeResult> {
+/**
+ * Sends a Redis PING (after AUTH when the URL carries credentials, or REDIS_PASSWORD is given as
+ * `password` — the URL's own wins, as in the services); ok on +PONG.
+ */
+export function redisPing(redisUrl: string, timeoutMs: number, password?: string): Promise<ProbeResult> {
   const url = new URL(redisUrl);
   const user = decodeURIComponent(url.username);
-  const pass = decodeURIComponent(url.password);
+  const pass = decodeURIComponent(url.password) || password || '';
   const command = (...parts: string[]): string => `*${parts.length}\r\n${parts.map((part) => `$${Buffer.byteLength(part)}\r\n${part}\r\n`).join('')}`;
   const auth = pass ? (user ? command('AUTH', user, pass) : command('AUTH', pass)) : '';
   const where = `Redis at ${redisUrl.replace(/\/\/[^@/]*@/, '//***@')}`;
