@@ -1,4 +1,6 @@
 export { discoverServices } from './discovery.js';
+export { ensureStream, JETSTREAM_API_TIMEOUT_MS, jetStreamReplicas, setJetStreamReplicas } from './jetstream.storage.js';
+export type { StreamSpec } from './jetstream.storage.js';
 export { openKvBucket } from './kv.bucket.js';
 export type { KV, KvBucketOptions } from './kv.bucket.js';
 export { openObjectStore } from './object.store.js';

@@ -39,7 +39,7 @@ export class LogConsumer implements NatsConsumer {
 
   async start(): Promise<void> {
     const jsm = await jetstreamManager(this.nc, { timeout: 5_000, checkAPI: false });
-    await ensurePredictionLogStream(jsm);
+    await ensurePredictionLogStream(this.nc);
     const durable = PredictionLogStream.storeConsumer;
     const config = {
       durable_name: durable,
