@@ -15,7 +15,7 @@ import {
 } from '@nats-io/jetstream';
 import { headers as natsHeaders, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { JobHeaders, type DeadLetter, type JobMessage, type JobQueueNames } from '@msp/contracts';
-import { ensureStream, type StreamSpec } from '@msp/messaging';
+import { ensureStream, isTransientJetStreamError, retryJetStreamSetup, type StreamSpec } from '@msp/messaging';
 import { headerSetter, injectTrace } from '@msp/telemetry';
 
 const CONSUMER_NOT_FOUND = 10014;
@@ -127,7 +127,8 @@ export async function ensureWorkerConsumer(
     try {
       await jsm.consumers.add(names.stream, config);
       return;
-    } catch {
+    } catch (added) {
+      if (isTransientJetStreamError(added)) throw added;
       // Another worker created it meanwhile: fall through to the update.
     }
   }
@@ -163,7 +164,7 @@ export class JobQueue {
   }
 
   async ensureConsumer(settings: ConsumerSettings): Promise<void> {
-    await ensureWorkerConsumer(await this.manager(), this.names, settings);
+    await retryJetStreamSetup(async () => ensureWorkerConsumer(await this.manager(), this.names, settings));
   }
 
   /**

@@ -1,5 +1,13 @@
 export { discoverServices } from './discovery.js';
-export { ensureStream, JETSTREAM_API_TIMEOUT_MS, jetStreamReplicas, setJetStreamReplicas } from './jetstream.storage.js';
+export {
+  ensureStream,
+  isTransientJetStreamError,
+  JETSTREAM_API_TIMEOUT_MS,
+  JETSTREAM_SETUP_DEADLINE_MS,
+  jetStreamReplicas,
+  retryJetStreamSetup,
+  setJetStreamReplicas,
+} from './jetstream.storage.js';
 export type { StreamSpec } from './jetstream.storage.js';
 export { openKvBucket } from './kv.bucket.js';
 export type { KV, KvBucketOptions } from './kv.bucket.js';
