@@ -26,7 +26,7 @@ export class AppModule {
       ConfigModule.forRoot(PREDICTOR_CONFIG, config),
       LoggerModule.forRoot(logger),
       TelemetryModule.forRoot(telemetry),
-      MessagingModule.forRoot({ servers: config.natsServers, name: `predictor:${config.modelName}` }),
+      MessagingModule.forRoot({ servers: config.natsServers, jetStreamReplicas: config.jetStreamReplicas, name: `predictor:${config.modelName}` }),
       ModelModule,
       InferenceModule,
     ];

@@ -1,4 +1,5 @@
 import { connect } from '@nats-io/transport-node';
+import { setJetStreamReplicas } from '@msp/messaging';
 import { ModelRegistry } from '@msp/registry';
 import { CliArgsError, parseCliArgs, USAGE } from './cli/cli-args.parser.js';
 import { loadTrainerConfig } from './config/trainer.config.js';
@@ -32,6 +33,7 @@ async function main(): Promise<number> {
         throw new Error(`cannot reach the registry's NATS at ${config.natsServers.join(', ')} (${String(error)}); \`pnpm start\` runs one`);
       })
     : undefined;
+  if (nc) setJetStreamReplicas(nc, config.jetStreamReplicas);
   let results;
   try {
     results = await runTraining({

@@ -10,7 +10,11 @@ export interface Sample {
 }
 
 export interface LoadOptions {
-  url: string;
+  /**
+   * Where to send; with several (gateway replicas), client i starts on url i mod n and, when one
+   * gives no answer at all, sends the same request once to the next — a client that lists both.
+   */
+  url: string | readonly string[];
   /** The body of every request, or a function making each request's (e.g. distinct inputs). */
   body: unknown;
   headers?: Record<string, string>;
@@ -39,23 +43,30 @@ export async function closedLoop(options: LoadOptions): Promise<Sample[]> {
         setTimeout(() => void Promise.resolve(options.during?.action()).then(resolve, reject), options.during?.atMs);
       })
     : Promise.resolve();
-  const client = async (): Promise<void> => {
+  const urls = typeof options.url === 'string' ? [options.url] : options.url;
+  const send = async (url: string, body: string): Promise<{ status: number; note?: string }> => {
+    const response = await request(url, { method: 'POST', body, headers, dispatcher, headersTimeout: 10_000, bodyTimeout: 10_000 });
+    const text = await response.body.text();
+    return { status: response.statusCode, note: options.inspect?.(text) };
+  };
+  const client = async (index: number): Promise<void> => {
+    let current = index % urls.length;
     while (performance.now() < end) {
       const at = performance.now();
-      let status = 0;
-      let note: string | undefined;
-      try {
-        const response = await request(options.url, { method: 'POST', body: payload(), headers, dispatcher, headersTimeout: 10_000, bodyTimeout: 10_000 });
-        const text = await response.body.text();
-        status = response.statusCode;
-        note = options.inspect?.(text);
-      } catch {
-        status = 0; // no answer at all: counted as a failure
+      const body = payload();
+      let answer: { status: number; note?: string } = { status: 0 };
+      for (let tries = 0; tries < Math.min(urls.length, 2) && answer.status === 0; tries++) {
+        try {
+          answer = await send(urls[current]!, body);
+        } catch {
+          // no answer at all: the next URL, if there is one; else counted as a failure (status 0)
+          current = (current + 1) % urls.length;
+        }
       }
-      samples.push({ at: at - started, ms: performance.now() - at, status, ...(note !== undefined ? { note } : {}) });
+      samples.push({ at: at - started, ms: performance.now() - at, status: answer.status, ...(answer.note !== undefined ? { note: answer.note } : {}) });
     }
   };
-  await Promise.all([...Array.from({ length: options.clients }, client), action]);
+  await Promise.all([...Array.from({ length: options.clients }, (_, index) => client(index)), action]);
   await dispatcher.close();
   return samples;
 }

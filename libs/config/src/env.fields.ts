@@ -51,6 +51,18 @@ export const natsServers = (fallback = 'nats://127.0.0.1:4222') =>
       ),
   );
 
+/**
+ * JETSTREAM_REPLICAS: copies of every stream, KV bucket and object store the app creates — 1 on
+ * one NATS server, 3 on a three-node cluster (at most the cluster's size; 5 is JetStream's limit).
+ */
+export const jetStreamReplicas = () => integer(1, 1, 5);
+
+/**
+ * The NATS variables alone (NATS_URL, JETSTREAM_REPLICAS), for the command-line tools that read
+ * no other schema (trainer, items seed, models CLI).
+ */
+export const NatsEnvSchema = z.object({ NATS_URL: natsServers(), JETSTREAM_REPLICAS: jetStreamReplicas() });
+
 export const logLevel = () =>
   z.preprocess(
     (value) => (typeof unsetIfEmpty(value) === 'string' ? String(value).trim().toLowerCase() : undefined),

@@ -1,7 +1,9 @@
 export {
   integer,
+  jetStreamReplicas,
   LOG_LEVELS,
   logLevel,
+  NatsEnvSchema,
   natsServers,
   opsPort,
   optionalInteger,

@@ -12,13 +12,12 @@ import {
   type JetStreamClient,
   type JetStreamManager,
   type PubAck,
-  type StreamConfig,
 } from '@nats-io/jetstream';
 import { headers as natsHeaders, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { JobHeaders, type DeadLetter, type JobMessage, type JobQueueNames } from '@msp/contracts';
+import { ensureStream, isTransientJetStreamError, retryJetStreamSetup, type StreamSpec } from '@msp/messaging';
 import { headerSetter, injectTrace } from '@msp/telemetry';
 
-const STREAM_NOT_FOUND = 10059;
 const CONSUMER_NOT_FOUND = 10014;
 /** A model name that is one literal subject token (no dots or wildcards). */
 const SUBJECT_TOKEN = /^[A-Za-z0-9_-]+$/;
@@ -60,7 +59,7 @@ export interface ConsumerSettings {
   maxAckPending?: number;
 }
 
-export function jobStreamConfig(names: JobQueueNames): Partial<StreamConfig> & { name: string } {
+export function jobStreamConfig(names: JobQueueNames): StreamSpec {
   return {
     name: names.stream,
     description: 'asynchronous inference jobs (work queue: a job is removed once a worker acks it)',
@@ -72,11 +71,10 @@ export function jobStreamConfig(names: JobQueueNames): Partial<StreamConfig> & {
     max_age: nanos(JOB_MAX_AGE_MS),
     // Nats-Msg-Id (the job id) de-duplicates a publish retried within this window.
     duplicate_window: nanos(120_000),
-    num_replicas: 1,
   };
 }
 
-export function deadLetterStreamConfig(names: JobQueueNames): Partial<StreamConfig> & { name: string } {
+export function deadLetterStreamConfig(names: JobQueueNames): StreamSpec {
   return {
     name: names.deadStream,
     description: 'jobs that failed for good, with the reason',
@@ -86,7 +84,6 @@ export function deadLetterStreamConfig(names: JobQueueNames): Partial<StreamConf
     discard: DiscardPolicy.Old,
     max_msgs: 100_000,
     max_age: nanos(DEAD_LETTER_MAX_AGE_MS),
-    num_replicas: 1,
   };
 }
 
@@ -111,9 +108,9 @@ function isApiError(error: unknown, code: number): boolean {
  * Creates the job stream and the dead-letter stream, or brings an existing one to this
  * configuration; safe to call from every gateway and worker at start, concurrently.
  */
-export async function ensureJobStreams(jsm: JetStreamManager, names: JobQueueNames): Promise<void> {
-  await upsertStream(jsm, jobStreamConfig(names));
-  await upsertStream(jsm, deadLetterStreamConfig(names));
+export async function ensureJobStreams(nc: NatsConnection, names: JobQueueNames): Promise<void> {
+  await ensureStream(nc, jobStreamConfig(names));
+  await ensureStream(nc, deadLetterStreamConfig(names));
 }
 
 /** The shared durable pull consumer, created or updated to these settings. */
@@ -130,7 +127,8 @@ export async function ensureWorkerConsumer(
     try {
       await jsm.consumers.add(names.stream, config);
       return;
-    } catch {
+    } catch (added) {
+      if (isTransientJetStreamError(added)) throw added;
       // Another worker created it meanwhile: fall through to the update.
     }
   }
@@ -140,22 +138,6 @@ export async function ensureWorkerConsumer(
     max_deliver: config.max_deliver,
     max_ack_pending: config.max_ack_pending,
   });
-}
-
-async function upsertStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }): Promise<void> {
-  try {
-    await jsm.streams.info(config.name);
-  } catch (error) {
-    if (!isApiError(error, STREAM_NOT_FOUND)) throw error;
-    try {
-      await jsm.streams.add(config);
-      return;
-    } catch {
-      // Created by another process meanwhile: fall through to the update.
-    }
-  }
-  const { name, retention: _retention, storage: _storage, ...updatable } = config;
-  await jsm.streams.update(name, updatable);
 }
 
 /**
@@ -178,11 +160,11 @@ export class JobQueue {
   }
 
   async ensureStreams(): Promise<void> {
-    await ensureJobStreams(await this.manager(), this.names);
+    await ensureJobStreams(this.nc, this.names);
   }
 
   async ensureConsumer(settings: ConsumerSettings): Promise<void> {
-    await ensureWorkerConsumer(await this.manager(), this.names, settings);
+    await retryJetStreamSetup(async () => ensureWorkerConsumer(await this.manager(), this.names, settings));
   }
 
   /**

@@ -1,4 +1,14 @@
 export { discoverServices } from './discovery.js';
+export {
+  ensureStream,
+  isTransientJetStreamError,
+  JETSTREAM_API_TIMEOUT_MS,
+  JETSTREAM_SETUP_DEADLINE_MS,
+  jetStreamReplicas,
+  retryJetStreamSetup,
+  setJetStreamReplicas,
+} from './jetstream.storage.js';
+export type { StreamSpec } from './jetstream.storage.js';
 export { openKvBucket } from './kv.bucket.js';
 export type { KV, KvBucketOptions } from './kv.bucket.js';
 export { openObjectStore } from './object.store.js';

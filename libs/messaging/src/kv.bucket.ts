@@ -1,5 +1,6 @@
 import { Kvm, type KV, type KvOptions } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { jetStreamReplicas } from './jetstream.storage.js';
 
 export type { KV } from '@nats-io/kv';
 
@@ -9,12 +10,12 @@ export interface KvBucketOptions {
 }
 
 /**
- * Opens a JetStream KV bucket with file storage, creating it when missing. Writers and readers
- * both call this with the same options (from contracts), so neither has to start first; a
- * bucket that exists with the same configuration is opened as is.
+ * Opens a JetStream KV bucket with file storage and the connection's replica count, creating it
+ * when missing. Writers and readers both call this with the same options (from contracts), so
+ * neither has to start first; a bucket that exists is opened as it is.
  */
 export function openKvBucket(nc: NatsConnection, bucket: string, options: KvBucketOptions): Promise<KV> {
   // StorageType is a string enum of @nats-io/jetstream; 'file' is its value for disk.
   const storage = 'file' as KvOptions['storage'];
-  return new Kvm(nc).create(bucket, { history: options.history, storage });
+  return new Kvm(nc).create(bucket, { history: options.history, storage, replicas: jetStreamReplicas(nc) });
 }

@@ -1,10 +1,13 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '@msp/telemetry';
+import { setJetStreamReplicas } from './jetstream.storage.js';
 
 export interface NatsOptions {
   servers: string[];
   /** Shown by the server for this client (`nats server report connections`). */
   name: string;
+  /** Replicas of every stream and bucket this connection creates (JETSTREAM_REPLICAS); default 1. */
+  jetStreamReplicas?: number;
 }
 
 /**
@@ -22,7 +25,8 @@ export async function connectNats(options: NatsOptions, logger: Logger): Promise
     // timeout: ~12 % of the gateway's busy time. Our errors are mapped to codes anyway.
     noAsyncTraces: true,
   });
-  logger.info({ server: nc.getServer() }, 'connected to NATS');
+  setJetStreamReplicas(nc, options.jetStreamReplicas ?? 1);
+  logger.info({ server: nc.getServer(), jetStreamReplicas: options.jetStreamReplicas ?? 1 }, 'connected to NATS');
   return nc;
 }
 

@@ -1,4 +1,3 @@
-import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ErrorCode, MspError, PredictionLogStream, type InferResponse, type PredictionPattern } from '@msp/contracts';
 import type { PredictionLogSettings } from '@msp/config';
@@ -41,7 +40,7 @@ export class PredictionLog {
   async start(): Promise<void> {
     if (!this.settings.enabled) return;
     try {
-      await ensurePredictionLogStream(await jetstreamManager(this.nc, { timeout: 5_000, checkAPI: false }));
+      await ensurePredictionLogStream(this.nc);
     } catch (error) {
       this.logger.warn({ err: error }, 'prediction log stream not ensured (JetStream unavailable?): records are published anyway');
     }

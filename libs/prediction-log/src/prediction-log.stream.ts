@@ -1,11 +1,12 @@
-import { DiscardPolicy, JetStreamApiError, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
+import { DiscardPolicy, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { PredictionLogStream } from '@msp/contracts';
+import { ensureStream, type StreamSpec } from '@msp/messaging';
 
-const STREAM_NOT_FOUND = 10059;
 const nanos = (ms: number): number => ms * 1_000_000;
 
 /** The log is a buffer between the serving paths and its store: a week, 1 GiB at most, oldest dropped first. */
-export function predictionLogStreamConfig(): Partial<StreamConfig> & { name: string } {
+export function predictionLogStreamConfig(): StreamSpec {
   return {
     name: PredictionLogStream.name,
     description: 'the prediction log: one record per prediction, every pattern (apps/monitor stores and monitors it)',
@@ -15,20 +16,10 @@ export function predictionLogStreamConfig(): Partial<StreamConfig> & { name: str
     discard: DiscardPolicy.Old,
     max_age: nanos(7 * 24 * 3_600_000),
     max_bytes: 1024 * 1024 * 1024,
-    num_replicas: 1,
   };
 }
 
-/** Creates the stream (or leaves the existing one); safe from every process at once. */
-export async function ensurePredictionLogStream(jsm: JetStreamManager): Promise<void> {
-  const config = predictionLogStreamConfig();
-  try {
-    await jsm.streams.info(config.name);
-  } catch (error) {
-    if (!(error instanceof JetStreamApiError && error.code === STREAM_NOT_FOUND)) throw error;
-    await jsm.streams.add(config).catch((added: unknown) => {
-      // Created by another process meanwhile is fine.
-      if (!(added instanceof JetStreamApiError && /already in use/i.test(added.message))) throw added;
-    });
-  }
+/** Creates the stream (or brings it to this configuration); safe from every process at once. */
+export function ensurePredictionLogStream(nc: NatsConnection): Promise<void> {
+  return ensureStream(nc, predictionLogStreamConfig());
 }

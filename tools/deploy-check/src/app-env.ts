@@ -27,6 +27,7 @@ export const APP_ENV: Readonly<Record<AppName, readonly string[]>> = {
     'PORT',
     'HOST',
     'NATS_URL',
+    'JETSTREAM_REPLICAS',
     'REQUEST_TIMEOUT_MS',
     'MAX_TIMEOUT_MS',
     'BODY_LIMIT_BYTES',
@@ -56,6 +57,7 @@ export const APP_ENV: Readonly<Record<AppName, readonly string[]>> = {
     'MODEL_SOURCE',
     'MODEL_VERSION',
     'NATS_URL',
+    'JETSTREAM_REPLICAS',
     'HTTP_PORT',
     'HTTP_HOST',
     'REQUEST_TIMEOUT_MS',
@@ -69,6 +71,7 @@ export const APP_ENV: Readonly<Record<AppName, readonly string[]>> = {
   ],
   preprocess: [
     'NATS_URL',
+    'JETSTREAM_REPLICAS',
     'REQUEST_TIMEOUT_MS',
     'MAX_IMAGES',
     'MAX_IMAGE_BYTES',
@@ -79,6 +82,7 @@ export const APP_ENV: Readonly<Record<AppName, readonly string[]>> = {
   ],
   cache: [
     'NATS_URL',
+    'JETSTREAM_REPLICAS',
     'REQUEST_TIMEOUT_MS',
     'CACHE_TTL_S',
     'CACHE_MAX_ENTRY_BYTES',
@@ -92,6 +96,7 @@ export const APP_ENV: Readonly<Record<AppName, readonly string[]>> = {
   // The worker (dist/main.js) and the batch job (dist/batch-main.js, BATCH_* or its arguments).
   worker: [
     'NATS_URL',
+    'JETSTREAM_REPLICAS',
     'JOBS_NAMESPACE',
     'WORKER_CONCURRENCY',
     'ACK_WAIT_MS',
@@ -117,6 +122,7 @@ export const APP_ENV: Readonly<Record<AppName, readonly string[]>> = {
   ],
   monitor: [
     'NATS_URL',
+    'JETSTREAM_REPLICAS',
     'LOG_DATABASE_URL',
     'LOG_DATA_DIR',
     'LOG_BATCH_SIZE',
@@ -133,7 +139,7 @@ export const APP_ENV: Readonly<Record<AppName, readonly string[]>> = {
   // Otherwise driven by its command line (`--missing --out <dir>`, or `--model <m>` through the
   // registry on NATS_URL, recording MSP_OWNER and CODE_REVISION); NATS_URL and ITEMS_MNIST_COUNT
   // are also read by its second entry, the data cache's seeder (dist/items-seed-main.js).
-  trainer: ['MODELS_DIR', 'NATS_URL', 'ITEMS_MNIST_COUNT', 'MSP_OWNER', 'CODE_REVISION'],
+  trainer: ['MODELS_DIR', 'NATS_URL', 'JETSTREAM_REPLICAS', 'ITEMS_MNIST_COUNT', 'MSP_OWNER', 'CODE_REVISION'],
 };
 
 /** Read by Node.js or by the image rather than by the app's config. */

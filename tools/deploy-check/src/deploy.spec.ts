@@ -26,6 +26,7 @@ const PATTERNS = [
   'asynchronous',
   'batch',
   'circuit-break',
+  'cluster',
   'data-cache',
   'microservice-horizontal',
   'microservice-vertical',

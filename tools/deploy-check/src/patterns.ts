@@ -73,6 +73,8 @@ export const PATTERN_EXPECTATIONS: Readonly<Record<string, PatternExpectation>> 
   'circuit-break': { gateway: true, models: ['iris-mlp', 'iris-softmax'] },
   // A training job (CronJob / one-shot) releases iris-mlp into the registry; a model-load predictor serves it.
   'training-to-serving': { gateway: true, models: ['iris-mlp'] },
+  // Beyond one machine: three NATS servers (R3 streams), two gateways, two iris-mlp replicas, two workers.
+  cluster: { gateway: true, models: ['iris-mlp', 'iris-softmax'], redis: true, workers: 2 },
 };
 
 /** Where the gateway image carries the graph definitions (the Dockerfile copies `graphs/` there). */

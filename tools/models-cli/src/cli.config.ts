@@ -1,9 +1,12 @@
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
+import { NatsEnvSchema, parseEnv } from '@msp/config';
 import { modelsDir } from '@msp/topology';
 
 export interface ModelsCliConfig {
   natsServers: string[];
+  /** Replicas of the registry's buckets when it creates them (JETSTREAM_REPLICAS). */
+  jetStreamReplicas: number;
   /** Where `import` reads `<name>/{manifest.json,model.onnx}` (MODELS_DIR, else <repo>/models). */
   modelsDir: string;
   /** Recorded as who promoted, retired or imported (MSP_OWNER, else the login name). */
@@ -12,8 +15,10 @@ export interface ModelsCliConfig {
 
 /** The one place the CLI reads the environment. */
 export function loadModelsCliConfig(env: NodeJS.ProcessEnv = process.env): ModelsCliConfig {
+  const nats = parseEnv('models', NatsEnvSchema, env);
   return {
-    natsServers: (env['NATS_URL'] || 'nats://127.0.0.1:4222').split(',').map((server) => server.trim()),
+    natsServers: nats.NATS_URL,
+    jetStreamReplicas: nats.JETSTREAM_REPLICAS,
     modelsDir: env['MODELS_DIR'] ? resolve(env['MODELS_DIR']) : modelsDir(),
     owner: env['MSP_OWNER'] || userInfo().username,
   };

@@ -7,6 +7,8 @@ export {
   InfraError,
 } from './infra.js';
 export type { InfraHandle, InfraOptions, InfraStatus } from './infra.js';
+export { DEFAULT_CLUSTER_PORTS, startNatsCluster } from './nats-cluster.js';
+export type { NatsCluster, NatsClusterNode, NatsClusterOptions } from './nats-cluster.js';
 export { levelName, levelNumber, parseLogRecord, renderLogLine } from './log-format.js';
 export type { LogRecord, RenderOptions } from './log-format.js';
 export { seedItems } from './items-seed.js';

@@ -5,6 +5,8 @@ import { startService, type ServiceOptions } from './service-process.js';
 
 export interface SeedItemsOptions extends Pick<ServiceOptions, 'output' | 'colour'> {
   natsUrl: string;
+  /** JETSTREAM_REPLICAS of the buckets it creates; default the program's own (1). */
+  jetStreamReplicas?: number;
   /** Aborting stops the seeder. */
   signal?: AbortSignal;
 }
@@ -16,7 +18,7 @@ export interface SeedItemsOptions extends Pick<ServiceOptions, 'output' | 'colou
  */
 export async function seedItems(options: SeedItemsOptions): Promise<number> {
   const seeder = startService(
-    { name: 'items-seed', command: process.execPath, args: [join(repoRoot(), 'apps', 'trainer', 'dist', 'items-seed-main.js')], env: { NATS_URL: options.natsUrl } },
+    { name: 'items-seed', command: process.execPath, args: [join(repoRoot(), 'apps', 'trainer', 'dist', 'items-seed-main.js')], env: { NATS_URL: options.natsUrl, ...(options.jetStreamReplicas === undefined ? {} : { JETSTREAM_REPLICAS: String(options.jetStreamReplicas) }) } },
     { output: options.output, colour: options.colour, job: true },
   );
   return jobExitCode(seeder, options.signal);

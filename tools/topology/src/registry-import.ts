@@ -5,6 +5,8 @@ import { startService, type ServiceOptions } from './service-process.js';
 
 export interface ImportModelsOptions extends Pick<ServiceOptions, 'output' | 'colour'> {
   natsUrl: string;
+  /** JETSTREAM_REPLICAS of the buckets it creates; default the program's own (1). */
+  jetStreamReplicas?: number;
   /** Aborting stops the import. */
   signal?: AbortSignal;
 }
@@ -20,7 +22,7 @@ export async function importModels(options: ImportModelsOptions): Promise<number
       name: 'registry',
       command: process.execPath,
       args: [join(repoRoot(), 'tools', 'models-cli', 'dist', 'main.js'), 'import'],
-      env: { NATS_URL: options.natsUrl },
+      env: { NATS_URL: options.natsUrl, ...(options.jetStreamReplicas === undefined ? {} : { JETSTREAM_REPLICAS: String(options.jetStreamReplicas) }) },
     },
     { output: options.output, colour: options.colour, job: true },
   );

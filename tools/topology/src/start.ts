@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// `pnpm start [--pattern <name>]`: models (trained when missing), NATS and Redis (started when
-// installed but not running), then a topology of services, until Ctrl-C or SIGTERM.
+// `pnpm start [--pattern <name>] [--cluster]`: models (trained when missing), NATS and Redis
+// (started when installed but not running; with --cluster, a three-node NATS cluster started here
+// and R3 streams), then a topology of services, until Ctrl-C or SIGTERM.
 import { parseArgs } from 'node:util';
 import { MODEL_NAMES } from '@msp/contracts';
 import { colourWanted, style } from './ansi.js';
 import { DEFAULT_NATS_URL, DEFAULT_REDIS_URL, ensureInfra, type InfraHandle } from './infra.js';
+import { DEFAULT_CLUSTER_PORTS, startNatsCluster, type NatsCluster } from './nats-cluster.js';
 import { seedItems } from './items-seed.js';
 import { importModels } from './registry-import.js';
 import { ensureModels } from './models.js';
@@ -20,9 +22,16 @@ import {
   type TopologyName,
 } from './topology.js';
 
-const USAGE = `usage: pnpm start [--pattern <${TOPOLOGY_NAMES.join('|')}>]   (default: all)
-environment: PORT (gateway, default ${DEFAULT_PORTS.gateway}), WEB_SINGLE_PORT (default ${DEFAULT_PORTS.webSingle}),
-             NATS_URL (default ${DEFAULT_NATS_URL}), REDIS_URL (default ${DEFAULT_REDIS_URL})`;
+const USAGE = `usage: pnpm start [--pattern <${TOPOLOGY_NAMES.join('|')}>] [--cluster]
+  --pattern   default: all (cluster with --cluster)
+  --cluster   three nats-server nodes on loopback (cluster routes, JetStream file storage), every
+              stream and bucket with 3 replicas; NATS_URL is then ignored
+environment: PORT (gateway, default ${DEFAULT_PORTS.gateway}), GATEWAY_2_PORT (second gateway, default ${DEFAULT_PORTS.gateway2}),
+             WEB_SINGLE_PORT (default ${DEFAULT_PORTS.webSingle}), NATS_URL (default ${DEFAULT_NATS_URL}),
+             REDIS_URL (default ${DEFAULT_REDIS_URL}), NATS_CLUSTER_PORTS (default ${DEFAULT_CLUSTER_PORTS.join(',')})`;
+
+/** The replica count of every stream and bucket on the three-node cluster. */
+const CLUSTER_REPLICAS = 3;
 
 const colour = colourWanted(process.stdout);
 const say = (text: string): void => console.log(labelled('start', text, colour));
@@ -35,7 +44,10 @@ class UsageError extends Error {
 interface Settings {
   pattern: TopologyName;
   gatewayPort: number;
+  gateway2Port: number;
   webSinglePort: number;
+  /** Client ports of a three-node cluster started here, or undefined for NATS_URL. */
+  clusterPorts: number[] | undefined;
   natsUrl: string;
   redisUrl: string;
 }
@@ -43,15 +55,18 @@ interface Settings {
 function readSettings(argv: readonly string[], env: NodeJS.ProcessEnv): Settings | 'help' {
   const { values } = parseArgs({
     args: [...argv],
-    options: { pattern: { type: 'string', short: 'p', default: 'all' }, help: { type: 'boolean', short: 'h' } },
+    options: { pattern: { type: 'string', short: 'p' }, cluster: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
   });
   if (values.help) return 'help';
-  if (!isTopologyName(values.pattern)) {
-    throw new UsageError(`unknown pattern "${values.pattern}"; known: ${TOPOLOGY_NAMES.join(', ')}`);
+  const pattern = values.pattern ?? (values.cluster ? 'cluster' : 'all');
+  if (!isTopologyName(pattern)) {
+    throw new UsageError(`unknown pattern "${pattern}"; known: ${TOPOLOGY_NAMES.join(', ')}`);
   }
   return {
-    pattern: values.pattern,
+    pattern,
     gatewayPort: readPort(env, 'PORT', DEFAULT_PORTS.gateway),
+    gateway2Port: readPort(env, 'GATEWAY_2_PORT', DEFAULT_PORTS.gateway2),
+    clusterPorts: values.cluster ? readClusterPorts(env) : undefined,
     webSinglePort: readPort(env, 'WEB_SINGLE_PORT', DEFAULT_PORTS.webSingle),
     natsUrl: env['NATS_URL'] || DEFAULT_NATS_URL,
     redisUrl: env['REDIS_URL'] || DEFAULT_REDIS_URL,
@@ -64,6 +79,14 @@ function readPort(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
   const port = Number(raw);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`${name}=${raw} is not a TCP port`);
   return port;
+}
+
+function readClusterPorts(env: NodeJS.ProcessEnv): number[] {
+  const raw = env['NATS_CLUSTER_PORTS'];
+  if (raw === undefined || raw === '') return [...DEFAULT_CLUSTER_PORTS];
+  const ports = raw.split(',').map((part) => readPort({ NATS_CLUSTER_PORTS: part.trim() }, 'NATS_CLUSTER_PORTS', 0));
+  if (ports.length !== 3 || ports.includes(0)) throw new UsageError(`NATS_CLUSTER_PORTS=${raw}: expected three client ports, e.g. 4231,4232,4233`);
+  return ports;
 }
 
 async function main(): Promise<number> {
@@ -113,25 +136,35 @@ async function main(): Promise<number> {
   }
 
   let infra: InfraHandle | undefined;
+  let cluster: NatsCluster | undefined;
   let topology: RunningTopology | undefined;
+  let natsUrl = settings.natsUrl;
+  const jetStreamReplicas = settings.clusterPorts ? CLUSTER_REPLICAS : undefined;
   try {
-    infra = await ensureInfra({ natsUrl: settings.natsUrl, redisUrl: settings.redisUrl, colour, detached: true });
+    if (settings.clusterPorts) {
+      say(`starting a ${settings.clusterPorts.length}-node NATS cluster on 127.0.0.1:${settings.clusterPorts.join(', ')} (streams and buckets R${CLUSTER_REPLICAS})`);
+      cluster = await startNatsCluster({ ports: settings.clusterPorts, colour, detached: true });
+      natsUrl = cluster.urls.join(',');
+    }
+    // With a cluster, ensureInfra finds its first node answering and starts only Redis (if needed).
+    infra = await ensureInfra({ natsUrl: cluster?.urls[0] ?? natsUrl, redisUrl: settings.redisUrl, colour, detached: true });
     if (shutdown.signal.aborted) return 130;
     // The registry (training-to-serving) starts from what the trainer wrote under models/.
-    const imported = await importModels({ natsUrl: settings.natsUrl, colour, signal: shutdown.signal });
+    const imported = await importModels({ natsUrl, jetStreamReplicas, colour, signal: shutdown.signal });
     if (shutdown.signal.aborted) return 130;
     if (imported !== 0) throw new Error(`pnpm models import exited with code ${imported}`);
     const definition: { seedsItems?: boolean } = TOPOLOGIES[pattern];
     if (definition.seedsItems) {
       // Before the gateway is up, so `{"parameters":{"item_id":"iris-0"}}` works at once.
       say('seeding the data cache’s items (held-out iris rows and digits) into JetStream KV');
-      const seeded = await seedItems({ natsUrl: settings.natsUrl, colour, signal: shutdown.signal });
+      const seeded = await seedItems({ natsUrl, jetStreamReplicas, colour, signal: shutdown.signal });
       if (shutdown.signal.aborted) return 130;
       if (seeded !== 0) throw new Error(`items:seed exited with code ${seeded}`);
     }
     topology = await startTopology(pattern, {
-      ports: { gateway: settings.gatewayPort, webSingle: settings.webSinglePort },
-      natsUrl: settings.natsUrl,
+      ports: { gateway: settings.gatewayPort, gateway2: settings.gateway2Port, webSingle: settings.webSinglePort },
+      natsUrl,
+      ...(jetStreamReplicas === undefined ? {} : { env: { JETSTREAM_REPLICAS: String(jetStreamReplicas) } }),
       colour,
       detached: true,
       signal: shutdown.signal,
@@ -141,13 +174,17 @@ async function main(): Promise<number> {
     fail(error instanceof Error ? error.message : String(error));
     return 1;
   } finally {
-    if (!topology) await infra?.stop();
+    if (!topology) {
+      await infra?.stop();
+      await cluster?.stop();
+    }
   }
 
-  printBanner(topology, infra);
+  printBanner(topology, infra, cluster);
   const code = await untilStopped(topology, shutdown.signal);
   await topology.stop();
   await infra.stop();
+  await cluster?.stop();
   say('stopped');
   return code;
 }
@@ -167,13 +204,18 @@ function untilStopped(topology: RunningTopology, signal: AbortSignal): Promise<n
   });
 }
 
-function printBanner(topology: RunningTopology, infra: InfraHandle): void {
+function printBanner(topology: RunningTopology, infra: InfraHandle, cluster: NatsCluster | undefined): void {
   const bold = (text: string): string => style(colour, 'bold', text);
   const origin = (started: boolean): string => (started ? 'started here' : 'already running');
   const rows: [string, string, string][] = [];
   if (topology.urls.gateway) rows.push(['gateway', topology.urls.gateway, 'Open Inference Protocol v2 over NATS predictors']);
+  if (topology.urls.gateway2) rows.push(['gateway-2', topology.urls.gateway2, 'the second gateway: clients may list both']);
   if (topology.urls.webSingle) rows.push(['web-single', topology.urls.webSingle, 'iris-mlp served in-process (OIP v2)']);
-  rows.push(['NATS', infra.nats.url, `${origin(infra.nats.started)}${infra.nats.jetstream ? ', JetStream on' : ', JetStream OFF'}`]);
+  if (cluster) {
+    for (const node of cluster.nodes) rows.push([`NATS ${node.name}`, node.url, `started here, cluster node, JetStream R${CLUSTER_REPLICAS}`]);
+  } else {
+    rows.push(['NATS', infra.nats.url, `${origin(infra.nats.started)}${infra.nats.jetstream ? ', JetStream on' : ', JetStream OFF'}`]);
+  }
   rows.push(['Redis', infra.redis.url, origin(infra.redis.started)]);
   const body = JSON.stringify({ inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: [5.1, 3.5, 1.4, 0.2] }] });
   const lines = [

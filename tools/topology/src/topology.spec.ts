@@ -71,7 +71,15 @@ describe('planTopology', () => {
   });
 
   it('knows its names', () => {
-    expect(TOPOLOGY_NAMES).toEqual(['synchronous', 'web-single', 'asynchronous', 'prep-pred', 'prediction-cache', 'data-cache', 'circuit-break', 'training-to-serving', 'all']);
+    expect(TOPOLOGY_NAMES).toEqual(['synchronous', 'web-single', 'asynchronous', 'prep-pred', 'prediction-cache', 'data-cache', 'circuit-break', 'training-to-serving', 'cluster', 'all']);
+  });
+
+  it('cluster: two gateways on their own ports, every service given the whole server list', () => {
+    const servers = 'nats://127.0.0.1:14231,nats://127.0.0.1:14232,nats://127.0.0.1:14233';
+    const plan = planTopology('cluster', { ports: { gateway: 18180, gateway2: 18182 }, natsUrl: servers, env: { JETSTREAM_REPLICAS: '3' } });
+    expect(plan.urls).toEqual({ gateway: 'http://127.0.0.1:18180', gateway2: 'http://127.0.0.1:18182' });
+    expect(plan.services.filter((service) => service.app === 'gateway').map((service) => service.env['PORT'])).toEqual(['18180', '18182']);
+    for (const service of plan.services) expect(service.env).toMatchObject({ NATS_URL: servers, JETSTREAM_REPLICAS: '3' });
   });
 
   it('prep-pred: gateway, two preprocess replicas (NATS only, ready on their ops port) and the mnist predictors', () => {

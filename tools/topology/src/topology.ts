@@ -14,9 +14,9 @@ import {
 } from './service-process.js';
 
 /** The HTTP ports a topology may need, by role. */
-export type PortName = 'gateway' | 'webSingle';
+export type PortName = 'gateway' | 'gateway2' | 'webSingle';
 
-export const DEFAULT_PORTS: Readonly<Record<PortName, number>> = { gateway: 8080, webSingle: 8081 };
+export const DEFAULT_PORTS: Readonly<Record<PortName, number>> = { gateway: 8080, gateway2: 8082, webSingle: 8081 };
 
 /** One service of a topology: which app, which model, which port; env follows from these. */
 export interface ServiceDefinition {
@@ -114,6 +114,24 @@ const webSingle: TopologyDefinition = {
   services: [webSinglePredictor],
 };
 
+/**
+ * Beyond one machine: two gateways (clients list both; job state, idempotency keys and time-lag
+ * answers live in Redis, so either answers for the other), two iris-mlp replicas and two workers.
+ * `pnpm start --cluster` runs it on a three-node NATS cluster with R3 streams and buckets.
+ */
+const cluster: TopologyDefinition = {
+  description: 'two gateways → NATS cluster (R3 streams) → two iris-mlp replicas and iris-softmax; JetStream job queue → 2 workers; state in Redis',
+  services: [
+    gateway,
+    { ...gateway, name: 'gateway-2', http: 'gateway2' },
+    predictor('iris-mlp'),
+    { ...predictor('iris-mlp'), name: 'predictor-iris-mlp-2' },
+    predictor('iris-softmax'),
+    worker(1),
+    worker(2),
+  ],
+};
+
 /** Every topology, by pattern name. Add a pattern here, not a branch in the code below. */
 export const TOPOLOGIES = {
   synchronous,
@@ -124,6 +142,7 @@ export const TOPOLOGIES = {
   'data-cache': dataCache,
   'circuit-break': circuitBreak,
   'training-to-serving': trainingToServing,
+  cluster,
   all: {
     description:
       'synchronous and web-single side by side (iris-mlp: two replicas on NATS), preprocess, 2 workers, the cache (for iris-trees, and items by id), the monitor (prediction log)',

@@ -5,6 +5,7 @@ describe('loadCacheConfig', () => {
   it('has defaults for everything', () => {
     expect(loadCacheConfig({})).toEqual({
       natsServers: ['nats://127.0.0.1:4222'],
+      jetStreamReplicas: 1,
       redisUrl: 'redis://127.0.0.1:6379',
       requestTimeoutMs: 10_000,
       ttlSeconds: 3_600,

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { integer, logLevel, natsServers, opsPort, parseEnv, text, type LogLevel, redisEnv, redisUrlOf } from '@msp/config';
+import { integer, logLevel, jetStreamReplicas, natsServers, opsPort, parseEnv, text, type LogLevel, redisEnv, redisUrlOf } from '@msp/config';
 
 /** The cache service's environment: every variable, its default, and what is valid. */
 export const CacheEnvSchema = z.object({
   NATS_URL: natsServers(),
+  JETSTREAM_REPLICAS: jetStreamReplicas(),
   ...redisEnv(),
   REQUEST_TIMEOUT_MS: integer(10_000, 1),
   /** How long a cached prediction lives. */
@@ -24,6 +25,8 @@ export const CacheEnvSchema = z.object({
 
 export interface CacheConfig {
   natsServers: string[];
+  /** Replicas of the streams and buckets it creates (JETSTREAM_REPLICAS). */
+  jetStreamReplicas: number;
   redisUrl: string;
   /** Deadline of a request that carries none (NATS `Msp-Deadline`). */
   requestTimeoutMs: number;
@@ -43,6 +46,7 @@ export function loadCacheConfig(env: Record<string, string | undefined>): CacheC
   const vars = parseEnv('cache', CacheEnvSchema, env);
   return {
     natsServers: vars.NATS_URL,
+    jetStreamReplicas: vars.JETSTREAM_REPLICAS,
     redisUrl: redisUrlOf(vars),
     requestTimeoutMs: vars.REQUEST_TIMEOUT_MS,
     ttlSeconds: vars.CACHE_TTL_S,

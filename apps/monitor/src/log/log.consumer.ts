@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import { PredictionLogStream, PredictionRecordSchema, type PredictionRecord } from '@msp/contracts';
-import { NATS_CONNECTION, type NatsConnection, type NatsConsumer } from '@msp/messaging';
+import { isTransientJetStreamError, NATS_CONNECTION, retryJetStreamSetup, type NatsConnection, type NatsConsumer } from '@msp/messaging';
 import { ensurePredictionLogStream } from '@msp/prediction-log';
 import { LOGGER, Readiness, type Logger } from '@msp/telemetry';
 import { MONITOR_CONFIG } from '../config/config.module.js';
@@ -34,7 +34,7 @@ export class LogConsumer implements NatsConsumer {
 
   async start(): Promise<void> {
     const jsm = await jetstreamManager(this.nc, { timeout: 5_000, checkAPI: false });
-    await ensurePredictionLogStream(jsm);
+    await ensurePredictionLogStream(this.nc);
     const durable = PredictionLogStream.storeConsumer;
     const config = {
       durable_name: durable,
@@ -44,12 +44,15 @@ export class LogConsumer implements NatsConsumer {
       ack_wait: nanos(30_000),
       max_ack_pending: 10_000,
     };
-    try {
-      await jsm.consumers.info(PredictionLogStream.name, durable);
-    } catch {
-      await jsm.consumers.add(PredictionLogStream.name, config).catch(() => undefined);
-    }
-    const consumer = await jetstream(this.nc).consumers.get(PredictionLogStream.name, durable);
+    const consumer = await retryJetStreamSetup(async () => {
+      try {
+        await jsm.consumers.info(PredictionLogStream.name, durable);
+      } catch (error) {
+        if (isTransientJetStreamError(error)) throw error;
+        await jsm.consumers.add(PredictionLogStream.name, config).catch(() => undefined);
+      }
+      return jetstream(this.nc).consumers.get(PredictionLogStream.name, durable);
+    });
     this.messages = await consumer.consume({ max_messages: this.config.batchSize * 2, expires: 30_000 });
     this.loop = this.run(this.messages);
     this.readiness.set(MonitorReadiness.consuming, true);

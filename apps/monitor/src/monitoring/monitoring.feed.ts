@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages } from '@nats-io/jetstream';
+import { DeliverPolicy, jetstream, type ConsumerMessages } from '@nats-io/jetstream';
 import { PredictionLogStream, PredictionRecordSchema } from '@msp/contracts';
 import { NATS_CONNECTION, type NatsConnection, type NatsConsumer } from '@msp/messaging';
 import { ensurePredictionLogStream } from '@msp/prediction-log';
@@ -27,7 +27,7 @@ export class MonitoringFeed implements NatsConsumer {
   ) {}
 
   async start(): Promise<void> {
-    await ensurePredictionLogStream(await jetstreamManager(this.nc, { timeout: 5_000, checkAPI: false }));
+    await ensurePredictionLogStream(this.nc);
     const from = new Date(Date.now() - this.config.monitoring.windowMs).toISOString();
     const consumer = await jetstream(this.nc).consumers.get(PredictionLogStream.name, {
       deliver_policy: DeliverPolicy.StartTime,

@@ -1,7 +1,7 @@
 import { loadApiKeys } from '@msp/oip-server';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { integer, logLevel, natsServers, opsPort, optionalInteger, parseEnv, text, unsetIfEmpty, type LogLevel, predictionLogEnv, predictionLogSettings, type PredictionLogSettings } from '@msp/config';
+import { integer, logLevel, jetStreamReplicas, natsServers, opsPort, optionalInteger, parseEnv, text, unsetIfEmpty, type LogLevel, predictionLogEnv, predictionLogSettings, type PredictionLogSettings } from '@msp/config';
 
 export type { LogLevel };
 
@@ -26,6 +26,7 @@ export const PredictorEnvSchema = z
     ),
     MODEL_VERSION: z.preprocess(unsetIfEmpty, z.string().trim().regex(/^[1-9][0-9]*$/, 'must be a registry version number such as 3').optional()),
     NATS_URL: natsServers(),
+    JETSTREAM_REPLICAS: jetStreamReplicas(),
     HTTP_PORT: optionalInteger(0, 65_535),
     HTTP_HOST: text('0.0.0.0'),
     OPS_PORT: opsPort(),
@@ -68,6 +69,8 @@ export interface PredictorConfig {
    */
   modelVersion?: string;
   natsServers: string[];
+  /** Replicas of the streams and buckets it creates (JETSTREAM_REPLICAS). */
+  jetStreamReplicas: number;
   /** Set when the process also serves the OIP v2 REST routes itself (web-single). */
   http?: { port: number; host: string; bodyLimitBytes: number };
   /** Deadline of a request that carries none (NATS `Msp-Deadline`, HTTP `x-timeout-ms`). */
@@ -99,6 +102,7 @@ export function loadPredictorConfig(env: Record<string, string | undefined>, cwd
     modelSource: vars.MODEL_SOURCE,
     ...(vars.MODEL_VERSION === undefined ? {} : { modelVersion: vars.MODEL_VERSION }),
     natsServers: vars.NATS_URL,
+    jetStreamReplicas: vars.JETSTREAM_REPLICAS,
     ...(vars.HTTP_PORT === undefined
       ? {}
       : { http: { port: vars.HTTP_PORT, host: vars.HTTP_HOST, bodyLimitBytes: vars.BODY_LIMIT_BYTES } }),

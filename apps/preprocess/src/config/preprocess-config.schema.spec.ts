@@ -6,6 +6,7 @@ describe('loadPreprocessConfig', () => {
   it('has a default for everything', () => {
     expect(loadPreprocessConfig({})).toEqual({
       natsServers: ['nats://127.0.0.1:4222'],
+      jetStreamReplicas: 1,
       requestTimeoutMs: 10_000,
       maxImages: 256,
       maxImageBytes: 4 * 1024 * 1024,

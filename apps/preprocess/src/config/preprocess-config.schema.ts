@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { integer, logLevel, natsServers, opsPort, parseEnv, type LogLevel } from '@msp/config';
+import { integer, logLevel, jetStreamReplicas, natsServers, opsPort, parseEnv, type LogLevel } from '@msp/config';
 
 /** The preprocess service's environment: every variable, its default, and what is valid. */
 export const PreprocessEnvSchema = z.object({
   NATS_URL: natsServers(),
+  JETSTREAM_REPLICAS: jetStreamReplicas(),
   REQUEST_TIMEOUT_MS: integer(10_000, 1),
   /** More images in one request are refused with a 400. */
   MAX_IMAGES: integer(256, 1, 100_000),
@@ -19,6 +20,8 @@ export const PreprocessEnvSchema = z.object({
 
 export interface PreprocessConfig {
   natsServers: string[];
+  /** Replicas of the streams and buckets it creates (JETSTREAM_REPLICAS). */
+  jetStreamReplicas: number;
   /** Deadline of a request that carries none (NATS `Msp-Deadline`). */
   requestTimeoutMs: number;
   maxImages: number;
@@ -35,6 +38,7 @@ export function loadPreprocessConfig(env: Record<string, string | undefined>): P
   const vars = parseEnv('preprocess', PreprocessEnvSchema, env);
   return {
     natsServers: vars.NATS_URL,
+    jetStreamReplicas: vars.JETSTREAM_REPLICAS,
     requestTimeoutMs: vars.REQUEST_TIMEOUT_MS,
     maxImages: vars.MAX_IMAGES,
     maxImageBytes: vars.MAX_IMAGE_BYTES,

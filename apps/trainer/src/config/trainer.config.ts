@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NatsEnvSchema, parseEnv } from '@msp/config';
 import { DEFAULT_SEED } from '@msp/datasets';
 
 export interface TrainerConfig {
@@ -13,6 +14,8 @@ export interface TrainerConfig {
   producerVersion: string;
   /** The registry's NATS (for `--model`). */
   natsServers: string[];
+  /** Replicas of the registry's buckets when it creates them (JETSTREAM_REPLICAS). */
+  jetStreamReplicas: number;
   /** Recorded as the release's owner: MSP_OWNER, else the login name. */
   owner: string;
   /** CODE_REVISION, else `git rev-parse HEAD` when the code sits in a git checkout. */
@@ -24,12 +27,14 @@ const DEFAULT_MODELS_DIR = fileURLToPath(new URL('../../../../models', import.me
 
 /** The one place that reads the environment. `MODELS_DIR` is resolved against the cwd. */
 export function loadTrainerConfig(env: NodeJS.ProcessEnv = process.env): TrainerConfig {
+  const nats = parseEnv('trainer', NatsEnvSchema, env);
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
   return {
     modelsDir: env['MODELS_DIR'] ? resolve(env['MODELS_DIR']) : DEFAULT_MODELS_DIR,
     seed: DEFAULT_SEED,
     producerVersion: pkg.version ?? '0.0.0',
-    natsServers: (env['NATS_URL'] || 'nats://127.0.0.1:4222').split(',').map((server) => server.trim()),
+    natsServers: nats.NATS_URL,
+    jetStreamReplicas: nats.JETSTREAM_REPLICAS,
     owner: env['MSP_OWNER'] || userInfo().username,
     codeRevision: env['CODE_REVISION'] || gitRevision(),
   };

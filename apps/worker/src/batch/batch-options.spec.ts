@@ -23,6 +23,7 @@ describe('parseBatchCommand', () => {
       overwrite: false,
       progressMs: 500,
       natsServers: ['nats://127.0.0.1:4222'],
+      jetStreamReplicas: 1,
       logLevel: 'info',
       predictionLog: { enabled: true, maxDataBytes: 4_096, maxBuffered: 10_000 },
     });
@@ -48,6 +49,7 @@ describe('parseBatchCommand', () => {
       chunkSize: 50,
       overwrite: true,
       natsServers: ['nats://nats:4222'],
+      jetStreamReplicas: 1,
       logLevel: 'warn',
     });
   });

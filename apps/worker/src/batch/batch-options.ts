@@ -1,7 +1,7 @@
 import { extname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { ConfigError, integer, logLevel, natsServers, parseEnv, text, unsetIfEmpty, type LogLevel, predictionLogEnv, predictionLogSettings, type PredictionLogSettings } from '@msp/config';
+import { ConfigError, integer, logLevel, jetStreamReplicas, natsServers, parseEnv, text, unsetIfEmpty, type LogLevel, predictionLogEnv, predictionLogSettings, type PredictionLogSettings } from '@msp/config';
 
 export type InputFormat = 'csv' | 'ndjson';
 
@@ -24,6 +24,8 @@ export interface BatchOptions {
   overwrite: boolean;
   progressMs: number;
   natsServers: string[];
+  /** Replicas of the streams and buckets it creates (JETSTREAM_REPLICAS). */
+  jetStreamReplicas: number;
   logLevel: LogLevel;
   /** Every chunk's prediction to the prediction log (PREDICTION_LOG*). */
   predictionLog: PredictionLogSettings;
@@ -72,6 +74,7 @@ const BatchEnvSchema = z.object({
   BATCH_PROGRESS_MS: integer(500, 50),
   BATCH_OVERWRITE: text('false').pipe(z.enum(['true', 'false', '1', '0'])),
   NATS_URL: natsServers(),
+  JETSTREAM_REPLICAS: jetStreamReplicas(),
   LOG_LEVEL: logLevel(),
   ...predictionLogEnv,
 });
@@ -161,6 +164,7 @@ export function parseBatchCommand(
       overwrite: e.BATCH_OVERWRITE === 'true' || e.BATCH_OVERWRITE === '1',
       progressMs: e.BATCH_PROGRESS_MS,
       natsServers: e.NATS_URL,
+      jetStreamReplicas: e.JETSTREAM_REPLICAS,
       logLevel: e.LOG_LEVEL,
       predictionLog: predictionLogSettings(e),
     },

@@ -88,6 +88,7 @@ function options(name: string, overrides: Partial<BatchOptions> = {}): BatchOpti
     overwrite: false,
     progressMs: 10_000,
     natsServers: [NATS_URL],
+    jetStreamReplicas: 1,
     logLevel: 'silent',
     predictionLog: { enabled: false, maxDataBytes: 0, maxBuffered: 1 },
     ...overrides,

@@ -6,6 +6,7 @@ describe('loadWorkerConfig', () => {
   it('has defaults for everything', () => {
     expect(loadWorkerConfig({})).toEqual({
       natsServers: ['nats://127.0.0.1:4222'],
+      jetStreamReplicas: 1,
       redisUrl: 'redis://127.0.0.1:6379',
       jobsNamespace: 'msp',
       concurrency: 4,

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { DEFAULT_JOBS_NAMESPACE, isJobsNamespace } from '@msp/contracts';
-import { integer, logLevel, natsServers, opsPort, parseEnv, text, type LogLevel, predictionLogEnv, predictionLogSettings, type PredictionLogSettings, redisEnv, redisUrlOf } from '@msp/config';
+import { integer, logLevel, jetStreamReplicas, natsServers, opsPort, parseEnv, text, type LogLevel, predictionLogEnv, predictionLogSettings, type PredictionLogSettings, redisEnv, redisUrlOf } from '@msp/config';
 
 /** The worker's environment (asynchronous pattern): every variable, its default, and what is valid. */
 export const WorkerEnvSchema = z
   .object({
     NATS_URL: natsServers(),
+    JETSTREAM_REPLICAS: jetStreamReplicas(),
     ...redisEnv(),
     JOBS_NAMESPACE: text(DEFAULT_JOBS_NAMESPACE).refine(isJobsNamespace, 'expected lower-case letters, digits and dashes'),
     WORKER_CONCURRENCY: integer(4, 1, 1_000),
@@ -22,6 +23,8 @@ export const WorkerEnvSchema = z
 
 export interface WorkerConfig {
   natsServers: string[];
+  /** Replicas of the streams and buckets it creates (JETSTREAM_REPLICAS). */
+  jetStreamReplicas: number;
   redisUrl: string;
   /** Derives the stream, consumer, subjects and Redis keys (shared with the gateway). */
   jobsNamespace: string;
@@ -51,6 +54,7 @@ export function loadWorkerConfig(env: Record<string, string | undefined> = proce
   const e = parseEnv('worker', WorkerEnvSchema, env);
   return {
     natsServers: e.NATS_URL,
+    jetStreamReplicas: e.JETSTREAM_REPLICAS,
     redisUrl: redisUrlOf(e),
     jobsNamespace: e.JOBS_NAMESPACE,
     concurrency: e.WORKER_CONCURRENCY,
