@@ -12,7 +12,7 @@ import {
   type ServiceProcess,
 } from '@msp/topology';
 import { measureCpu, pidsNamed, processRssMb } from './cpu.js';
-import { runLoad, type LoadResult } from './load.js';
+import { runLoad, runOpenLoop, type LoadResult } from './load.js';
 import { writeResults } from './report.js';
 
 /**
@@ -22,15 +22,23 @@ import { writeResults } from './report.js';
  * Each (path, model, concurrency) pair is run ours-then-raw or raw-then-ours, alternating by
  * round, so machine drift hits both; the tables give ours / raw per round (min–max).
  *
+ * The `open-loop` suite compares p99 under Poisson arrivals with p99 of a closed loop at the
+ * same mean rate (synchronous iris-mlp; the closed loop's own rate at c=1 and c=4).
+ *
+ * The `batching` suite is ours against ours: web-single mnist-cnn with adaptive dynamic
+ * batching (DYNAMIC_BATCH_ROWS=32, "ours" in its rows) against without ("raw" in its rows).
+ *
  * Env: BENCH_DURATION_MS (default 3000), BENCH_ROUNDS (3), BENCH_CONCURRENCY ("1,16,64"),
- * BENCH_MODELS ("iris-mlp,mnist-cnn"), BENCH_SUITES ("web-single,synchronous"), NATS_URL.
+ * BENCH_MODELS ("iris-mlp,mnist-cnn"), BENCH_SUITES ("web-single,synchronous,batching,open-loop"), NATS_URL.
  */
 const durationMs = Number(process.env['BENCH_DURATION_MS'] ?? 3000);
 const warmupMs = Math.min(1000, durationMs / 5);
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const concurrencies = (process.env['BENCH_CONCURRENCY'] ?? '1,16,64').split(',').map(Number);
 const models = (process.env['BENCH_MODELS'] ?? 'iris-mlp,mnist-cnn').split(',');
-const suites = (process.env['BENCH_SUITES'] ?? 'web-single,synchronous').split(',');
+const suites = (process.env['BENCH_SUITES'] ?? 'web-single,synchronous,batching,open-loop').split(',');
+const BATCH_MODEL = 'mnist-cnn';
+const BATCH_ROWS = '32';
 const RAW_SERVER = join(fileURLToPath(new URL('.', import.meta.url)), 'raw', 'raw-server.js');
 
 const BODIES: Record<string, string> = {
@@ -58,6 +66,26 @@ interface Run {
 }
 
 const runs: Run[] = [];
+const openLoop: { model: string; concurrency: number; ratePerSecond: number; closedP99Ms: number; poissonP99Ms: number; poissonErrors: number }[] = [];
+
+/** Closed loop at `concurrency`, then Poisson arrivals at the rate it reached: p99 of each. */
+async function openVersusClosed(url: string, model: string): Promise<void> {
+  const body = BODIES[model]!;
+  for (const concurrency of [1, 4]) {
+    const closed = await runLoad({ url, body, concurrency, durationMs, warmupMs });
+    const poisson = await runOpenLoop({ url, body, ratePerSecond: closed.requestsPerSecond, durationMs, warmupMs, arrivals: 'poisson' });
+    const row = {
+      model,
+      concurrency,
+      ratePerSecond: closed.requestsPerSecond,
+      closedP99Ms: closed.latencyMs.p99,
+      poissonP99Ms: poisson.latencyMs.p99,
+      poissonErrors: poisson.errors + poisson.non2xx,
+    };
+    openLoop.push(row);
+    console.log(`  open loop ${model} at ${row.ratePerSecond}/s (closed c=${concurrency}): p99 closed ${row.closedP99Ms} ms, Poisson ${row.poissonP99Ms} ms`);
+  }
+}
 const rss: Record<string, number | undefined> = {};
 
 async function measure(suite: string, model: string, concurrency: number, round: number, side: 'ours' | 'raw', target: Target): Promise<void> {
@@ -143,7 +171,7 @@ async function synchronousSuite(natsUrl: string | undefined): Promise<void> {
     topology = await startTopology('synchronous', { ports: { gateway: 0 }, output: false, ...(natsUrl ? { natsUrl } : {}) });
     const natsPort = natsUrl ? new URL(natsUrl).port : undefined;
     const natsServer = (natsPort ? pidsNamed('nats-server', natsPort) : [])[0] ?? pidsNamed('nats-server')[0];
-    for (const model of models) {
+    for (const model of suites.includes('synchronous') ? models : []) {
       await alternate(
         'synchronous',
         model,
@@ -157,6 +185,7 @@ async function synchronousSuite(natsUrl: string | undefined): Promise<void> {
         },
       );
     }
+    if (suites.includes('open-loop')) await openVersusClosed(`${topology.urls.gateway}/v2/models/iris-mlp/infer`, 'iris-mlp');
     rss['gateway'] = processRssMb(topology.service('gateway').pid);
     for (const model of models) rss[`predictor-${model}`] = processRssMb(topology.service(`predictor-${model}`).pid);
     rss['raw-front'] = processRssMb(rawFront.pid);
@@ -164,6 +193,32 @@ async function synchronousSuite(natsUrl: string | undefined): Promise<void> {
   } finally {
     await topology?.stop();
     await Promise.all([rawFront.stop(), rawPredictor.stop()]);
+  }
+}
+
+/** Two web-single mnist-cnn predictors side by side, with and without dynamic batching. */
+async function batchingSuite(natsUrl: string | undefined): Promise<void> {
+  const start = (rows: string) =>
+    startTopology('web-single', {
+      ports: { webSingle: 0 },
+      output: false,
+      serviceEnv: { 'web-single': { MODEL_NAME: BATCH_MODEL, DYNAMIC_BATCH_ROWS: rows } },
+      ...(natsUrl ? { natsUrl } : {}),
+    });
+  const on = await start(BATCH_ROWS);
+  try {
+    const off = await start('1');
+    try {
+      const target = (topology: RunningTopology): Target => ({
+        url: `${topology.urls.webSingle}/v2/models/${BATCH_MODEL}/infer`,
+        processes: { 'web-single': topology.service('web-single').pid },
+      });
+      await alternate('batching', BATCH_MODEL, target(on), target(off));
+    } finally {
+      await off.stop();
+    }
+  } finally {
+    await on.stop();
   }
 }
 
@@ -196,7 +251,7 @@ function ratios(suite: string, model: string, concurrency: number, figure: (run:
 function summary(): Record<string, unknown>[] {
   const rows: Record<string, unknown>[] = [];
   for (const suite of suites) {
-    for (const model of models) {
+    for (const model of suite === 'batching' ? [BATCH_MODEL] : models) {
       for (const concurrency of concurrencies) {
         const of = (side: 'ours' | 'raw') =>
           runs.filter((run) => run.suite === suite && run.model === model && run.concurrency === concurrency && run.side === side);
@@ -225,7 +280,7 @@ function summary(): Record<string, unknown>[] {
 function printSummary(rows: Record<string, unknown>[]): void {
   const header = ['path', 'model', 'c', 'ours req/s', 'raw req/s', 'ours/raw (rounds)', 'p50 ours', 'p50 raw', 'CPU µs ours', 'CPU µs raw', 'CPU ours/raw'];
   const lines = rows.map((row) => [
-    String(row['suite']),
+    row['suite'] === 'batching' ? `batching on/off` : String(row['suite']),
     String(row['model']),
     String(row['concurrency']),
     String(row['oursRps']),
@@ -270,7 +325,8 @@ async function main(): Promise<void> {
   try {
     console.log(`fast path vs raw references: ${rounds} alternated rounds of ${durationMs} ms at c=${concurrencies.join('/')}`);
     if (suites.includes('web-single')) await webSingleSuite(natsUrl);
-    if (suites.includes('synchronous')) await synchronousSuite(natsUrl);
+    if (suites.includes('synchronous') || suites.includes('open-loop')) await synchronousSuite(natsUrl);
+    if (suites.includes('batching')) await batchingSuite(natsUrl);
   } finally {
     await infra.stop();
   }
@@ -282,9 +338,17 @@ async function main(): Promise<void> {
     console.log('\nNATS hop at c=1 (synchronous p50 − web-single p50), ours vs raw:');
     for (const [model, { ours, raw }] of Object.entries(hop)) console.log(`  ${model}: +${ours} ms ours, +${raw} ms raw`);
   }
+  if (openLoop.length > 0) {
+    console.log('\nPoisson arrivals vs closed loop at the same mean rate (synchronous):');
+    for (const row of openLoop) {
+      console.log(
+        `  ${row.model} ${row.ratePerSecond}/s (c=${row.concurrency}): p99 ${row.poissonP99Ms} ms Poisson / ${row.closedP99Ms} ms closed = ${(row.poissonP99Ms / row.closedP99Ms).toFixed(2)}×`,
+      );
+    }
+  }
   console.log('\nRSS after the runs (MB):');
   for (const [name, mb] of Object.entries(rss)) console.log(`  ${name.padEnd(40)} ${mb ?? '–'}`);
-  const path = await writeResults(join(repoRoot(), 'bench', 'results'), 'fastpath', { durationMs, warmupMs, rounds, summary: rows, hop, rss, runs });
+  const path = await writeResults(join(repoRoot(), 'bench', 'results'), 'fastpath', { durationMs, warmupMs, rounds, summary: rows, hop, openLoop, rss, runs });
   console.log(`\nresults: ${path}`);
 }
 

@@ -63,7 +63,7 @@ function useQuickJsonParser(fastify: FastifyInstance): void {
         // Fastify's parser words the 400.
       }
     }
-    secure(request, text, done);
+    void secure(request, text, done);
   });
 }
 
