@@ -1,4 +1,5 @@
-import { loadApiKeys } from '@msp/oip-server';
+// The api-keys entry alone: a predictor without HTTP never loads Fastify and Nest's HTTP stack.
+import { loadApiKeys } from '@msp/oip-server/api-keys';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { integer, logLevel, natsServers, opsPort, optionalInteger, parseEnv, text, unsetIfEmpty, type LogLevel, predictionLogEnv, predictionLogSettings, type PredictionLogSettings } from '@msp/config';
