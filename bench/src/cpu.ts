@@ -51,3 +51,14 @@ export async function measureCpu<T>(
   }
   return { result, cpuMs };
 }
+
+/** Resident memory of a process in MB (VmRSS); undefined if it is gone. */
+export function processRssMb(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Math.round(Number(match[1]) / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
+}

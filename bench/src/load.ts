@@ -129,6 +129,8 @@ export interface OpenLoopOptions {
   headers?: Record<string, string>;
   /** Connections the generator may open (default 4096: arrivals reach the server at once); a request finding none free waits, and that wait is counted. */
   connections?: number;
+  /** Evenly spaced arrivals (default), or a Poisson process (exponential gaps, same mean rate): bursts as independent users make them. */
+  arrivals?: 'uniform' | 'poisson';
 }
 
 export interface OpenLoopResult extends LoadResult {
@@ -195,7 +197,7 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
       const now = performance.now();
       while (next <= now && next < end) {
         fire(next, next >= measureFrom);
-        next += interval;
+        next += options.arrivals === 'poisson' ? -Math.log(1 - Math.random()) * interval : interval;
       }
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(1, next - performance.now()))));
     }

@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { connectNatsService, startNatsService } from '@msp/messaging';
 import { ModelLoadError } from '@msp/model-runtime';
-import { createOipApp } from '@msp/oip-server';
 import { createLogger, readConfigOrExit, startOpsServer, startTracing, type Logger } from '@msp/telemetry';
 import { AppModule } from './app.module.js';
 import { loadPredictorConfig, type PredictorConfig } from './config/predictor-config.schema.js';
@@ -41,6 +40,7 @@ async function start(config: PredictorConfig, logger: Logger): Promise<void> {
   if (config.opsPort !== undefined) await startOpsServer({ port: config.opsPort, ...telemetry, logger });
   const root = AppModule.forRoot(config, logger, telemetry);
   if (config.http) {
+    const { createOipApp } = await import('@msp/oip-server');
     const app = await createOipApp(root, { logger, bodyLimitBytes: config.http.bodyLimitBytes, metrics: telemetry.metrics, apiKeys: config.apiKeys });
     await app.listen(config.http.port, config.http.host);
     await connectNatsService(app);

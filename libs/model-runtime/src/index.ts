@@ -5,6 +5,8 @@ export { loadModel, loadModelFromArtefact, parseManifest } from './model.loader.
 export type { LoadArtefactOptions, LoadedModel, LoadModelOptions } from './model.loader.js';
 export { ModelRunner, ONNX_PLATFORM } from './model.runner.js';
 export type { ModelRunnerOptions, OnnxSession } from './model.runner.js';
+export { DynamicBatcher } from './dynamic.batcher.js';
+export type { BatchStats, DynamicBatcherOptions } from './dynamic.batcher.js';
 export { datatypeOfOrtType, fromOrtTensor, ortTypeOf, toOrtTensor } from './ort-tensor.codec.js';
 export { ONNX_FILE, sha256Hex, writeArtifact } from './artifact.writer.js';
 export { defaultOpset, inspectOnnx } from './onnx.inspector.js';

@@ -5,15 +5,14 @@ import { MANIFEST_FILE, ModelManifestSchema, type ModelManifest, type TensorSpec
 import { LABEL_OUTPUT } from './label.output.js';
 import { ModelFilesRepository } from './model-files.repository.js';
 import { ModelLoadError } from './model-load.error.js';
-import { ModelRunner } from './model.runner.js';
+import { ModelRunner, type ModelRunnerOptions } from './model.runner.js';
 import { datatypeOfOrtType } from './ort-tensor.codec.js';
 
-export interface LoadModelOptions {
+/** How the runner runs: rows per request, dynamic batching. */
+export interface LoadModelOptions extends ModelRunnerOptions {
   /** The directory holding one folder per model (`<modelsDir>/<name>/manifest.json`). */
   modelsDir: string;
   name: string;
-  /** Largest batch one request may carry (rows on the batch axis). */
-  maxBatchRows: number;
   files?: ModelFilesRepository;
 }
 
@@ -60,17 +59,16 @@ export async function loadModel(options: LoadModelOptions): Promise<LoadedModel>
   const loaded = await loadModelFromArtefact({
     manifest,
     onnx: bytes,
-    maxBatchRows: options.maxBatchRows,
+    ...runnerOptions(options),
     onnxPath,
     manifestPath,
   });
   return { ...loaded, loadMs: performance.now() - started - loaded.warmUpMs };
 }
 
-export interface LoadArtefactOptions {
+export interface LoadArtefactOptions extends ModelRunnerOptions {
   manifest: ModelManifest;
   onnx: Uint8Array;
-  maxBatchRows: number;
   /** Where the bytes came from, for messages and logs (a file, or a registry object). */
   onnxPath: string;
   manifestPath: string;
@@ -95,7 +93,7 @@ export async function loadModelFromArtefact(options: LoadArtefactOptions): Promi
   const session = await createSession(bytes, onnxPath);
   try {
     checkGraphAgainstManifest(session, manifest, onnxPath, manifestPath);
-    const runner = new ModelRunner(session, manifest, { maxBatchRows: options.maxBatchRows });
+    const runner = new ModelRunner(session, manifest, runnerOptions(options));
     const loadMs = performance.now() - started;
     let warmUpMs: number;
     try {
@@ -126,6 +124,14 @@ export function parseManifest(text: string, manifestPath: string): ModelManifest
     });
   }
   return parsed.data;
+}
+
+function runnerOptions(options: ModelRunnerOptions): ModelRunnerOptions {
+  return {
+    maxBatchRows: options.maxBatchRows,
+    ...(options.dynamicBatchRows === undefined ? {} : { dynamicBatchRows: options.dynamicBatchRows }),
+    ...(options.onBatch === undefined ? {} : { onBatch: options.onBatch }),
+  };
 }
 
 async function createSession(bytes: Uint8Array, onnxPath: string): Promise<InferenceSession> {

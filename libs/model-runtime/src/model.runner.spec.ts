@@ -211,3 +211,32 @@ describe('trained models: batch rows equal single rows', () => {
     }
   });
 });
+
+describe.skipIf(!TRAINED.includes('mnist-cnn'))('dynamic batching (trained mnist-cnn)', () => {
+  it('answers concurrent requests from shared runs as each would be answered alone', async () => {
+    const batches: number[] = [];
+    const { runner } = await loadModel({ modelsDir: TRAINED_MODELS, name: 'mnist-cnn', maxBatchRows: 64, dynamicBatchRows: 16, onBatch: (batch) => batches.push(batch.requests) });
+    const { runner: alone } = await loadModel({ modelsDir: TRAINED_MODELS, name: 'mnist-cnn', maxBatchRows: 64 });
+    batches.length = 0; // the warm-up's
+    try {
+      const image = (seed: number): InferRequest => ({
+        inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 28, 28], data: Array.from({ length: 784 }, (_, i) => ((i * seed) % 97) / 97) }],
+      });
+      const answers = await Promise.all(Array.from({ length: 12 }, (_, seed) => runner.infer(image(seed + 1))));
+      expect(batches[0]).toBe(1); // the first found the model idle and ran at once
+      expect(Math.max(...batches)).toBeGreaterThan(1);
+      expect(batches.reduce((sum, size) => sum + size, 0)).toBe(12);
+      for (const [seed, answer] of answers.entries()) {
+        const expected = await alone.infer(image(seed + 1));
+        for (const [k, output] of expected.entries()) {
+          expect(answer[k]!.shape).toEqual(output.shape);
+          if (output.datatype === 'BYTES') expect(answer[k]!.data).toEqual(output.data);
+          else (output.data as number[]).forEach((value, j) => expect((answer[k]!.data as number[])[j]).toBeCloseTo(value, 6));
+        }
+      }
+    } finally {
+      await runner.release();
+      await alone.release();
+    }
+  });
+});

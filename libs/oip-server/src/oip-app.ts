@@ -45,6 +45,29 @@ function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: F
 }
 
 /**
+ * Fastify's JSON parser, minus its prototype-poisoning scans where they cannot find anything:
+ * a body without `__proto__`, `constructor` or any `\u` escape (the only ways to spell them)
+ * is plain `JSON.parse`; every other body, and every body JSON.parse refuses, goes to Fastify's
+ * own parser (same 400s and refusals). The scans were ~15 % of parsing a 784-float image.
+ */
+function useQuickJsonParser(fastify: FastifyInstance): void {
+  const secure = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body as string;
+    if (text.length > 0 && !text.includes('\\u') && !text.includes('__proto__') && !text.includes('constructor')) {
+      try {
+        done(null, JSON.parse(text));
+        return;
+      } catch {
+        // Fastify's parser words the 400.
+      }
+    }
+    void secure(request, text, done);
+  });
+}
+
+/**
  * Creates the Nest application on Fastify for a root module that imports OipHttpModule.
  * Only `application/json` bodies are parsed (Fastify's own parser; anything else is a 415);
  * logs go to the structured logger; shutdown hooks are on for SIGTERM and SIGINT. The caller
@@ -58,6 +81,7 @@ export async function createOipApp(
   // Fastify's own JSON parser only: plain text is refused too, and `bodyParser: false` keeps
   // Nest's url-encoded parser out, so a curl -d without a JSON content type gets a clear 415.
   adapter.getInstance().removeContentTypeParser('text/plain');
+  useQuickJsonParser(adapter.getInstance());
   if (options.metrics) instrumentResponses(adapter.getInstance(), options.metrics);
   if (options.apiKeys && options.apiKeys.length > 0) requireApiKeys(adapter.getInstance(), options.apiKeys);
   // Off (no OTLP endpoint), not even the hooks are added.

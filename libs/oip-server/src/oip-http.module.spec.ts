@@ -243,6 +243,12 @@ describe('OipHttpModule (fake backend, Fastify inject)', () => {
       expectError(await post('/v2/models/iris/infer', '{"__proto__": {"x": 1}, "inputs": []}'), 400, /not valid JSON/);
     });
 
+    it('prototype poisoning spelled with escapes, or through constructor → 400 (the quick parser leaves those to Fastify’s)', async () => {
+      for (const body of ['{"\\u005f_proto__": {"x": 1}, "inputs": []}', '{"constructor": {"prototype": {"x": 1}}, "inputs": []}']) {
+        expectError(await post('/v2/models/iris/infer', body), 400, /not valid JSON/);
+      }
+    });
+
     it('an empty JSON body → 400', async () => {
       expectError(await post('/v2/models/iris/infer', ''), 400, /empty/);
     });

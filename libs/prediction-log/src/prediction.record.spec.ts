@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeRecord, toRecord, type PredictionEntry } from './prediction.record.js';
 
@@ -43,6 +44,22 @@ describe('toRecord', () => {
     const typed = toRecord({ ...entry, inputs: [{ ...inputs[0], data: Float64Array.from([5.1, 3.5, 1.4, 0.2]) }] }, 4_096);
     expect(typed.input.sha256).toBe(toRecord(entry, 4_096).input.sha256);
     expect(JSON.parse(encodeRecord(typed)).input.data[0].data).toEqual([5.1, 3.5, 1.4, 0.2]);
+  });
+
+  it('hashes and encodes any value as JSON.stringify with typed arrays as arrays would (the replacer is skipped only when it changes nothing)', () => {
+    const plain = (_key: string, value: unknown): unknown => (ArrayBuffer.isView(value) ? Array.from(value as unknown as ArrayLike<number>) : value);
+    const leaf = fc.oneof(fc.double({ noNaN: true }), fc.string(), fc.boolean(), fc.constant(null), fc.constant(undefined), fc.float32Array({ noNaN: true, maxLength: 8 }), fc.int32Array({ maxLength: 8 }));
+    const { tree } = fc.letrec((tie) => ({
+      tree: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('tree'), { maxLength: 4 }), fc.dictionary(fc.string(), tie('tree'), { maxKeys: 4 })),
+    }));
+    fc.assert(
+      fc.property(tree, tree, (inputs, outputs) => {
+        const record = toRecord({ ...entry, inputs, outputs }, 1_000_000);
+        const json = JSON.stringify(inputs ?? null, plain);
+        expect(record.input.sha256).toBe(createHash('sha256').update(json).digest('hex'));
+        expect(encodeRecord(record)).toBe(JSON.stringify(record, plain));
+      }),
+    );
   });
 
   it('records a failure with its status and error, without outputs', () => {

@@ -34,6 +34,9 @@ export class Metrics {
   private readonly requests: Counter<'route' | 'model' | 'code'>;
   private readonly requestDuration: Histogram<'route' | 'model' | 'code'>;
   private readonly inferenceDuration: Histogram<'model'>;
+  private readonly batchSize: Histogram<'model'>;
+  private readonly batchQueue: Histogram<'model'>;
+  private readonly batchCompute: Histogram<'model'>;
   private readonly jobs: Counter<'model' | 'outcome'>;
   private readonly graphSteps: Counter<'graph' | 'node' | 'status'>;
   private readonly predictionLogRecords: Counter<'outcome'>;
@@ -65,6 +68,27 @@ export class Metrics {
     this.inferenceDuration = new Histogram({
       name: 'msp_inference_duration_seconds',
       help: 'Time of the onnxruntime run of one request, by model',
+      labelNames: ['model'],
+      buckets: LATENCY_BUCKETS_S,
+      registers,
+    });
+    this.batchSize = new Histogram({
+      name: 'msp_batch_requests',
+      help: 'Requests per onnxruntime run with dynamic batching (1: the model was idle), by model',
+      labelNames: ['model'],
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+      registers,
+    });
+    this.batchQueue = new Histogram({
+      name: 'msp_batch_queue_seconds',
+      help: 'Time a request waited for its batch to start (dynamic batching), by model',
+      labelNames: ['model'],
+      buckets: LATENCY_BUCKETS_S,
+      registers,
+    });
+    this.batchCompute = new Histogram({
+      name: 'msp_batch_compute_seconds',
+      help: 'Time of one batched onnxruntime run (dynamic batching), by model',
       labelNames: ['model'],
       buckets: LATENCY_BUCKETS_S,
       registers,
@@ -143,6 +167,13 @@ export class Metrics {
       this.inferenceChildren.set(model, child);
     }
     child.observe(seconds);
+  }
+
+  /** One dynamic batch: its size, how long each request queued, the run (ms). */
+  batch(model: string, stats: { requests: number; queuedMs: readonly number[]; computeMs: number }): void {
+    this.batchSize.observe({ model }, stats.requests);
+    for (const ms of stats.queuedMs) this.batchQueue.observe({ model }, ms / 1000);
+    this.batchCompute.observe({ model }, stats.computeMs / 1000);
   }
 
   job(model: string, outcome: JobOutcome): void {

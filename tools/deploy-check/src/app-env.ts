@@ -64,6 +64,7 @@ export const APP_ENV: Readonly<Record<AppName, readonly string[]>> = {
     'MAX_TIMEOUT_MS',
     'BODY_LIMIT_BYTES',
     'MAX_BATCH_ROWS',
+    'DYNAMIC_BATCH_ROWS',
     'MAX_IN_FLIGHT',
     'FAULT_DELAY_MS',
     'OPS_PORT',

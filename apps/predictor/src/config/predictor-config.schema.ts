@@ -1,4 +1,5 @@
-import { loadApiKeys } from '@msp/oip-server';
+// The api-keys entry alone: a predictor without HTTP never loads Fastify and Nest's HTTP stack.
+import { loadApiKeys } from '@msp/oip-server/api-keys';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { integer, logLevel, jetStreamReplicas, natsServers, opsPort, optionalInteger, parseEnv, text, unsetIfEmpty, type LogLevel, predictionLogEnv, predictionLogSettings, type PredictionLogSettings } from '@msp/config';
@@ -34,6 +35,8 @@ export const PredictorEnvSchema = z
     MAX_TIMEOUT_MS: integer(60_000, 1),
     BODY_LIMIT_BYTES: integer(8 * 1024 * 1024, 1024),
     MAX_BATCH_ROWS: integer(1024, 1, 1_000_000),
+    /** Adaptive dynamic batching: rows one run may gather from requests that queued during the last (1: off). */
+    DYNAMIC_BATCH_ROWS: integer(1, 1, 1_000_000),
     MAX_IN_FLIGHT: integer(64, 1, 1_000_000),
     FAULT_DELAY_MS: integer(0, 0, 3_600_000),
     FAULT_BUSY_MS: integer(0, 0, 60_000),
@@ -78,6 +81,12 @@ export interface PredictorConfig {
   /** The longest deadline an HTTP client may ask for. */
   maxTimeoutMs: number;
   maxBatchRows: number;
+  /**
+   * Adaptive dynamic batching (DYNAMIC_BATCH_ROWS): requests arriving while the model runs are
+   * run together afterwards, up to this many rows; 1 = off. Per model, as each predictor
+   * serves one.
+   */
+  dynamicBatchRows: number;
   /** Set when the ops server (probes, /metrics) listens on this port. */
   opsPort?: number;
   /** Requests served over NATS at once; beyond it a fast 429 (load shedding at the replica). */
@@ -109,6 +118,7 @@ export function loadPredictorConfig(env: Record<string, string | undefined>, cwd
     requestTimeoutMs: vars.REQUEST_TIMEOUT_MS,
     maxTimeoutMs: vars.MAX_TIMEOUT_MS,
     maxBatchRows: vars.MAX_BATCH_ROWS,
+    dynamicBatchRows: vars.DYNAMIC_BATCH_ROWS,
     ...(vars.OPS_PORT === undefined ? {} : { opsPort: vars.OPS_PORT }),
     maxInFlight: vars.MAX_IN_FLIGHT,
     faultDelayMs: vars.FAULT_DELAY_MS,

@@ -40,7 +40,7 @@ export class InferenceService {
     return this.served.run(async (runner) => {
       const started = performance.now();
       if (this.config.faultBusyMs > 0) await this.busy(this.config.faultBusyMs);
-      const outputs = await runner.infer(request);
+      const outputs = await runner.infer(request, { deadline: context.deadline });
       const ms = performance.now() - started;
       this.metrics?.inference(runner.name, ms / 1000);
       this.logger.debug({ requestId: context.requestId, ms, rows: request.inputs[0]?.shape[0] }, 'inference done');

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { ReleaseRecord } from '@msp/contracts';
 import { NatsTransport } from '@msp/messaging';
 import type { ModelRegistry } from '@msp/registry';
-import { LOGGER, type Logger } from '@msp/telemetry';
+import { LOGGER, Metrics, type Logger } from '@msp/telemetry';
 import { PREDICTOR_CONFIG } from '../config/config.module.js';
 import type { PredictorConfig } from '../config/predictor-config.schema.js';
 import { loadFromRegistry, logLoaded, MODEL_REGISTRY } from '../model/model.module.js';
@@ -37,6 +37,7 @@ export class ModelReleaseWatcher implements OnApplicationBootstrap, OnApplicatio
     @Inject(NatsTransport) private readonly transport: NatsTransport,
     @Inject(PREDICTOR_CONFIG) private readonly config: PredictorConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Optional() private readonly metrics?: Metrics,
   ) {}
 
   private retiring = false;
@@ -93,7 +94,7 @@ export class ModelReleaseWatcher implements OnApplicationBootstrap, OnApplicatio
     if (this.stop.signal.aborted) return;
     await this.transport.whenListening();
     const started = performance.now();
-    const next = await loadFromRegistry(this.registry!, this.config, record.version);
+    const next = await loadFromRegistry(this.registry!, this.config, record.version, this.metrics);
     logLoaded(this.logger, next, 'registry');
     const previous = this.served.swap(next);
     const { service, endpoints } = inferenceServiceOptions(next.runner, this.config);

@@ -1,9 +1,9 @@
 import { Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { NATS_CONNECTION } from '@msp/messaging';
-import { loadModel, loadModelFromArtefact, ModelLoadError, ModelRunner, type LoadedModel } from '@msp/model-runtime';
+import { loadModel, loadModelFromArtefact, ModelLoadError, ModelRunner, type LoadedModel, type ModelRunnerOptions } from '@msp/model-runtime';
 import { ModelRegistry, RegistryError } from '@msp/registry';
-import { LOGGER, Readiness, type Logger } from '@msp/telemetry';
+import { LOGGER, Metrics, Readiness, type Logger } from '@msp/telemetry';
 import { PREDICTOR_CONFIG } from '../config/config.module.js';
 import type { PredictorConfig } from '../config/predictor-config.schema.js';
 import { PredictorReadiness } from '../health/predictor.readiness.js';
@@ -20,17 +20,33 @@ async function loadServedModel(
   logger: Logger,
   readiness: Readiness,
   registry: ModelRegistry | null,
+  metrics: Metrics | undefined,
 ): Promise<LoadedModel> {
   const loaded = registry
-    ? await loadFromRegistry(registry, config, config.modelVersion)
-    : await loadModel({ modelsDir: config.modelsDir, name: config.modelName, maxBatchRows: config.maxBatchRows });
+    ? await loadFromRegistry(registry, config, config.modelVersion, metrics)
+    : await loadModel({ modelsDir: config.modelsDir, name: config.modelName, ...runnerOptions(config, metrics) });
   logLoaded(logger, loaded, registry ? 'registry' : 'files');
   readiness.set(PredictorReadiness.model, true);
   return loaded;
 }
 
 /** The serving version's artefact, digest-checked by the registry and again against its manifest. */
-export async function loadFromRegistry(registry: ModelRegistry, config: PredictorConfig, version?: string): Promise<LoadedModel> {
+/** Rows per request and dynamic batching (its batches counted in the metrics) of every runner this predictor loads. */
+export function runnerOptions(config: PredictorConfig, metrics: Metrics | undefined): ModelRunnerOptions {
+  const model = config.modelName;
+  return {
+    maxBatchRows: config.maxBatchRows,
+    dynamicBatchRows: config.dynamicBatchRows,
+    ...(metrics ? { onBatch: (stats) => metrics.batch(model, stats) } : {}),
+  };
+}
+
+export async function loadFromRegistry(
+  registry: ModelRegistry,
+  config: PredictorConfig,
+  version?: string,
+  metrics?: Metrics,
+): Promise<LoadedModel> {
   const name = config.modelName;
   try {
     const target = version ?? (await registry.serving(name))?.version;
@@ -43,7 +59,7 @@ export async function loadFromRegistry(registry: ModelRegistry, config: Predicto
     return await loadModelFromArtefact({
       manifest: artefact.manifest,
       onnx: artefact.onnx,
-      maxBatchRows: config.maxBatchRows,
+      ...runnerOptions(config, metrics),
       onnxPath: `${where} (sha256 ${artefact.record.digest.slice(0, 12)}…)`,
       manifestPath: `${where} release record`,
     });
@@ -67,6 +83,7 @@ export function logLoaded(logger: Logger, loaded: LoadedModel, source: 'files' |
       outputs: runner.metadata.outputs,
       labels: runner.manifest.labels,
       maxBatchRows: runner.maxBatchRows,
+      dynamicBatchRows: runner.dynamicBatchRows,
       loadMs: round(loaded.loadMs),
       warmUpMs: round(loaded.warmUpMs),
     },
@@ -96,7 +113,11 @@ class ModelReleaser implements OnApplicationShutdown {
       inject: [PREDICTOR_CONFIG, NATS_CONNECTION],
       useFactory: (config: PredictorConfig, nc: NatsConnection) => (config.modelSource === 'registry' ? ModelRegistry.open(nc) : null),
     },
-    { provide: LOADED_MODEL, inject: [PREDICTOR_CONFIG, LOGGER, Readiness, MODEL_REGISTRY], useFactory: loadServedModel },
+    {
+      provide: LOADED_MODEL,
+      inject: [PREDICTOR_CONFIG, LOGGER, Readiness, MODEL_REGISTRY, { token: Metrics, optional: true }],
+      useFactory: loadServedModel,
+    },
     { provide: ServedModel, inject: [LOADED_MODEL], useFactory: (loaded: LoadedModel) => new ServedModel(loaded) },
     { provide: ModelRunner, inject: [LOADED_MODEL], useFactory: (loaded: LoadedModel) => loaded.runner },
     ModelReleaser,
