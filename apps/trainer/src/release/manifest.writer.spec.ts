@@ -32,6 +32,8 @@ function manifest(version = '1') {
     metrics: { accuracy: 0.95, maxAbsDiffVsTrainer: 1e-7 },
     trainingSeconds: 1.234,
     created: new Date('2026-01-02T03:04:05Z'),
+    // Every release carries what drift is measured against; one without counts as stale.
+    reference: { samples: 2, features: [{ name: 'x', quantiles: [0, 1] }], classes: [0.5, 0.5, 0] },
   });
 }
 
