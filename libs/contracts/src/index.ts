@@ -93,6 +93,8 @@ export {
 export type { ReleaseRecord, ReleaseStatus, RoutingPolicy, Trial } from './registry.js';
 export {
   ALERT_KINDS,
+  EXPERIMENT_SIDES,
+  ExperimentSubjects,
   FeedbackSchema,
   MonitoringSubjects,
   LogQuerySchema,
@@ -106,10 +108,13 @@ export {
 export type {
   AlertEvent,
   AlertKind,
+  ExperimentSide,
   Feedback,
   LoggedPrediction,
   LogQuery,
   MonitoringView,
   PredictionPattern,
   PredictionRecord,
+  ShadowReport,
+  SideFigures,
 } from './prediction-log.js';

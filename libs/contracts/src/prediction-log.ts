@@ -1,8 +1,12 @@
 import { z } from 'zod';
 
 /** The serving pattern a prediction came through. */
-export const PREDICTION_PATTERNS = ['sync', 'web-single', 'async', 'batch', 'graph'] as const;
+export const PREDICTION_PATTERNS = ['sync', 'web-single', 'async', 'batch', 'graph', 'shadow'] as const;
 export type PredictionPattern = (typeof PREDICTION_PATTERNS)[number];
+
+/** Which side of an experiment a logged prediction is: the answer the client got, or the mirrored one. */
+export const EXPERIMENT_SIDES = ['primary', 'shadow'] as const;
+export type ExperimentSide = (typeof EXPERIMENT_SIDES)[number];
 
 /** The prediction log's JetStream stream; records on `msp.log.<model>`. */
 export const PredictionLogStream = {
@@ -19,6 +23,12 @@ export const LogSubjects = {
   query: 'msp.logs.query',
   /** A Feedback in, `{joined: true}` out; 404 when no prediction has that request id. */
   feedback: 'msp.logs.feedback',
+} as const;
+
+/** Experiment reports, answered by the monitor from the prediction log (queue group `msp.monitor`). */
+export const ExperimentSubjects = {
+  /** `{id}` in, a ShadowReport out (its counts are 0 when nothing is logged yet). */
+  report: 'msp.experiments.report',
 } as const;
 
 export const LogQueueGroup = 'msp.monitor';
@@ -41,6 +51,8 @@ export const PredictionRecordSchema = z.object({
   error: z.string().optional(),
   /** Milliseconds: `total`, and per hop where the path knows them (e.g. graph steps, queue wait). */
   latency_ms: z.record(z.string(), z.number()),
+  /** The experiment the prediction belongs to (shadow AB: both sides of one request share its request id). */
+  experiment: z.object({ id: z.string(), side: z.enum(EXPERIMENT_SIDES) }).optional(),
 });
 export type PredictionRecord = z.infer<typeof PredictionRecordSchema>;
 
@@ -105,4 +117,28 @@ export interface MonitoringView {
   /** Live accuracy over the predictions in the window whose ground truth was posted. */
   accuracy: { samples: number; value?: number };
   alerts: AlertEvent[];
+}
+
+/** What the prediction log says of a shadow experiment: both sides' latency and how often they agree. */
+export interface ShadowReport {
+  id: string;
+  /** Requests with a logged primary answer, among the newest `window` records. */
+  requests: number;
+  /** Requests where both sides answered (200); `agreement` is over these. */
+  compared: number;
+  /** The share of compared requests whose answers agree (the same label per row, else the same top class, else equal numbers); absent with nothing compared. */
+  agreement?: number;
+  sides: Record<ExperimentSide, SideFigures>;
+  /** The records read (newest first), at most. */
+  window: number;
+}
+
+export interface SideFigures {
+  model?: string;
+  versions: string[];
+  count: number;
+  errors: number;
+  /** Failures by status code (e.g. 504 when the shadow timed out). */
+  statuses: Record<string, number>;
+  latency_ms: { p50?: number; p95?: number; p99?: number; mean?: number };
 }

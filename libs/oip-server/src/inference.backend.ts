@@ -26,6 +26,8 @@ export interface InferenceBackend {
   infer(model: string, version: string | undefined, request: InferRequest, context: InferContext): Promise<InferResponse>;
   /** The pattern a model's predictions are logged under (e.g. `graph`); `sync` when absent. */
   predictionPattern?(model: string): PredictionPattern;
+  /** The experiment a model's requests are logged under as its primary side (shadow AB), if any. */
+  experimentOf?(model: string): string | undefined;
 }
 
 /** Nest injection token under which an app provides its InferenceBackend. */

@@ -124,7 +124,11 @@ export class OipController {
     const inferRequest = parseInferRequest(body);
     const answer = this.backend.infer(model, version, inferRequest, new HttpInferContext(requestId, deadlineIn(timeoutMs), reply));
     const pattern = this.backend.predictionPattern?.(model) ?? 'sync';
-    this.predictionLog?.follow({ requestId, pattern, model, version, inputs: inferRequest.inputs }, answer);
+    const experiment = this.backend.experimentOf?.(model);
+    this.predictionLog?.follow(
+      { requestId, pattern, model, version, inputs: inferRequest.inputs, ...(experiment === undefined ? {} : { experiment: { id: experiment, side: 'primary' } }) },
+      answer,
+    );
     return answer;
   }
 }

@@ -32,6 +32,7 @@ const PATTERNS = [
   'multi-stage',
   'prediction-cache',
   'prep-pred',
+  'shadow-ab',
   'synchronous',
   'training-to-serving',
   'web-single',

@@ -73,6 +73,8 @@ export const PATTERN_EXPECTATIONS: Readonly<Record<string, PatternExpectation>> 
   'circuit-break': { gateway: true, models: ['iris-mlp', 'iris-softmax'] },
   // A training job (CronJob / one-shot) releases iris-mlp into the registry; a model-load predictor serves it.
   'training-to-serving': { gateway: true, models: ['iris-mlp'] },
+  // The primary and its shadow (experiments/shadow-ab.yaml), and the monitor for the experiment's report.
+  'shadow-ab': { gateway: true, models: ['iris-mlp', 'iris-softmax'], monitor: true },
 };
 
 /** Where the gateway image carries the graph definitions (the Dockerfile copies `graphs/` there). */

@@ -19,6 +19,8 @@ export const GatewayEnvSchema = z
     DISCOVERY_INTERVAL_MS: integer(2_000, 100),
     MODEL_FORGET_MS: integer(300_000, 0),
     GRAPHS_DIR: text('graphs'),
+    /** Shadow experiments (YAML); empty: none. */
+    EXPERIMENTS_FILE: text(''),
     JOBS_NAMESPACE: text(DEFAULT_JOBS_NAMESPACE).refine(isJobsNamespace, 'expected lower-case letters, digits and dashes'),
     JOB_TTL_S: integer(86_400, 1),
     MODEL_MAX_IN_FLIGHT: integer(256, 1),
@@ -79,6 +81,8 @@ export interface GatewayConfig {
   modelForgetMs: number;
   /** Inference graph definitions (`*.yaml`), served as models; relative to the working directory. */
   graphsDir: string;
+  /** Experiments (shadow AB) as data; '' for none. */
+  experimentsFile: string;
   /** Asynchronous jobs: the queue's namespace (stream, subjects, Redis keys) and how long job state lives. */
   jobs: { namespace: string; ttlSeconds: number };
   /** Bulkhead, circuit breaker, failover (hedging) and fallbacks per model. */
@@ -108,6 +112,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     discoveryIntervalMs: e.DISCOVERY_INTERVAL_MS,
     modelForgetMs: e.MODEL_FORGET_MS,
     graphsDir: e.GRAPHS_DIR,
+    experimentsFile: e.EXPERIMENTS_FILE,
     jobs: { namespace: e.JOBS_NAMESPACE, ttlSeconds: e.JOB_TTL_S },
     resilience: {
       maxInFlight: e.MODEL_MAX_IN_FLIGHT,

@@ -52,22 +52,25 @@ export function loadGraphDir(dir: string): GraphDefinition[] {
 
 /** Parses and validates one graph file's text (YAML, of which JSON is a subset). */
 export function parseGraph(text: string, file: string): GraphDefinition {
-  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (document.errors.length > 0) {
-    throw new GraphDefinitionError(file, document.errors.map((error) => `YAML: ${error.message.split('\n')[0] ?? ''}`));
-  }
-  let raw: unknown;
-  try {
-    // yaml throws (not reports) an alias without its anchor, and an alias bomb past maxAliasCount.
-    raw = document.toJS({ maxAliasCount: 100 });
-  } catch (error) {
-    throw new GraphDefinitionError(file, [`YAML: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`]);
-  }
-  const parsed = GraphDefinitionSchema.safeParse(raw);
+  const yaml = readYaml(text);
+  if ('problems' in yaml) throw new GraphDefinitionError(file, yaml.problems);
+  const parsed = GraphDefinitionSchema.safeParse(yaml.data);
   if (!parsed.success) throw new GraphDefinitionError(file, formatIssues(parsed.error.issues));
   const problems = checkStructure(parsed.data);
   if (problems.length > 0) throw new GraphDefinitionError(file, problems);
   return parsed.data;
+}
+
+/** A YAML (or JSON) text as data, or what is wrong with it: syntax, duplicate keys, alias bombs. */
+export function readYaml(text: string): { data: unknown } | { problems: string[] } {
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (document.errors.length > 0) return { problems: document.errors.map((error) => `YAML: ${error.message.split('\n')[0] ?? ''}`) };
+  try {
+    // yaml throws (not reports) an alias without its anchor, and an alias bomb past maxAliasCount.
+    return { data: document.toJS({ maxAliasCount: 100 }) };
+  } catch (error) {
+    return { problems: [`YAML: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`] };
+  }
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
@@ -75,7 +78,7 @@ function formatPath(path: readonly PropertyKey[]): string {
   return path.map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`)).join('');
 }
 
-function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
   return issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
 }
 

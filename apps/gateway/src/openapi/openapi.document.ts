@@ -204,6 +204,35 @@ const schemas: Record<string, JsonObject> = {
   JobView: jobView,
   TimeLagRecord: timeLagRecord,
   ModelListing: modelListing,
+  Experiment: {
+    type: 'object',
+    required: ['id', 'kind', 'model', 'shadow', 'timeout_ms', 'max_in_flight', 'gateway'],
+    description: 'A shadow experiment (EXPERIMENTS_FILE) and this gateway\'s mirror counts.',
+    properties: {
+      id: { type: 'string' },
+      kind: { const: 'shadow' },
+      description: { type: 'string' },
+      model: { type: 'string', description: 'The primary: the model clients call.' },
+      shadow: { type: 'object', properties: { model: { type: 'string' }, version: { type: 'string' } } },
+      timeout_ms: { type: 'integer', description: 'The mirror\'s own deadline.' },
+      max_in_flight: { type: 'integer' },
+      gateway: {
+        type: 'object',
+        properties: { mirrored: { type: 'integer' }, skipped: { type: 'integer', description: 'Not mirrored: max_in_flight mirrors still running.' }, in_flight: { type: 'integer' } },
+      },
+      report: {
+        type: 'object',
+        description: 'From the prediction log (apps/monitor): both sides of the newest `window` records.',
+        properties: {
+          requests: { type: 'integer' },
+          compared: { type: 'integer', description: 'Requests both sides answered.' },
+          agreement: { type: 'number', description: 'Share of compared requests with the same label (or top class) per row.' },
+          sides: { type: 'object', description: '`primary` and `shadow`: model, versions, count, errors, statuses, latency_ms {p50, p95, p99, mean}.' },
+          window: { type: 'integer' },
+        },
+      },
+    },
+  },
   MonitoringView: {
     type: 'object',
     required: ['model', 'window', 'latency_ms', 'error_rate', 'errors', 'drift', 'output', 'accuracy', 'alerts'],
@@ -489,6 +518,23 @@ const paths: Record<string, JsonObject> = {
       responses: { '200': json(ref('MonitoringView'), 'The window.'), ...errors(404, 503) },
     },
   },
+  '/v1/experiments': {
+    get: {
+      tags: ['experiments'],
+      summary: 'The experiments this gateway runs (shadow AB), with its mirror counts',
+      operationId: 'listExperiments',
+      responses: { '200': json({ type: 'object', properties: { experiments: { type: 'array', items: ref('Experiment') } } }, 'The experiments.') },
+    },
+  },
+  '/v1/experiments/{id}': {
+    get: {
+      tags: ['experiments'],
+      summary: 'One experiment and its report from the prediction log: agreement rate and latency of each side',
+      operationId: 'getExperiment',
+      parameters: [idParam('The experiment id.')],
+      responses: { '200': json(ref('Experiment'), 'The experiment and its report.'), ...errors(404, 503) },
+    },
+  },
   '/v1/feedback': {
     post: {
       tags: ['prediction-log'],
@@ -618,6 +664,7 @@ export const OPENAPI_DOCUMENT: JsonObject = {
     { name: 'upload', description: 'Multipart image uploads' },
     { name: 'releases', description: 'Training-to-serving: released versions and their replicas' },
     { name: 'prediction-log', description: 'Every prediction logged (JetStream → store); ground truth joined later' },
+    { name: 'experiments', description: 'Shadow AB: live traffic mirrored to a candidate; both sides compared from the prediction log' },
     { name: 'meta', description: 'Operations: metrics and this document' },
   ],
   paths,

@@ -22,6 +22,7 @@ const SCHEMA = [
   'create index if not exists predictions_model_ts on predictions (model, ts)',
   'create index if not exists predictions_ts on predictions (ts)',
   'create index if not exists predictions_request_id on predictions (request_id)',
+  "create index if not exists predictions_experiment on predictions ((record->'experiment'->>'id'), ts)",
   `create table if not exists feedback (
      request_id text primary key,
      label jsonb not null,
@@ -78,6 +79,15 @@ export class LogStoreRepository {
       const record = (typeof row.record === 'string' ? JSON.parse(row.record) : row.record) as PredictionRecord;
       return row.feedback_ts === null ? record : { ...record, feedback: { label: row.label, ts: Number(row.feedback_ts) } };
     });
+  }
+
+  /** An experiment's newest records (both sides), at most `limit`. */
+  async experiment(id: string, limit: number): Promise<PredictionRecord[]> {
+    const rows = await this.sql.query<{ record: PredictionRecord | string }>(
+      `select record from predictions where record->'experiment'->>'id' = $1 order by ts desc, seq desc limit $2`,
+      [id, limit],
+    );
+    return rows.map((row) => (typeof row.record === 'string' ? JSON.parse(row.record) : row.record) as PredictionRecord);
   }
 
   /** Stores the ground truth of a logged request; false when no prediction has that id. */
