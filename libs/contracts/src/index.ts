@@ -107,8 +107,11 @@ export {
 } from './prediction-log.js';
 export type {
   AlertEvent,
+  AbReport,
+  AbVariantFigures,
   AlertKind,
   ExperimentSide,
+  ExperimentTag,
   Feedback,
   LoggedPrediction,
   LogQuery,

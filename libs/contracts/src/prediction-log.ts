@@ -8,6 +8,13 @@ export type PredictionPattern = (typeof PREDICTION_PATTERNS)[number];
 export const EXPERIMENT_SIDES = ['primary', 'shadow'] as const;
 export type ExperimentSide = (typeof EXPERIMENT_SIDES)[number];
 
+/** How a logged prediction is tagged with its experiment. */
+export interface ExperimentTag {
+  id: string;
+  side?: ExperimentSide;
+  variant?: string;
+}
+
 /** The prediction log's JetStream stream; records on `msp.log.<model>`. */
 export const PredictionLogStream = {
   name: 'MSP_PREDICTIONS',
@@ -27,7 +34,7 @@ export const LogSubjects = {
 
 /** Experiment reports, answered by the monitor from the prediction log (queue group `msp.monitor`). */
 export const ExperimentSubjects = {
-  /** `{id}` in, a ShadowReport out (its counts are 0 when nothing is logged yet). */
+  /** `{id, kind}` in, a ShadowReport (kind `shadow`) or an AbReport (kind `ab`) out (counts 0 when nothing is logged yet). */
   report: 'msp.experiments.report',
 } as const;
 
@@ -51,8 +58,11 @@ export const PredictionRecordSchema = z.object({
   error: z.string().optional(),
   /** Milliseconds: `total`, and per hop where the path knows them (e.g. graph steps, queue wait). */
   latency_ms: z.record(z.string(), z.number()),
-  /** The experiment the prediction belongs to (shadow AB: both sides of one request share its request id). */
-  experiment: z.object({ id: z.string(), side: z.enum(EXPERIMENT_SIDES) }).optional(),
+  /**
+   * The experiment the prediction belongs to: shadow AB names the side (both sides of one request
+   * share its request id), online AB the variant the request was assigned to (its exposure).
+   */
+  experiment: z.object({ id: z.string(), side: z.enum(EXPERIMENT_SIDES).optional(), variant: z.string().optional() }).optional(),
 });
 export type PredictionRecord = z.infer<typeof PredictionRecordSchema>;
 
@@ -141,4 +151,23 @@ export interface SideFigures {
   /** Failures by status code (e.g. 504 when the shadow timed out). */
   statuses: Record<string, number>;
   latency_ms: { p50?: number; p95?: number; p99?: number; mean?: number };
+}
+
+/** What the prediction log says of an online AB experiment: exposures, outcomes and significance per variant. */
+export interface AbReport {
+  id: string;
+  variants: AbVariantFigures[];
+  /** The records read (newest first), at most. */
+  window: number;
+}
+
+export interface AbVariantFigures {
+  name: string;
+  /** Requests answered by this variant (its exposures) in the window. */
+  exposures: number;
+  latency_ms: { p50?: number; p99?: number };
+  /** Exposures whose ground truth was posted (POST /v1/feedback), how many the variant got right, and the share. */
+  outcomes: { samples: number; correct: number; accuracy?: number };
+  /** Against the first variant (the control): a two-proportion z-test of accuracy; absent for the control or without outcomes to compare. */
+  versus_control?: { z: number; p_value: number; significant: boolean; alpha: number };
 }

@@ -1,6 +1,6 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { ErrorCode, MspError, PredictionLogStream, type ExperimentSide, type InferResponse, type PredictionPattern } from '@msp/contracts';
+import { ErrorCode, MspError, PredictionLogStream, type ExperimentTag, type InferResponse, type PredictionPattern } from '@msp/contracts';
 import type { PredictionLogSettings } from '@msp/config';
 import { activeTraceIds, type Logger, type Metrics } from '@msp/telemetry';
 import { encodeRecord, toRecord, type PredictionEntry } from './prediction.record.js';
@@ -72,7 +72,7 @@ export class PredictionLog {
       model: string;
       version?: string | undefined;
       inputs: unknown;
-      experiment?: { id: string; side: ExperimentSide } | undefined;
+      experiment?: ExperimentTag | undefined;
     },
     answer: Promise<InferResponse>,
   ): void {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ExperimentSide, PredictionPattern, PredictionRecord } from '@msp/contracts';
+import type { ExperimentTag, PredictionPattern, PredictionRecord } from '@msp/contracts';
 
 /** One prediction as the serving code knows it; turned into a PredictionRecord off the request's path. */
 export interface PredictionEntry {
@@ -21,7 +21,7 @@ export interface PredictionEntry {
   /** Epoch ms when it ended. */
   ts: number;
   /** The experiment (and side of it) the prediction belongs to. */
-  experiment?: { id: string; side: ExperimentSide } | undefined;
+  experiment?: ExperimentTag | undefined;
 }
 
 /** Typed arrays as plain arrays, so a tensor's JSON (and hash) does not depend on how it was held. */

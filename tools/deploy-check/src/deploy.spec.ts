@@ -30,6 +30,7 @@ const PATTERNS = [
   'microservice-horizontal',
   'microservice-vertical',
   'multi-stage',
+  'online-ab',
   'prediction-cache',
   'prep-pred',
   'shadow-ab',

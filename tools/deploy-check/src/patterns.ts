@@ -75,6 +75,8 @@ export const PATTERN_EXPECTATIONS: Readonly<Record<string, PatternExpectation>> 
   'training-to-serving': { gateway: true, models: ['iris-mlp'] },
   // The primary and its shadow (experiments/shadow-ab.yaml), and the monitor for the experiment's report.
   'shadow-ab': { gateway: true, models: ['iris-mlp', 'iris-softmax'], monitor: true },
+  // The variants of experiments/online-ab.yaml, and the monitor for exposures and outcomes.
+  'online-ab': { gateway: true, models: ['iris-mlp', 'iris-softmax'], monitor: true },
 };
 
 /** Where the gateway image carries the graph definitions (the Dockerfile copies `graphs/` there). */

@@ -71,7 +71,7 @@ describe('planTopology', () => {
   });
 
   it('knows its names', () => {
-    expect(TOPOLOGY_NAMES).toEqual(['synchronous', 'web-single', 'asynchronous', 'prep-pred', 'prediction-cache', 'data-cache', 'circuit-break', 'training-to-serving', 'shadow-ab', 'all']);
+    expect(TOPOLOGY_NAMES).toEqual(['synchronous', 'web-single', 'asynchronous', 'prep-pred', 'prediction-cache', 'data-cache', 'circuit-break', 'training-to-serving', 'shadow-ab', 'online-ab', 'all']);
   });
 
   it('prep-pred: gateway, two preprocess replicas (NATS only, ready on their ops port) and the mnist predictors', () => {

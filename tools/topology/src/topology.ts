@@ -118,6 +118,15 @@ const shadowAb: TopologyDefinition = {
   services: [{ ...gateway, env: { EXPERIMENTS_FILE: 'experiments/shadow-ab.yaml' } }, predictor('iris-mlp'), predictor('iris-softmax'), monitor],
 };
 
+/**
+ * Online AB: clients call iris-ab, split 80/20 between iris-mlp and iris-softmax, sticky per
+ * x-user-id (experiments/online-ab.yaml); the monitor joins feedback per variant.
+ */
+const onlineAb: TopologyDefinition = {
+  description: 'gateway (EXPERIMENTS_FILE: iris-ab split 80/20 between iris-mlp and iris-softmax, sticky per x-user-id) → both; the monitor',
+  services: [{ ...gateway, env: { EXPERIMENTS_FILE: 'experiments/online-ab.yaml' } }, predictor('iris-mlp'), predictor('iris-softmax'), monitor],
+};
+
 const webSingle: TopologyDefinition = {
   description: 'iris-mlp inside one web server (OIP REST in the predictor process)',
   services: [webSinglePredictor],
@@ -134,6 +143,7 @@ export const TOPOLOGIES = {
   'circuit-break': circuitBreak,
   'training-to-serving': trainingToServing,
   'shadow-ab': shadowAb,
+  'online-ab': onlineAb,
   all: {
     description:
       'synchronous and web-single side by side (iris-mlp: two replicas on NATS), preprocess, 2 workers, the cache (for iris-trees, and items by id), the monitor (prediction log)',

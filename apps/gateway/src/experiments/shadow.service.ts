@@ -3,7 +3,7 @@ import { Subjects, type InferRequest, type InferResponse } from '@msp/contracts'
 import { NatsBus } from '@msp/messaging';
 import type { InferContext } from '@msp/oip-server';
 import { PredictionLog } from '@msp/prediction-log';
-import type { ShadowExperiment } from './experiment.schema.js';
+import type { Experiment, ShadowExperiment } from './experiment.schema.js';
 
 /** Injection token of the experiments loaded at start (EXPERIMENTS_FILE). */
 export const EXPERIMENTS = Symbol.for('msp.experiments');
@@ -25,25 +25,16 @@ export interface MirrorCounts {
 @Injectable()
 export class ShadowService {
   private readonly byModel: ReadonlyMap<string, ShadowExperiment>;
-  private readonly byId: ReadonlyMap<string, ShadowExperiment>;
   private readonly counts = new Map<string, MirrorCounts>();
 
   constructor(
-    @Inject(EXPERIMENTS) experiments: readonly ShadowExperiment[],
+    @Inject(EXPERIMENTS) all: readonly Experiment[],
     private readonly bus: NatsBus,
     private readonly log: PredictionLog,
   ) {
+    const experiments = all.filter((experiment): experiment is ShadowExperiment => experiment.kind === 'shadow');
     this.byModel = new Map(experiments.map((experiment) => [experiment.model, experiment]));
-    this.byId = new Map(experiments.map((experiment) => [experiment.id, experiment]));
     for (const experiment of experiments) this.counts.set(experiment.id, { mirrored: 0, skipped: 0, in_flight: 0 });
-  }
-
-  list(): ShadowExperiment[] {
-    return [...this.byId.values()];
-  }
-
-  find(id: string): ShadowExperiment | undefined {
-    return this.byId.get(id);
   }
 
   countsOf(id: string): MirrorCounts {

@@ -206,13 +206,19 @@ const schemas: Record<string, JsonObject> = {
   ModelListing: modelListing,
   Experiment: {
     type: 'object',
-    required: ['id', 'kind', 'model', 'shadow', 'timeout_ms', 'max_in_flight', 'gateway'],
-    description: 'A shadow experiment (EXPERIMENTS_FILE) and this gateway\'s mirror counts.',
+    required: ['id', 'kind', 'model'],
+    description: 'An experiment (EXPERIMENTS_FILE): shadow (with this gateway\'s mirror counts) or online AB.',
     properties: {
       id: { type: 'string' },
-      kind: { const: 'shadow' },
+      kind: { enum: ['shadow', 'ab'] },
       description: { type: 'string' },
-      model: { type: 'string', description: 'The primary: the model clients call.' },
+      model: { type: 'string', description: 'Shadow: the primary, the model clients call. AB: the name clients call.' },
+      key: { type: 'object', description: 'AB: the sticky assignment key, `{header}` or `{parameter}` (else the request id).' },
+      variants: {
+        type: 'array',
+        description: 'AB: the first is the control.',
+        items: { type: 'object', properties: { name: { type: 'string' }, model: { type: 'string' }, version: { type: 'string' }, weight: { type: 'number' } } },
+      },
       shadow: { type: 'object', properties: { model: { type: 'string' }, version: { type: 'string' } } },
       timeout_ms: { type: 'integer', description: 'The mirror\'s own deadline.' },
       max_in_flight: { type: 'integer' },
@@ -222,12 +228,14 @@ const schemas: Record<string, JsonObject> = {
       },
       report: {
         type: 'object',
-        description: 'From the prediction log (apps/monitor): both sides of the newest `window` records.',
+        description:
+          'From the prediction log (apps/monitor), over the newest `window` records. Shadow: `requests`, `compared`, `agreement`, `sides`. AB: `variants` [{name, exposures, latency_ms, outcomes {samples, correct, accuracy}, versus_control {z, p_value, significant, alpha}}].',
         properties: {
           requests: { type: 'integer' },
           compared: { type: 'integer', description: 'Requests both sides answered.' },
           agreement: { type: 'number', description: 'Share of compared requests with the same label (or top class) per row.' },
           sides: { type: 'object', description: '`primary` and `shadow`: model, versions, count, errors, statuses, latency_ms {p50, p95, p99, mean}.' },
+          variants: { type: 'array', items: { type: 'object' } },
           window: { type: 'integer' },
         },
       },
@@ -529,7 +537,7 @@ const paths: Record<string, JsonObject> = {
   '/v1/experiments/{id}': {
     get: {
       tags: ['experiments'],
-      summary: 'One experiment and its report from the prediction log: agreement rate and latency of each side',
+      summary: 'One experiment and its report from the prediction log: shadow — agreement and latency of each side; AB — exposures, outcomes and significance per variant',
       operationId: 'getExperiment',
       parameters: [idParam('The experiment id.')],
       responses: { '200': json(ref('Experiment'), 'The experiment and its report.'), ...errors(404, 503) },
@@ -664,7 +672,7 @@ export const OPENAPI_DOCUMENT: JsonObject = {
     { name: 'upload', description: 'Multipart image uploads' },
     { name: 'releases', description: 'Training-to-serving: released versions and their replicas' },
     { name: 'prediction-log', description: 'Every prediction logged (JetStream → store); ground truth joined later' },
-    { name: 'experiments', description: 'Shadow AB: live traffic mirrored to a candidate; both sides compared from the prediction log' },
+    { name: 'experiments', description: 'Shadow AB (traffic mirrored to a candidate) and online AB (a weighted, sticky split), reported from the prediction log' },
     { name: 'meta', description: 'Operations: metrics and this document' },
   ],
   paths,

@@ -90,7 +90,7 @@ function figures(records: readonly PredictionRecord[]): SideFigures {
  */
 export function shadowReport(id: string, records: readonly PredictionRecord[], window: number): ShadowReport {
   const bySide: Record<ExperimentSide, PredictionRecord[]> = { primary: [], shadow: [] };
-  for (const record of records) if (record.experiment?.id === id) bySide[record.experiment.side].push(record);
+  for (const record of records) if (record.experiment?.id === id && record.experiment.side) bySide[record.experiment.side].push(record);
   const shadows = new Map(bySide.shadow.map((record) => [record.request_id, record]));
   let compared = 0;
   let agreed = 0;
