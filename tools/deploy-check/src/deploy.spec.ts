@@ -26,6 +26,7 @@ const PATTERNS = [
   'asynchronous',
   'batch',
   'circuit-break',
+  'condition-based',
   'data-cache',
   'microservice-horizontal',
   'microservice-vertical',

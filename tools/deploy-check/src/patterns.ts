@@ -56,7 +56,7 @@ export const PATTERN_EXPECTATIONS: Readonly<Record<string, PatternExpectation>> 
     preprocess: true,
     cache: true,
     monitor: true,
-    graphs: ['mnist-image', 'iris-checked', 'iris-ensemble', 'mnist-time-lag'],
+    graphs: ['mnist-image', 'iris-checked', 'iris-ensemble', 'mnist-time-lag', 'iris-by-condition'],
   },
   synchronous: { gateway: true, models: MODEL_NAMES },
   'web-single': { httpPredictor: 'iris-mlp', models: ['iris-mlp'] },
@@ -64,6 +64,8 @@ export const PATTERN_EXPECTATIONS: Readonly<Record<string, PatternExpectation>> 
   batch: { models: ['iris-mlp'], batchModel: 'iris-mlp' },
   'prep-pred': { gateway: true, models: MNIST_MODELS, preprocess: true, graphs: ['mnist-image'] },
   'microservice-vertical': { gateway: true, models: IRIS_MODELS, graphs: ['iris-checked'] },
+  // A header or an input feature picks the model (graph iris-by-condition).
+  'condition-based': { gateway: true, models: IRIS_MODELS, graphs: ['iris-by-condition'] },
   'microservice-horizontal': { gateway: true, models: IRIS_MODELS, graphs: ['iris-ensemble'] },
   'multi-stage': { gateway: true, models: MNIST_MODELS, redis: true, graphs: ['mnist-time-lag'] },
   'prediction-cache': { gateway: true, models: IRIS_MODELS, redis: true, cache: true },

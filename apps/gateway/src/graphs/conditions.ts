@@ -1,5 +1,5 @@
 import { MspError, type InferTensor } from '@msp/contracts';
-import type { Condition, TensorCondition } from './graph.schema.js';
+import type { Condition, HeaderCondition, TensorCondition } from './graph.schema.js';
 
 /** Where a condition looks for its tensors. */
 export interface ConditionScope {
@@ -9,13 +9,33 @@ export interface ConditionScope {
   current: readonly InferTensor[];
   /** The outputs of steps that have run, by node name. */
   results: ReadonlyMap<string, readonly InferTensor[]>;
+  /** A request header by lower-case name (absent where the request has no headers, e.g. a time-lag's background run). */
+  header?: (name: string) => string | undefined;
 }
 
 /** Evaluates a switch condition: declarative, no code from the file is ever run. */
 export function evaluate(condition: Condition, scope: ConditionScope): boolean {
   if ('any_of' in condition) return condition.any_of.some((c) => evaluate(c, scope));
   if ('all_of' in condition) return condition.all_of.every((c) => evaluate(c, scope));
+  if ('header' in condition) return evaluateHeader(condition, scope.header?.(condition.header));
   return evaluateTensor(condition, scope);
+}
+
+function evaluateHeader(condition: HeaderCondition, value: string | undefined): boolean {
+  switch (condition.op) {
+    case 'present':
+      return value !== undefined;
+    case 'absent':
+      return value === undefined;
+    case 'eq':
+      return value === condition.value;
+    case 'ne':
+      return value !== condition.value;
+    case 'in':
+      return value !== undefined && (condition.values ?? []).includes(value);
+    case 'not_in':
+      return value === undefined || !(condition.values ?? []).includes(value);
+  }
 }
 
 function findTensor(condition: TensorCondition, scope: ConditionScope): InferTensor {

@@ -22,6 +22,8 @@ export interface StepContext {
 export interface GraphRunContext extends StepContext {
   /** Aborted when the client has gone: no further step starts, the running ones are abandoned. */
   signal?: AbortSignal;
+  /** The request's headers, for header conditions (condition-based serving). */
+  header?: (name: string) => string | undefined;
 }
 
 export type StepStatus = 'ok' | 'skipped' | 'failed' | 'timeout';
@@ -70,6 +72,7 @@ interface Run {
   requestId: string;
   deadline: number;
   signal: AbortSignal | undefined;
+  header: ((name: string) => string | undefined) | undefined;
   results: Map<string, InferTensor[]>;
   /** The model version each model step's answer came from. */
   versions: Map<string, string>;
@@ -104,6 +107,7 @@ export class GraphEngine {
       requestId: context.requestId,
       deadline: context.deadline,
       signal: context.signal,
+      header: context.header,
       results: new Map(),
       versions: new Map(),
       trace: { steps: [], partial: false },
@@ -198,7 +202,7 @@ export class GraphEngine {
       }
       case 'switch': {
         const started = performance.now();
-        const scope = { request: run.request, current: inputs, results: run.results };
+        const scope = { request: run.request, current: inputs, results: run.results, header: run.header };
         const chosen = node.cases.find((c) => evaluate(c.when, scope))?.node ?? node.default;
         this.recordStep(run, { ...record(name, node, 'ok', started), ...(chosen === undefined ? {} : { chose: chosen }) });
         return chosen === undefined ? inputs : this.exec(chosen, inputs, run, deadline);

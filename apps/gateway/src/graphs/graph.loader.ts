@@ -119,6 +119,7 @@ export function checkStructure(graph: GraphDefinition): string[] {
 function conditionSteps(condition: Condition): string[] {
   if ('any_of' in condition) return condition.any_of.flatMap(conditionSteps);
   if ('all_of' in condition) return condition.all_of.flatMap(conditionSteps);
+  if ('header' in condition) return [];
   return condition.step === undefined ? [] : [condition.step];
 }
 

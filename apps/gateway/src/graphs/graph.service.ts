@@ -129,7 +129,7 @@ export class GraphService implements OnModuleInit {
     const graph = this.graph(name, version);
     const entry = graph.nodes[graph.entry];
     if (entry?.kind === 'time-lag') return this.timeLag(graph, entry, request, context);
-    const run = { requestId: context.requestId, deadline: context.deadline, signal: context.signal };
+    const run = { requestId: context.requestId, deadline: context.deadline, signal: context.signal, header: (name: string) => context.header?.(name) };
     return this.respond(graph, request, await this.engine.run(graph, request.inputs, run));
   }
 
@@ -165,7 +165,7 @@ export class GraphService implements OnModuleInit {
     const fastRun = await this.engine.run(
       graph,
       request.inputs,
-      { requestId: id, deadline: context.deadline, signal: context.signal },
+      { requestId: id, deadline: context.deadline, signal: context.signal, header: (name: string) => context.header?.(name) },
       entry.fast,
     );
     const path = `/v1/time-lag/${encodeURIComponent(id)}`;
