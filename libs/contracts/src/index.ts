@@ -121,3 +121,5 @@ export type {
   ShadowReport,
   SideFigures,
 } from './prediction-log.js';
+export { PARAMETER_NAMES, ParameterRecordSchema, Parameters, parseParameter } from './parameters.js';
+export type { ParameterRecord } from './parameters.js';

@@ -35,6 +35,7 @@ export const APP_ENV: Readonly<Record<AppName, readonly string[]>> = {
     'MODEL_FORGET_MS',
     'GRAPHS_DIR',
     'EXPERIMENTS_FILE',
+    'MANAGEMENT_TOKEN',
     'JOBS_NAMESPACE',
     'JOB_TTL_S',
     'MODEL_MAX_IN_FLIGHT',

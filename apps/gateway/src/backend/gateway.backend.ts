@@ -7,6 +7,7 @@ import { AbService } from '../experiments/ab.service.js';
 import type { AbExperiment } from '../experiments/experiment.schema.js';
 import { ShadowService } from '../experiments/shadow.service.js';
 import { NatsBackend } from '../inference/nats.backend.js';
+import { ParametersService } from '../parameters/parameters.service.js';
 import { GraphService, isWholeAnswer } from '../graphs/graph.service.js';
 
 /**
@@ -25,6 +26,7 @@ export class GatewayBackend implements InferenceBackend {
     private readonly predictionCache: PredictionCacheService,
     private readonly shadows: ShadowService,
     private readonly abs: AbService,
+    private readonly parameters: ParametersService,
   ) {}
 
   isReady(): Promise<boolean> {
@@ -76,6 +78,9 @@ export class GatewayBackend implements InferenceBackend {
 
   /** A request naming its input by `parameters.item_id` gets it first (data cache), for graphs and models alike. */
   infer(model: string, version: string | undefined, request: InferRequest, context: InferContext): Promise<InferResponse> {
+    if (!this.parameters.modelEnabled(model)) {
+      return Promise.reject(MspError.unavailable(`'${model}' is switched off (parameter models.${model}.enabled = false)`));
+    }
     return this.dataCache.infer(request, context, (resolved) => {
       if (this.graphs.has(model)) return this.graph(model, version, resolved, context);
       const experiment = this.abs.find(model);

@@ -42,6 +42,8 @@ export const GatewayEnvSchema = z
     /** Clients must send one of these keys (comma-separated), or of the lines of API_KEYS_FILE; none: open. */
     API_KEYS: text(''),
     API_KEYS_FILE: text(''),
+    /** Changes to run-time parameters (PUT /v1/parameters/:name) need this in x-management-token; empty: open. */
+    MANAGEMENT_TOKEN: text(''),
     LOG_LEVEL: logLevel(),
     ...predictionLogEnv,
   })
@@ -93,6 +95,8 @@ export interface GatewayConfig {
   dataCache: DataCacheOptions;
   /** Keys one of which every HTTP request (but health and metrics) must carry; empty: open. */
   apiKeys: string[];
+  /** The token parameter changes must present; '' = none required. */
+  managementToken: string;
   logLevel: LogLevel;
   /** Every prediction to the prediction log (PREDICTION_LOG*). */
   predictionLog: PredictionLogSettings;
@@ -128,6 +132,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       local: { maxEntries: e.CACHE_LOCAL_ENTRIES, maxBytes: e.CACHE_LOCAL_MAX_BYTES, ttlMs: e.CACHE_LOCAL_TTL_MS },
     },
     dataCache: { timeoutMs: e.ITEM_TIMEOUT_MS },
+    managementToken: e.MANAGEMENT_TOKEN,
     apiKeys: loadApiKeys({ API_KEYS: e.API_KEYS, API_KEYS_FILE: e.API_KEYS_FILE || undefined }),
     logLevel: e.LOG_LEVEL,
     predictionLog: predictionLogSettings(e),

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { MspError, type InferRequest, type InferResponse } from '@msp/contracts';
 import { assignVariant } from '@msp/experiments';
 import type { InferContext } from '@msp/oip-server';
+import { ParametersService } from '../parameters/parameters.service.js';
 import type { AbExperiment, AbVariant, Experiment } from './experiment.schema.js';
 import { EXPERIMENTS } from './shadow.service.js';
 
@@ -18,7 +19,10 @@ export const VARIANT_HEADER = 'x-msp-variant';
 export class AbService {
   private readonly byModel: ReadonlyMap<string, AbExperiment>;
 
-  constructor(@Inject(EXPERIMENTS) experiments: readonly Experiment[]) {
+  constructor(
+    @Inject(EXPERIMENTS) experiments: readonly Experiment[],
+    private readonly parameters: ParametersService,
+  ) {
     this.byModel = new Map(experiments.filter((experiment): experiment is AbExperiment => experiment.kind === 'ab').map((experiment) => [experiment.model, experiment]));
   }
 
@@ -39,8 +43,15 @@ export class AbService {
     return typeof value === 'string' || typeof value === 'number' ? String(value) : context.requestId;
   }
 
+  /**
+   * The variant of this request. Run-time parameters win over the file: `experiments.<id>.enabled`
+   * false sends everyone to the control; `experiments.<id>.weights` replaces the named variants' weights.
+   */
   assign(experiment: AbExperiment, request: InferRequest, context: InferContext): AbVariant {
-    const variant = assignVariant(experiment.id, this.keyOf(experiment, request, context), experiment.variants);
+    if (!this.parameters.experimentEnabled(experiment.id)) return experiment.variants[0]!;
+    const weights = this.parameters.experimentWeights(experiment.id);
+    const variants = weights ? experiment.variants.map((variant) => ({ ...variant, weight: weights[variant.name] ?? variant.weight })) : experiment.variants;
+    const variant = assignVariant(experiment.id, this.keyOf(experiment, request, context), variants);
     if (!variant) throw MspError.unavailable(`experiment '${experiment.id}' has no variant with weight`);
     return variant;
   }

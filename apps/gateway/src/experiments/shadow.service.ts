@@ -3,6 +3,7 @@ import { Subjects, type InferRequest, type InferResponse } from '@msp/contracts'
 import { NatsBus } from '@msp/messaging';
 import type { InferContext } from '@msp/oip-server';
 import { PredictionLog } from '@msp/prediction-log';
+import { ParametersService } from '../parameters/parameters.service.js';
 import type { Experiment, ShadowExperiment } from './experiment.schema.js';
 
 /** Injection token of the experiments loaded at start (EXPERIMENTS_FILE). */
@@ -31,6 +32,7 @@ export class ShadowService {
     @Inject(EXPERIMENTS) all: readonly Experiment[],
     private readonly bus: NatsBus,
     private readonly log: PredictionLog,
+    private readonly parameters: ParametersService,
   ) {
     const experiments = all.filter((experiment): experiment is ShadowExperiment => experiment.kind === 'shadow');
     this.byModel = new Map(experiments.map((experiment) => [experiment.model, experiment]));
@@ -49,7 +51,7 @@ export class ShadowService {
   /** Mirrors one request to the model's shadow, if it has one; never throws, never waits. */
   mirror(model: string, request: InferRequest, context: InferContext): void {
     const experiment = this.byModel.get(model);
-    if (!experiment) return;
+    if (!experiment || !this.parameters.experimentEnabled(experiment.id)) return;
     const counts = this.counts.get(experiment.id)!;
     if (counts.in_flight >= experiment.max_in_flight) {
       counts.skipped++;

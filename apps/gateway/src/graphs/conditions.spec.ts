@@ -9,6 +9,14 @@ const scope = (rows: number[][], current: InferTensor[] = []): ConditionScope =>
 const holds = (condition: Record<string, unknown>, s: ConditionScope) => evaluate({ rows: 'any', ...condition } as Condition, s);
 
 describe('conditions', () => {
+  it('takes a condition\'s number from its run-time parameter when one is set', () => {
+    const condition = { input: 'input', feature: 2, op: 'gt', value: 2.5, parameter: 'cut' };
+    const s = scope([[5, 3, 3, 0.2]]);
+    expect(holds(condition, s)).toBe(true);
+    expect(holds(condition, { ...s, parameter: (name) => (name === 'cut' ? 4 : undefined) })).toBe(false);
+    expect(holds(condition, { ...s, parameter: () => undefined })).toBe(true);
+  });
+
   it('tests a request header: eq / ne, in / not_in, present / absent; a missing header equals nothing', () => {
     const headers: Record<string, string> = { 'x-device': 'mobile' };
     const s: ConditionScope = { ...scope([[5, 3, 1.4, 0.2]]), header: (name) => headers[name] };

@@ -9,6 +9,8 @@ export interface ConditionScope {
   current: readonly InferTensor[];
   /** The outputs of steps that have run, by node name. */
   results: ReadonlyMap<string, readonly InferTensor[]>;
+  /** A run-time number by parameter name (a condition's `parameter`), if set. */
+  parameter?: (name: string) => number | undefined;
   /** A request header by lower-case name (absent where the request has no headers, e.g. a time-lag's background run). */
   header?: (name: string) => string | undefined;
 }
@@ -97,7 +99,9 @@ function compare(condition: TensorCondition, x: unknown, column: number): boolea
   }
 }
 
-function evaluateTensor(condition: TensorCondition, scope: ConditionScope): boolean {
+function evaluateTensor(named: TensorCondition, scope: ConditionScope): boolean {
+  const live = named.parameter === undefined ? undefined : scope.parameter?.(named.parameter);
+  const condition = live === undefined ? named : { ...named, value: live };
   const tensor = findTensor(condition, scope);
   const data = tensor.data as readonly unknown[];
   const rows = Math.max(1, tensor.shape[0] ?? 1);

@@ -8,6 +8,8 @@ import { MERGES, type BranchAnswer } from './merge.js';
 export interface GraphPorts {
   infer(model: string, version: string | undefined, request: InferRequest, context: StepContext): Promise<InferResponse>;
   preprocess(kind: string, request: InferRequest, context: StepContext): Promise<InferRequest>;
+  /** A run-time number a condition names (`parameter`), if set (parameter-based serving). */
+  parameter?(graph: string, name: string): number | undefined;
   /** The class labels a model advertises (for soft vote), or undefined. */
   labelsOf(model: string): Promise<readonly string[] | undefined>;
   /** Told of every step as it ends (metrics). */
@@ -202,7 +204,13 @@ export class GraphEngine {
       }
       case 'switch': {
         const started = performance.now();
-        const scope = { request: run.request, current: inputs, results: run.results, header: run.header };
+        const scope = {
+          request: run.request,
+          current: inputs,
+          results: run.results,
+          header: run.header,
+          parameter: (parameter: string) => this.ports.parameter?.(run.graph.name, parameter),
+        };
         const chosen = node.cases.find((c) => evaluate(c.when, scope))?.node ?? node.default;
         this.recordStep(run, { ...record(name, node, 'ok', started), ...(chosen === undefined ? {} : { chose: chosen }) });
         return chosen === undefined ? inputs : this.exec(chosen, inputs, run, deadline);

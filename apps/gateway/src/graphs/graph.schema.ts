@@ -35,6 +35,8 @@ const TensorConditionSchema = z
     op: z.enum(['gt', 'ge', 'lt', 'le', 'eq', 'ne', 'outside', 'nan', 'in', 'not_in']),
     /** For gt … ne. */
     value: z.number().optional(),
+    /** Read the number from the run-time parameter `graphs.<graph>.<parameter>` when it is set (KV, live), else `value`. */
+    parameter: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'expected a parameter name').optional(),
     /** For `outside` (NaN is always outside): one bound for all columns, or one per column. */
     min: numberOrPerFeature.optional(),
     max: numberOrPerFeature.optional(),

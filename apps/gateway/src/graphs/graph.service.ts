@@ -12,6 +12,7 @@ import { ModelRegistry } from '../discovery/model-registry.service.js';
 import { NatsBackend } from '../inference/nats.backend.js';
 import { PredictorClient } from '../inference/predictor.client.js';
 import { PreprocessClient } from '../inference/preprocess.client.js';
+import { ParametersService } from '../parameters/parameters.service.js';
 import { TimeLagStore, type TimeLagRecord } from '../time-lag/time-lag.store.js';
 import { GraphEngine, selectOutputs, type GraphRunResult } from './graph.engine.js';
 import type { GraphDefinition, GraphNode } from './graph.schema.js';
@@ -40,10 +41,12 @@ export class GraphService implements OnModuleInit {
     private readonly lateAnswers: TimeLagStore,
     @Inject(LOGGER) private readonly logger: Logger,
     metrics: Metrics,
+    parameters: ParametersService,
   ) {
     this.graphs = new Map(graphs.map((graph) => [graph.name, graph]));
     this.engine = new GraphEngine({
       infer: (model, version, request, context) => predictors.infer(model, version, request, context),
+      parameter: (graph, name) => parameters.graphNumber(graph, name),
       preprocess: (kind, request, context) => preprocess.preprocess(kind, request, context),
       labelsOf: async (model) => {
         const labels = (await this.models.modelMetadata(model)).parameters?.['labels'];

@@ -241,6 +241,17 @@ const schemas: Record<string, JsonObject> = {
       },
     },
   },
+  ParameterRecord: {
+    type: 'object',
+    required: ['value', 'by', 'at'],
+    properties: {
+      value: { description: 'The value (null: cleared).' },
+      by: { type: 'string', description: 'x-actor of the change, else anonymous@<address>.' },
+      at: { type: 'integer', description: 'Epoch ms.' },
+      previous: { description: 'The value it replaced.' },
+      reason: { type: 'string' },
+    },
+  },
   MonitoringView: {
     type: 'object',
     required: ['model', 'window', 'latency_ms', 'error_rate', 'errors', 'drift', 'output', 'accuracy', 'alerts'],
@@ -299,6 +310,8 @@ const requestIdOut = { [HttpHeaders.requestId]: { schema: { type: 'string' }, de
 const ERROR_MEANING: Record<number, string> = {
   400: 'Bad request (malformed JSON, a request that does not match the schema or the model)',
   404: 'Unknown model, version, job or id',
+  401: 'A management change without x-management-token (MANAGEMENT_TOKEN is set)',
+  403: 'A management change with a wrong x-management-token',
   409: 'The Idempotency-Key names a job that no longer exists',
   413: 'The request body (or an uploaded file) is larger than the server accepts',
   415: 'Unsupported content type',
@@ -531,7 +544,7 @@ const paths: Record<string, JsonObject> = {
       tags: ['experiments'],
       summary: 'The experiments this gateway runs (shadow AB), with its mirror counts',
       operationId: 'listExperiments',
-      responses: { '200': json({ type: 'object', properties: { experiments: { type: 'array', items: ref('Experiment') } } }, 'The experiments.') },
+      responses: { '200': json({ type: 'object', properties: { experiments: { type: 'array', items: ref('Experiment') } } }, 'The experiments.'), ...errors() },
     },
   },
   '/v1/experiments/{id}': {
@@ -541,6 +554,37 @@ const paths: Record<string, JsonObject> = {
       operationId: 'getExperiment',
       parameters: [idParam('The experiment id.')],
       responses: { '200': json(ref('Experiment'), 'The experiment and its report.'), ...errors(404, 503) },
+    },
+  },
+  '/v1/parameters': {
+    get: {
+      tags: ['parameters'],
+      summary: 'Every run-time parameter in force (KV msp-parameters), with who set it, when and what it replaced',
+      operationId: 'listParameters',
+      responses: { '200': json({ type: 'object', properties: { parameters: { type: 'object', additionalProperties: ref('ParameterRecord') } } }, 'The parameters.'), ...errors() },
+    },
+  },
+  '/v1/parameters/{name}': {
+    get: {
+      tags: ['parameters'],
+      summary: 'One parameter: its value and its audit trail (oldest first)',
+      operationId: 'getParameter',
+      parameters: [pathParam('name', 'models.<model>.enabled, experiments.<id>.enabled, experiments.<id>.weights or graphs.<graph>.<name>.')],
+      responses: {
+        '200': json({ type: 'object', properties: { name: { type: 'string' }, current: ref('ParameterRecord'), history: { type: 'array', items: ref('ParameterRecord') } } }, 'The value and its history.'),
+        ...errors(503),
+      },
+    },
+    put: {
+      tags: ['parameters'],
+      summary: 'Changes a parameter; in force on every gateway within a second. Needs x-management-token when MANAGEMENT_TOKEN is set; x-actor names who',
+      operationId: 'putParameter',
+      parameters: [pathParam('name', 'The parameter.')],
+      requestBody: {
+        required: true,
+        content: { 'application/json': { schema: { type: 'object', required: ['value'], properties: { value: { description: 'The new value; null clears it.' }, reason: { type: 'string' } } } } },
+      },
+      responses: { '200': json({ type: 'object', properties: { name: { type: 'string' }, current: ref('ParameterRecord') } }, 'Stored.'), ...errors(400, 401, 403, 503) },
     },
   },
   '/v1/feedback': {
@@ -672,6 +716,7 @@ export const OPENAPI_DOCUMENT: JsonObject = {
     { name: 'upload', description: 'Multipart image uploads' },
     { name: 'releases', description: 'Training-to-serving: released versions and their replicas' },
     { name: 'prediction-log', description: 'Every prediction logged (JetStream → store); ground truth joined later' },
+    { name: 'parameters', description: 'Parameter-based serving: kill switches, weights and thresholds changed live through JetStream KV, audited' },
     { name: 'experiments', description: 'Shadow AB (traffic mirrored to a candidate) and online AB (a weighted, sticky split), reported from the prediction log' },
     { name: 'meta', description: 'Operations: metrics and this document' },
   ],
