@@ -432,6 +432,39 @@ function modelReady(withVersion: boolean): JsonObject {
 
 const idParam = (description: string): JsonObject => pathParam('id', description);
 
+/** The seeds' sample API (`/compat/{model}/…`): the same shapes for every model. */
+function compatPaths(): Record<string, JsonObject> {
+  const data = {
+    required: true,
+    content: { 'application/json': { schema: { type: 'object', required: ['data'], properties: { data: { type: 'array', items: { type: 'array', items: { type: 'number' } } } } } } },
+  };
+  const prediction = json({ type: 'object', properties: { prediction: {} } }, 'One row: its scores (or label); several: one per row.');
+  const get = (operationId: string, summary: string, answer: JsonObject, ...statuses: number[]): JsonObject => ({
+    get: { tags: ['compat'], summary, operationId, parameters: [model], responses: { '200': answer, ...errors(...statuses) } },
+  });
+  const post = (operationId: string, summary: string, answer: JsonObject): JsonObject => ({
+    post: { tags: ['compat'], summary, operationId, parameters: [model], requestBody: data, responses: { '200': answer, ...errors(400, 404, 503, 504) } },
+  });
+  return {
+    '/compat/{model}/health': get('compatHealth', 'The sample health check', json({ type: 'object', properties: { health: { const: 'ok' } } }, 'Ready.'), 404, 503),
+    '/compat/{model}/metadata': get('compatMetadata', 'The sample metadata: data and prediction types, structures and samples', json({ type: 'object' }, 'Metadata.'), 404, 503),
+    '/compat/{model}/label': get('compatLabel', 'The class labels by index', json({ type: 'object', additionalProperties: { type: 'string' } }, 'Labels.'), 404),
+    '/compat/{model}/predict/test': get('compatPredictTest', 'A prediction of the sample instance', prediction, 404, 503, 504),
+    '/compat/{model}/predict': post('compatPredict', 'Scores for {"data": [[…]]}', prediction),
+    '/compat/{model}/predict/label': post('compatPredictLabel', 'Labels for {"data": [[…]]}', prediction),
+    '/compat/{model}/async/predict': post('compatAsyncPredict', 'The asynchronous sample: queues a job, answers its id', json({ type: 'object', properties: { job_id: { type: 'string' } } }, 'Queued.')),
+    '/compat/{model}/async/job/{id}': {
+      get: {
+        tags: ['compat'],
+        summary: 'The asynchronous sample: {<job_id>: {prediction}} ("" until done)',
+        operationId: 'compatAsyncJob',
+        parameters: [model, idParam('The job id.')],
+        responses: { '200': json({ type: 'object' }, 'The job.'), ...errors(404, 503) },
+      },
+    },
+  };
+}
+
 const paths: Record<string, JsonObject> = {
   '/v2': {
     get: {
@@ -556,6 +589,7 @@ const paths: Record<string, JsonObject> = {
       responses: { '200': json(ref('Experiment'), 'The experiment and its report.'), ...errors(404, 503) },
     },
   },
+  ...compatPaths(),
   '/v1/parameters': {
     get: {
       tags: ['parameters'],
@@ -716,6 +750,7 @@ export const OPENAPI_DOCUMENT: JsonObject = {
     { name: 'upload', description: 'Multipart image uploads' },
     { name: 'releases', description: 'Training-to-serving: released versions and their replicas' },
     { name: 'prediction-log', description: 'Every prediction logged (JetStream → store); ground truth joined later' },
+    { name: 'compat', description: "The seeds' sample API beside OIP, so their clients work unchanged" },
     { name: 'parameters', description: 'Parameter-based serving: kill switches, weights and thresholds changed live through JetStream KV, audited' },
     { name: 'experiments', description: 'Shadow AB (traffic mirrored to a candidate) and online AB (a weighted, sticky split), reported from the prediction log' },
     { name: 'meta', description: 'Operations: metrics and this document' },
