@@ -1,6 +1,3 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from './support/compose.js';
 import { http, postJson, type HttpResult } from './support/http.js';
@@ -55,14 +52,11 @@ async function pool<T>(count: number, concurrency: number, call: (i: number) => 
 describe.runIf(local)('online AB: weighted, sticky split; exposures and outcomes per variant', () => {
   const services = new PrivateServices();
   let gateway: string;
-  let dir: string;
   let split: HttpResult<Answer>[] = [];
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'msp-e2e-ab-'));
-    const file = join(dir, 'experiments.yaml');
-    await writeFile(
-      file,
+    const file = await services.file(
+      'ab-experiments.yaml',
       [
         'experiments:',
         `  - id: ${EXPERIMENT}`,
@@ -79,10 +73,7 @@ describe.runIf(local)('online AB: weighted, sticky split; exposures and outcomes
     gateway = await services.gateway({ EXPERIMENTS_FILE: file }, [CONTROL, CANDIDATE, NAME]);
   }, 180_000);
 
-  afterAll(async () => {
-    await services.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  }, 30_000);
+  afterAll(() => services.stop(), 30_000);
 
   it('splits 2,000 users within ±3 % of the weights; every answer names its variant', async () => {
     split = await pool(2_000, 16, (i) => postJson<Answer>(`${gateway}/v2/models/${NAME}/infer`, body(i), { 'x-user-id': `user-${i}` }));

@@ -1,6 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { http, type HttpResult } from './support/http.js';
 import { PrivateServices } from './support/private-services.js';
@@ -22,7 +20,6 @@ const row = { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: [
 describe.runIf(local)('parameter-based: kill switch and threshold live from KV, audited', () => {
   const services = new PrivateServices();
   let gateway: string;
-  let dir: string;
   const put = (name: string, value: unknown, headers: Record<string, string> = { 'x-management-token': TOKEN, 'x-actor': 'e2e' }) =>
     http<{ error?: string; current?: { value: unknown; by: string; previous?: unknown } }>(`${gateway}/v1/parameters/${name}`, {
       method: 'PUT',
@@ -46,9 +43,8 @@ describe.runIf(local)('parameter-based: kill switch and threshold live from KV, 
   };
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'msp-e2e-param-'));
-    await writeFile(
-      join(dir, 'graph.yaml'),
+    const graph = await services.file(
+      'param-graph.yaml',
       [
         `name: ${GRAPH}`,
         'entry: chain',
@@ -65,13 +61,10 @@ describe.runIf(local)('parameter-based: kill switch and threshold live from KV, 
       ].join('\n'),
     );
     await services.predictor('iris-mlp', MODEL);
-    gateway = await services.gateway({ MANAGEMENT_TOKEN: TOKEN, GRAPHS_DIR: dir }, [MODEL, GRAPH]);
+    gateway = await services.gateway({ MANAGEMENT_TOKEN: TOKEN, GRAPHS_DIR: dirname(graph) }, [MODEL, GRAPH]);
   }, 180_000);
 
-  afterAll(async () => {
-    await services.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  }, 30_000);
+  afterAll(() => services.stop(), 30_000);
 
   it('refuses a change without the token (401), with a wrong one (403), and a bad name or value (400)', async () => {
     expect((await put(`models.${MODEL}.enabled`, false, {})).status).toBe(401);

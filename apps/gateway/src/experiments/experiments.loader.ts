@@ -1,16 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { formatIssues, readYaml } from '../graphs/graph.loader.js';
+import { DefinitionFileError, formatIssues, readYaml } from '../graphs/graph.loader.js';
 import { ExperimentsFileSchema, type Experiment } from './experiment.schema.js';
 
 /** An experiments file that cannot be served: names the file, the path in it and what is wrong. */
-export class ExperimentDefinitionError extends Error {
+export class ExperimentDefinitionError extends DefinitionFileError {
   override readonly name = 'ExperimentDefinitionError';
 
-  constructor(
-    readonly file: string,
-    readonly problems: string[],
-  ) {
-    super(`invalid experiments file ${file}:\n  ${problems.join('\n  ')}`);
+  constructor(file: string, problems: string[]) {
+    super('experiments file', file, problems);
   }
 }
 

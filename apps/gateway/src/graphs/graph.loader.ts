@@ -10,15 +10,22 @@ import {
   type GraphNode,
 } from './graph.schema.js';
 
-/** A graph file that cannot be served: names the file, the path in it and what is wrong. */
-export class GraphDefinitionError extends Error {
-  override readonly name = 'GraphDefinitionError';
-
+/** A definition file (graphs, experiments) that cannot be served: names the file, the path in it and what is wrong. */
+export abstract class DefinitionFileError extends Error {
   constructor(
+    what: string,
     readonly file: string,
     readonly problems: string[],
   ) {
-    super(`invalid graph definition ${file}:\n  ${problems.join('\n  ')}`);
+    super(`invalid ${what} ${file}:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+export class GraphDefinitionError extends DefinitionFileError {
+  override readonly name = 'GraphDefinitionError';
+
+  constructor(file: string, problems: string[]) {
+    super('graph definition', file, problems);
   }
 }
 
