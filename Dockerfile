@@ -70,12 +70,13 @@ RUN case "${APP}" in \
 # Prune to production dependencies; keep only this platform's onnxruntime-node binaries (the
 # package ships them for every OS and CPU); then, since training code in serving is an
 # anti-pattern, fail the build if any training dependency leaked in. The gateway also gets the inference graph
-# definitions (graphs/*.yaml → /app/graphs, its GRAPHS_DIR in Compose and k8s).
+# definitions (graphs/*.yaml → /app/graphs, its GRAPHS_DIR in Compose and k8s) and the experiments
+# (experiments/*.yaml → /app/experiments, named by EXPERIMENTS_FILE in the shadow-ab pattern).
 RUN pnpm --filter "@msp/${APP}" deploy --prod --offline --store-dir /pnpm/store /out \
  && cp tools/deploy-check/dist/probe/container-probe.js /out/deploy-probe.js \
  && sh tools/docker/prune-onnxruntime.sh /out \
  && rm -f /out/pnpm-lock.yaml /out/pnpm-workspace.yaml \
- && if [ "${APP}" = gateway ]; then cp -r graphs /out/graphs; fi \
+ && if [ "${APP}" = gateway ]; then cp -r graphs /out/graphs && cp -r experiments /out/experiments; fi \
  && if ls /out/node_modules/.pnpm | grep -E -f tools/docker/training-deps.regex; then \
       echo "training dependencies in the ${APP} image" >&2; exit 1; \
     fi

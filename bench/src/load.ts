@@ -129,8 +129,10 @@ export interface OpenLoopOptions {
   headers?: Record<string, string>;
   /** Connections the generator may open (default 4096: arrivals reach the server at once); a request finding none free waits, and that wait is counted. */
   connections?: number;
-  /** Evenly spaced arrivals (default), or a Poisson process (exponential gaps, same mean rate): bursts as independent users make them. */
-  arrivals?: 'uniform' | 'poisson';
+  /** `fixed` (default): evenly spaced; `poisson`: exponential gaps of the same mean, as independent users arrive. */
+  arrivals?: 'fixed' | 'poisson';
+  /** Random numbers in [0, 1) for Poisson gaps (default Math.random; seed it to repeat a run). */
+  random?: () => number;
 }
 
 export interface OpenLoopResult extends LoadResult {
@@ -197,7 +199,7 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
       const now = performance.now();
       while (next <= now && next < end) {
         fire(next, next >= measureFrom);
-        next += options.arrivals === 'poisson' ? -Math.log(1 - Math.random()) * interval : interval;
+        next += options.arrivals === 'poisson' ? -Math.log(1 - (options.random ?? Math.random)()) * interval : interval;
       }
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(1, next - performance.now()))));
     }

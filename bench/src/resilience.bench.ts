@@ -1,22 +1,12 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import os from 'node:os';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
-import {
-  ensureInfra,
-  ensureModels,
-  findFreePort,
-  modelsDir,
-  opsReadiness,
-  repoRoot,
-  seedItems,
-  startApp,
-  startTopology,
-  type ServiceProcess,
-} from '@msp/topology';
+import { ensureInfra, ensureModels, repoRoot, seedItems, startTopology, type ServiceProcess } from '@msp/topology';
 import { runLoad, runOpenLoop, type LoadResult } from './load.js';
 import { printTable, writeResults, type BenchRow } from './report.js';
+import { modelCopy, startGateway, startPredictor } from './services.js';
 
 /**
  * `node bench/dist/resilience.bench.js`: the prediction-cache and circuit-break patterns.
@@ -59,28 +49,6 @@ async function waitForModel(gateway: string, model: string): Promise<void> {
     if (Date.now() > deadline) throw new Error(`the gateway never discovered ${model}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-}
-
-async function modelCopy(root: string, source: string, name: string): Promise<void> {
-  await cp(join(modelsDir(), source), join(root, name), { recursive: true });
-  const path = join(root, name, 'manifest.json');
-  const manifest = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
-  await writeFile(path, JSON.stringify({ ...manifest, name }));
-}
-
-async function startPredictor(root: string, name: string, natsUrl: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
-  const ops = await findFreePort();
-  const service = startApp('predictor', { name, env: { MODEL_NAME: name, MODELS_DIR: root, NATS_URL: natsUrl, OPS_PORT: String(ops), HTTP_PORT: undefined, ...env } }, { output: false });
-  await service.waitUntilReady(opsReadiness(ops), { timeoutMs: 60_000 });
-  return service;
-}
-
-async function startGateway(env: Record<string, string>, models: string[], natsUrl: string): Promise<{ url: string; service: ServiceProcess }> {
-  const port = await findFreePort();
-  const url = `http://127.0.0.1:${port}`;
-  const service = startApp('gateway', { name: 'bench-gateway', env: { PORT: String(port), HOST: '127.0.0.1', NATS_URL: natsUrl, DISCOVERY_INTERVAL_MS: '300', ...env } }, { output: false });
-  await service.waitUntilReady({ kind: 'http', urls: [`${url}/v2/health/ready`, ...models.map((m) => `${url}/v2/models/${m}/ready`)] }, { timeoutMs: 60_000 });
-  return { url, service };
 }
 
 async function main(): Promise<void> {

@@ -11,6 +11,7 @@ import { BackendModule } from './backend/backend.module.js';
 import { GatewayBackend } from './backend/gateway.backend.js';
 
 import { PredictionCacheModule } from './cache/prediction-cache.module.js';
+import { CompatModule } from './compat/compat.module.js';
 import { DataCacheModule } from './data-cache/data-cache.module.js';
 import type { GatewayConfig } from './config/gateway-config.schema.js';
 import { LogsModule } from './logs/logs.module.js';
@@ -54,6 +55,7 @@ export class AppModule {
         }),
         // Asynchronous jobs (/v1/async, /v1/jobs): JetStream queue, state in Redis.
         AsyncJobsModule,
+        CompatModule, // the seeds' sample API under /compat/<model>/
         LogsModule, // GET /v1/logs, POST /v1/feedback (prediction log, via apps/monitor)
         OpenApiModule, // GET /openapi.json, /openapi.yaml
         ReleasesModule, // GET /v1/models: registry status and replicas per version (training-to-serving)

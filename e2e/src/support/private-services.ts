@@ -47,6 +47,14 @@ export class PrivateServices {
     return service;
   }
 
+  /** Writes a file (e.g. an experiments or graph file) into this run's temporary folder, removed by stop(); resolves to its path. */
+  async file(name: string, text: string): Promise<string> {
+    this.dir ??= mkdtemp(join(tmpdir(), 'msp-e2e-'));
+    const path = join(await this.dir, name);
+    await writeFile(path, text);
+    return path;
+  }
+
   /** One copy per name and version, however many replicas start at once; resolves to its MODELS_DIR. */
   private copyModel(source: string, name: string, version: string | undefined): Promise<string> {
     const id = `${name}@${version ?? 'as-trained'}`;

@@ -5,6 +5,10 @@
  */
 export const ErrorCode = {
   BadRequest: 400,
+  /** A management change without its token (parameters). */
+  Unauthorized: 401,
+  /** A management change with a wrong token. */
+  Forbidden: 403,
   NotFound: 404,
   PayloadTooLarge: 413,
   /** Shed: the model (gateway) or the replica (predictor) has as much work as it may take. */

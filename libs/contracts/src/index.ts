@@ -94,6 +94,8 @@ export {
 export type { ReleaseRecord, ReleaseStatus, RoutingPolicy, Trial } from './registry.js';
 export {
   ALERT_KINDS,
+  EXPERIMENT_SIDES,
+  ExperimentSubjects,
   FeedbackSchema,
   MonitoringSubjects,
   LogQuerySchema,
@@ -106,11 +108,19 @@ export {
 } from './prediction-log.js';
 export type {
   AlertEvent,
+  AbReport,
+  AbVariantFigures,
   AlertKind,
+  ExperimentSide,
+  ExperimentTag,
   Feedback,
   LoggedPrediction,
   LogQuery,
   MonitoringView,
   PredictionPattern,
   PredictionRecord,
+  ShadowReport,
+  SideFigures,
 } from './prediction-log.js';
+export { PARAMETER_NAMES, ParameterRecordSchema, Parameters, parseParameter } from './parameters.js';
+export type { ParameterRecord } from './parameters.js';

@@ -1,8 +1,19 @@
 import { z } from 'zod';
 
 /** The serving pattern a prediction came through. */
-export const PREDICTION_PATTERNS = ['sync', 'web-single', 'async', 'batch', 'graph'] as const;
+export const PREDICTION_PATTERNS = ['sync', 'web-single', 'async', 'batch', 'graph', 'shadow'] as const;
 export type PredictionPattern = (typeof PREDICTION_PATTERNS)[number];
+
+/** Which side of an experiment a logged prediction is: the answer the client got, or the mirrored one. */
+export const EXPERIMENT_SIDES = ['primary', 'shadow'] as const;
+export type ExperimentSide = (typeof EXPERIMENT_SIDES)[number];
+
+/** How a logged prediction is tagged with its experiment. */
+export interface ExperimentTag {
+  id: string;
+  side?: ExperimentSide;
+  variant?: string;
+}
 
 /** The prediction log's JetStream stream; records on `msp.log.<model>`. */
 export const PredictionLogStream = {
@@ -19,6 +30,12 @@ export const LogSubjects = {
   query: 'msp.logs.query',
   /** A Feedback in, `{joined: true}` out; 404 when no prediction has that request id. */
   feedback: 'msp.logs.feedback',
+} as const;
+
+/** Experiment reports, answered by the monitor from the prediction log (queue group `msp.monitor`). */
+export const ExperimentSubjects = {
+  /** `{id, kind}` in, a ShadowReport (kind `shadow`) or an AbReport (kind `ab`) out (counts 0 when nothing is logged yet). */
+  report: 'msp.experiments.report',
 } as const;
 
 export const LogQueueGroup = 'msp.monitor';
@@ -51,6 +68,11 @@ export const PredictionRecordSchema = z.object({
   error: z.string().optional(),
   /** Milliseconds: `total`, and per hop where the path knows them (e.g. graph steps, queue wait). */
   latency_ms: z.record(z.string(), z.number()),
+  /**
+   * The experiment the prediction belongs to: shadow AB names the side (both sides of one request
+   * share its request id), online AB the variant the request was assigned to (its exposure).
+   */
+  experiment: z.object({ id: z.string(), side: z.enum(EXPERIMENT_SIDES).optional(), variant: z.string().optional() }).optional(),
 });
 export type PredictionRecord = z.infer<typeof PredictionRecordSchema>;
 
@@ -115,4 +137,47 @@ export interface MonitoringView {
   /** Live accuracy over the predictions in the window whose ground truth was posted. */
   accuracy: { samples: number; value?: number };
   alerts: AlertEvent[];
+}
+
+/** What the prediction log says of a shadow experiment: both sides' latency and how often they agree. */
+export interface ShadowReport {
+  id: string;
+  /** Requests with a logged primary answer, among the newest `window` records. */
+  requests: number;
+  /** Requests where both sides answered (200); `agreement` is over these. */
+  compared: number;
+  /** The share of compared requests whose answers agree (the same label per row, else the same top class, else equal numbers); absent with nothing compared. */
+  agreement?: number;
+  sides: Record<ExperimentSide, SideFigures>;
+  /** The records read (newest first), at most. */
+  window: number;
+}
+
+export interface SideFigures {
+  model?: string;
+  versions: string[];
+  count: number;
+  errors: number;
+  /** Failures by status code (e.g. 504 when the shadow timed out). */
+  statuses: Record<string, number>;
+  latency_ms: { p50?: number; p95?: number; p99?: number; mean?: number };
+}
+
+/** What the prediction log says of an online AB experiment: exposures, outcomes and significance per variant. */
+export interface AbReport {
+  id: string;
+  variants: AbVariantFigures[];
+  /** The records read (newest first), at most. */
+  window: number;
+}
+
+export interface AbVariantFigures {
+  name: string;
+  /** Requests answered by this variant (its exposures) in the window. */
+  exposures: number;
+  latency_ms: { p50?: number; p99?: number };
+  /** Exposures whose ground truth was posted (POST /v1/feedback), how many the variant got right, and the share. */
+  outcomes: { samples: number; correct: number; accuracy?: number };
+  /** Against the first variant (the control): a two-proportion z-test of accuracy; absent for the control or without outcomes to compare. */
+  versus_control?: { z: number; p_value: number; significant: boolean; alpha: number };
 }

@@ -1,4 +1,4 @@
-import type { InferRequest, InferResponse, ModelMetadata, PredictionPattern } from '@msp/contracts';
+import type { ExperimentTag, InferRequest, InferResponse, ModelMetadata, PredictionPattern } from '@msp/contracts';
 
 export interface InferContext {
   requestId: string;
@@ -8,6 +8,8 @@ export interface InferContext {
   readonly signal?: AbortSignal;
   /** Sets a response header (e.g. cache hit, degraded answer); absent where there is no HTTP reply. */
   setHeader?(name: string, value: string): void;
+  /** A request header (lower-case name), e.g. an AB experiment's assignment key; absent where there is no HTTP request. */
+  header?(name: string): string | undefined;
 }
 
 /**
@@ -26,6 +28,8 @@ export interface InferenceBackend {
   infer(model: string, version: string | undefined, request: InferRequest, context: InferContext): Promise<InferResponse>;
   /** The pattern a model's predictions are logged under (e.g. `graph`); `sync` when absent. */
   predictionPattern?(model: string): PredictionPattern;
+  /** The experiment a request is logged under (shadow AB: the primary side; online AB: its variant), if any. */
+  experimentOf?(model: string, request: InferRequest, context: InferContext): ExperimentTag | undefined;
 }
 
 /** Nest injection token under which an app provides its InferenceBackend. */

@@ -122,9 +122,11 @@ export class OipController {
       throw MspError.badRequest('the request body is missing: send an inference request as application/json');
     }
     const inferRequest = parseInferRequest(body);
-    const answer = this.backend.infer(model, version, inferRequest, new HttpInferContext(requestId, deadlineIn(timeoutMs), reply));
+    const context = new HttpInferContext(requestId, deadlineIn(timeoutMs), reply);
+    const answer = this.backend.infer(model, version, inferRequest, context);
     const pattern = this.backend.predictionPattern?.(model) ?? 'sync';
-    this.predictionLog?.follow({ requestId, pattern, model, version, inputs: inferRequest.inputs }, answer);
+    const experiment = this.backend.experimentOf?.(model, inferRequest, context);
+    this.predictionLog?.follow({ requestId, pattern, model, version, inputs: inferRequest.inputs, experiment }, answer);
     return answer;
   }
 }

@@ -67,6 +67,11 @@ export class HttpInferContext {
     void this.reply.header(name, value);
   }
 
+  header(name: string): string | undefined {
+    const value = this.reply.request.headers[name.toLowerCase()];
+    return Array.isArray(value) ? value[0] : value;
+  }
+
   get signal(): AbortSignal {
     if (!this.controller) {
       const controller = new AbortController();

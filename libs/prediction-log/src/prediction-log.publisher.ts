@@ -1,5 +1,5 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import { ErrorCode, MspError, PredictionLogStream, type InferResponse, type PredictionPattern } from '@msp/contracts';
+import { ErrorCode, MspError, PredictionLogStream, type ExperimentTag, type InferResponse, type PredictionPattern } from '@msp/contracts';
 import type { PredictionLogSettings } from '@msp/config';
 import { activeTraceIds, type Logger, type Metrics } from '@msp/telemetry';
 import { encodeRecord, toRecord, type PredictionEntry } from './prediction.record.js';
@@ -70,7 +70,14 @@ export class PredictionLog {
    * the error's status code and message; `total` latency from now. Never touches the answer.
    */
   follow(
-    base: { requestId: string; pattern: PredictionPattern; model: string; version?: string | undefined; inputs: unknown },
+    base: {
+      requestId: string;
+      pattern: PredictionPattern;
+      model: string;
+      version?: string | undefined;
+      inputs: unknown;
+      experiment?: ExperimentTag | undefined;
+    },
     answer: Promise<InferResponse>,
   ): void {
     if (!this.settings.enabled) return;

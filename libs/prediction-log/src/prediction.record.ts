@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { imageRowStatistics, imageSide, type PredictionPattern, type PredictionRecord } from '@msp/contracts';
+import { imageRowStatistics, imageSide, type ExperimentTag, type PredictionPattern, type PredictionRecord } from '@msp/contracts';
 
 /** One prediction as the serving code knows it; turned into a PredictionRecord off the request's path. */
 export interface PredictionEntry {
@@ -20,6 +20,8 @@ export interface PredictionEntry {
   traceId?: string | undefined;
   /** Epoch ms when it ended. */
   ts: number;
+  /** The experiment (and side of it) the prediction belongs to. */
+  experiment?: ExperimentTag | undefined;
 }
 
 /** Typed arrays as plain arrays, so a tensor's JSON (and hash) does not depend on how it was held. */
@@ -96,6 +98,7 @@ export function toRecord(entry: PredictionEntry, maxDataBytes: number): Predicti
   if (entry.traceId !== undefined) record.trace_id = entry.traceId;
   if (entry.version !== undefined) record.version = entry.version;
   if (entry.error !== undefined) record.error = entry.error;
+  if (entry.experiment !== undefined) record.experiment = entry.experiment;
   if (entry.outputs !== undefined) {
     const outputJson = jsonOf(entry.outputs);
     if (Buffer.byteLength(outputJson) <= maxDataBytes) record.output = entry.outputs;

@@ -3,3 +3,4 @@ export type { Artefact, PromoteOptions, Registration, RegistryBuckets } from './
 export { RegistryError } from './registry.error.js';
 export type { RegistryErrorKind } from './registry.error.js';
 export { RoutingTable } from './routing.table.js';
+export { ParameterError, ParameterTable } from './parameter.table.js';

@@ -1,5 +1,6 @@
 import { Routing, RoutingPolicySchema, type RoutingPolicy } from '@msp/contracts';
 import { openKvBucket, type KV, type NatsConnection } from '@msp/messaging';
+import { followBucket } from './kv-watch.js';
 
 /**
  * The routing policy of each model (latest, pinned, weighted canary) in a JetStream KV
@@ -31,21 +32,15 @@ export class RoutingTable {
    * until the signal aborts. A malformed entry is reported as `latest` and `invalid`.
    */
   async watch(onChange: (model: string, policy: RoutingPolicy, invalid?: string) => void, signal: AbortSignal): Promise<void> {
-    const watcher = await this.kv.watch();
-    const stop = (): void => watcher.stop();
-    signal.addEventListener('abort', stop, { once: true });
-    try {
-      for await (const entry of watcher) {
-        if (entry.operation !== 'PUT') {
-          onChange(entry.key, { mode: 'latest' });
-          continue;
-        }
+    await followBucket(
+      this.kv,
+      (entry) => {
+        if (entry.operation !== 'PUT') return onChange(entry.key, { mode: 'latest' });
         const parsed = RoutingPolicySchema.safeParse(entry.json());
         if (parsed.success) onChange(entry.key, parsed.data);
         else onChange(entry.key, { mode: 'latest' }, parsed.error.message);
-      }
-    } finally {
-      signal.removeEventListener('abort', stop);
-    }
+      },
+      signal,
+    );
   }
 }

@@ -34,6 +34,8 @@ export const APP_ENV: Readonly<Record<AppName, readonly string[]>> = {
     'DISCOVERY_INTERVAL_MS',
     'MODEL_FORGET_MS',
     'GRAPHS_DIR',
+    'EXPERIMENTS_FILE',
+    'MANAGEMENT_TOKEN',
     'JOBS_NAMESPACE',
     'JOB_TTL_S',
     'MODEL_MAX_IN_FLIGHT',

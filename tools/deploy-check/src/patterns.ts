@@ -56,7 +56,7 @@ export const PATTERN_EXPECTATIONS: Readonly<Record<string, PatternExpectation>> 
     preprocess: true,
     cache: true,
     monitor: true,
-    graphs: ['mnist-image', 'iris-checked', 'iris-ensemble', 'mnist-time-lag'],
+    graphs: ['mnist-image', 'iris-checked', 'iris-ensemble', 'mnist-time-lag', 'iris-by-condition'],
   },
   synchronous: { gateway: true, models: MODEL_NAMES },
   'web-single': { httpPredictor: 'iris-mlp', models: ['iris-mlp'] },
@@ -64,6 +64,8 @@ export const PATTERN_EXPECTATIONS: Readonly<Record<string, PatternExpectation>> 
   batch: { models: ['iris-mlp'], batchModel: 'iris-mlp' },
   'prep-pred': { gateway: true, models: MNIST_MODELS, preprocess: true, graphs: ['mnist-image'] },
   'microservice-vertical': { gateway: true, models: IRIS_MODELS, graphs: ['iris-checked'] },
+  // A header or an input feature picks the model (graph iris-by-condition).
+  'condition-based': { gateway: true, models: IRIS_MODELS, graphs: ['iris-by-condition'] },
   'microservice-horizontal': { gateway: true, models: IRIS_MODELS, graphs: ['iris-ensemble'] },
   'multi-stage': { gateway: true, models: MNIST_MODELS, redis: true, graphs: ['mnist-time-lag'] },
   'prediction-cache': { gateway: true, models: IRIS_MODELS, redis: true, cache: true },
@@ -75,6 +77,10 @@ export const PATTERN_EXPECTATIONS: Readonly<Record<string, PatternExpectation>> 
   'training-to-serving': { gateway: true, models: ['iris-mlp'] },
   // Beyond one machine: three NATS servers (R3 streams), two gateways, two iris-mlp replicas, two workers.
   cluster: { gateway: true, models: ['iris-mlp', 'iris-softmax'], redis: true, workers: 2 },
+  // The primary and its shadow (experiments/shadow-ab.yaml), and the monitor for the experiment's report.
+  'shadow-ab': { gateway: true, models: ['iris-mlp', 'iris-softmax'], monitor: true },
+  // The variants of experiments/online-ab.yaml, and the monitor for exposures and outcomes.
+  'online-ab': { gateway: true, models: ['iris-mlp', 'iris-softmax'], monitor: true },
 };
 
 /** Where the gateway image carries the graph definitions (the Dockerfile copies `graphs/` there). */

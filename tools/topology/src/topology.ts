@@ -109,6 +109,24 @@ const trainingToServing: TopologyDefinition = {
 /** The prediction log's store and the prediction monitor (apps/monitor): JetStream in, embedded PGlite (or LOG_DATABASE_URL) behind. */
 const monitor: ServiceDefinition = { name: 'monitor', app: 'monitor' };
 
+/**
+ * Shadow AB: every iris-mlp request is mirrored to iris-softmax (experiments/shadow-ab.yaml);
+ * clients see only iris-mlp; the monitor stores both sides for GET /v1/experiments/{id}.
+ */
+const shadowAb: TopologyDefinition = {
+  description: 'gateway (EXPERIMENTS_FILE: iris-mlp mirrored to iris-softmax) → iris-mlp and iris-softmax; the monitor stores both answers',
+  services: [{ ...gateway, env: { EXPERIMENTS_FILE: 'experiments/shadow-ab.yaml' } }, predictor('iris-mlp'), predictor('iris-softmax'), monitor],
+};
+
+/**
+ * Online AB: clients call iris-ab, split 80/20 between iris-mlp and iris-softmax, sticky per
+ * x-user-id (experiments/online-ab.yaml); the monitor joins feedback per variant.
+ */
+const onlineAb: TopologyDefinition = {
+  description: 'gateway (EXPERIMENTS_FILE: iris-ab split 80/20 between iris-mlp and iris-softmax, sticky per x-user-id) → both; the monitor',
+  services: [{ ...gateway, env: { EXPERIMENTS_FILE: 'experiments/online-ab.yaml' } }, predictor('iris-mlp'), predictor('iris-softmax'), monitor],
+};
+
 const webSingle: TopologyDefinition = {
   description: 'iris-mlp inside one web server (OIP REST in the predictor process)',
   services: [webSinglePredictor],
@@ -143,6 +161,8 @@ export const TOPOLOGIES = {
   'circuit-break': circuitBreak,
   'training-to-serving': trainingToServing,
   cluster,
+  'shadow-ab': shadowAb,
+  'online-ab': onlineAb,
   all: {
     description:
       'synchronous and web-single side by side (iris-mlp: two replicas on NATS), preprocess, 2 workers, the cache (for iris-trees, and items by id), the monitor (prediction log)',

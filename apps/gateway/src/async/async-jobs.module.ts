@@ -18,6 +18,7 @@ import { JobSubmitService } from './job-submit.service.js';
 @Module({
   imports: [InferenceModule],
   controllers: [AsyncJobsController],
+  exports: [JobSubmitService],
   providers: [
     { provide: ASYNC_JOBS_OPTIONS, inject: [GATEWAY_CONFIG], useFactory: (config: GatewayConfig) => config.jobs },
     {

@@ -1,6 +1,8 @@
 import { Global, Module } from '@nestjs/common';
 import { INFERENCE_BACKEND } from '@msp/oip-server';
+import { ExperimentsModule } from '../experiments/experiments.module.js';
 import { GraphsModule } from '../graphs/graphs.module.js';
+import { ParametersModule } from '../parameters/parameters.module.js';
 import { InferenceModule } from '../inference/inference.module.js';
 import { GatewayBackend } from './gateway.backend.js';
 
@@ -11,7 +13,7 @@ import { GatewayBackend } from './gateway.backend.js';
  */
 @Global()
 @Module({
-  imports: [InferenceModule, GraphsModule],
+  imports: [InferenceModule, GraphsModule, ExperimentsModule, ParametersModule],
   providers: [GatewayBackend, { provide: INFERENCE_BACKEND, useExisting: GatewayBackend }],
   exports: [GatewayBackend, INFERENCE_BACKEND],
 })

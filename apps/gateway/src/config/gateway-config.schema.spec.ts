@@ -16,6 +16,7 @@ describe('loadGatewayConfig', () => {
       discoveryIntervalMs: 2_000,
       modelForgetMs: 300_000,
       graphsDir: 'graphs',
+      experimentsFile: '',
       jobs: { namespace: 'msp', ttlSeconds: 86_400 },
       resilience: {
         maxInFlight: 256,
@@ -28,6 +29,7 @@ describe('loadGatewayConfig', () => {
       cache: { models: [], timeoutMs: 50, local: { maxEntries: 10_000, maxBytes: 32 * 1024 * 1024, ttlMs: 60_000 } },
       dataCache: { timeoutMs: 1_000 },
       apiKeys: [],
+      managementToken: '',
       logLevel: 'info',
       predictionLog: { enabled: true, maxDataBytes: 4_096, maxBuffered: 10_000 },
     });
@@ -45,6 +47,8 @@ describe('loadGatewayConfig', () => {
       DISCOVERY_INTERVAL_MS: '300',
       MODEL_FORGET_MS: '60000',
       GRAPHS_DIR: '/etc/msp/graphs',
+      EXPERIMENTS_FILE: 'experiments/shadow-ab.yaml',
+      MANAGEMENT_TOKEN: 'secret',
       JOBS_NAMESPACE: 'e2e-7',
       JOB_TTL_S: '60',
       MODEL_MAX_IN_FLIGHT: '8',
@@ -76,6 +80,7 @@ describe('loadGatewayConfig', () => {
       discoveryIntervalMs: 300,
       modelForgetMs: 60_000,
       graphsDir: '/etc/msp/graphs',
+      experimentsFile: 'experiments/shadow-ab.yaml',
       jobs: { namespace: 'e2e-7', ttlSeconds: 60 },
       resilience: {
         maxInFlight: 8,
@@ -88,6 +93,7 @@ describe('loadGatewayConfig', () => {
       cache: { models: ['iris-mlp', 'mnist-cnn'], timeoutMs: 15, local: { maxEntries: 0, maxBytes: 32 * 1024 * 1024, ttlMs: 60_000 } },
       dataCache: { timeoutMs: 1_000 },
       apiKeys: ['key-one', 'key-two'],
+      managementToken: 'secret',
       logLevel: 'debug',
       predictionLog: { enabled: false, maxDataBytes: 100, maxBuffered: 50 },
     });

@@ -20,6 +20,8 @@ export const GatewayEnvSchema = z
     DISCOVERY_INTERVAL_MS: integer(2_000, 100),
     MODEL_FORGET_MS: integer(300_000, 0),
     GRAPHS_DIR: text('graphs'),
+    /** Shadow experiments (YAML); empty: none. */
+    EXPERIMENTS_FILE: text(''),
     JOBS_NAMESPACE: text(DEFAULT_JOBS_NAMESPACE).refine(isJobsNamespace, 'expected lower-case letters, digits and dashes'),
     JOB_TTL_S: integer(86_400, 1),
     MODEL_MAX_IN_FLIGHT: integer(256, 1),
@@ -41,6 +43,8 @@ export const GatewayEnvSchema = z
     /** Clients must send one of these keys (comma-separated), or of the lines of API_KEYS_FILE; none: open. */
     API_KEYS: text(''),
     API_KEYS_FILE: text(''),
+    /** Changes to run-time parameters (PUT /v1/parameters/:name) need this in x-management-token; empty: open. */
+    MANAGEMENT_TOKEN: text(''),
     LOG_LEVEL: logLevel(),
     ...predictionLogEnv,
   })
@@ -82,6 +86,8 @@ export interface GatewayConfig {
   modelForgetMs: number;
   /** Inference graph definitions (`*.yaml`), served as models; relative to the working directory. */
   graphsDir: string;
+  /** Experiments (shadow AB) as data; '' for none. */
+  experimentsFile: string;
   /** Asynchronous jobs: the queue's namespace (stream, subjects, Redis keys) and how long job state lives. */
   jobs: { namespace: string; ttlSeconds: number };
   /** Bulkhead, circuit breaker, failover (hedging) and fallbacks per model. */
@@ -92,6 +98,8 @@ export interface GatewayConfig {
   dataCache: DataCacheOptions;
   /** Keys one of which every HTTP request (but health and metrics) must carry; empty: open. */
   apiKeys: string[];
+  /** The token parameter changes must present; '' = none required. */
+  managementToken: string;
   logLevel: LogLevel;
   /** Every prediction to the prediction log (PREDICTION_LOG*). */
   predictionLog: PredictionLogSettings;
@@ -112,6 +120,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     discoveryIntervalMs: e.DISCOVERY_INTERVAL_MS,
     modelForgetMs: e.MODEL_FORGET_MS,
     graphsDir: e.GRAPHS_DIR,
+    experimentsFile: e.EXPERIMENTS_FILE,
     jobs: { namespace: e.JOBS_NAMESPACE, ttlSeconds: e.JOB_TTL_S },
     resilience: {
       maxInFlight: e.MODEL_MAX_IN_FLIGHT,
@@ -127,6 +136,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       local: { maxEntries: e.CACHE_LOCAL_ENTRIES, maxBytes: e.CACHE_LOCAL_MAX_BYTES, ttlMs: e.CACHE_LOCAL_TTL_MS },
     },
     dataCache: { timeoutMs: e.ITEM_TIMEOUT_MS },
+    managementToken: e.MANAGEMENT_TOKEN,
     apiKeys: loadApiKeys({ API_KEYS: e.API_KEYS, API_KEYS_FILE: e.API_KEYS_FILE || undefined }),
     logLevel: e.LOG_LEVEL,
     predictionLog: predictionLogSettings(e),

@@ -9,6 +9,29 @@ const scope = (rows: number[][], current: InferTensor[] = []): ConditionScope =>
 const holds = (condition: Record<string, unknown>, s: ConditionScope) => evaluate({ rows: 'any', ...condition } as Condition, s);
 
 describe('conditions', () => {
+  it('takes a condition\'s number from its run-time parameter when one is set', () => {
+    const condition = { input: 'input', feature: 2, op: 'gt', value: 2.5, parameter: 'cut' };
+    const s = scope([[5, 3, 3, 0.2]]);
+    expect(holds(condition, s)).toBe(true);
+    expect(holds(condition, { ...s, parameter: (name) => (name === 'cut' ? 4 : undefined) })).toBe(false);
+    expect(holds(condition, { ...s, parameter: () => undefined })).toBe(true);
+  });
+
+  it('tests a request header: eq / ne, in / not_in, present / absent; a missing header equals nothing', () => {
+    const headers: Record<string, string> = { 'x-device': 'mobile' };
+    const s: ConditionScope = { ...scope([[5, 3, 1.4, 0.2]]), header: (name) => headers[name] };
+    const header = (condition: Record<string, unknown>) => evaluate(condition as Condition, s);
+    expect(header({ header: 'x-device', op: 'eq', value: 'mobile' })).toBe(true);
+    expect(header({ header: 'x-device', op: 'in', values: ['edge', 'mobile'] })).toBe(true);
+    expect(header({ header: 'x-device', op: 'not_in', values: ['mobile'] })).toBe(false);
+    expect(header({ header: 'x-region', op: 'eq', value: 'eu' })).toBe(false);
+    expect(header({ header: 'x-region', op: 'ne', value: 'eu' })).toBe(true);
+    expect(header({ header: 'x-region', op: 'absent' })).toBe(true);
+    expect(header({ header: 'x-device', op: 'present' })).toBe(true);
+    // No headers at all (a background run): every header is absent.
+    expect(evaluate({ header: 'x-device', op: 'in', values: ['mobile'] }, scope([[1, 2, 3, 4]]))).toBe(false);
+  });
+
   it('compares one feature of any row (default) or of every row', () => {
     const s = scope([[5, 3, 1.4, 0.2], [6, 3, 5, 2]]);
     expect(holds({ input: 'input', feature: 2, op: 'gt', value: 2.5 }, s)).toBe(true);

@@ -1,5 +1,5 @@
 import { MspError, type InferTensor } from '@msp/contracts';
-import type { Condition, TensorCondition } from './graph.schema.js';
+import type { Condition, HeaderCondition, TensorCondition } from './graph.schema.js';
 
 /** Where a condition looks for its tensors. */
 export interface ConditionScope {
@@ -9,13 +9,35 @@ export interface ConditionScope {
   current: readonly InferTensor[];
   /** The outputs of steps that have run, by node name. */
   results: ReadonlyMap<string, readonly InferTensor[]>;
+  /** A run-time number by parameter name (a condition's `parameter`), if set. */
+  parameter?: (name: string) => number | undefined;
+  /** A request header by lower-case name (absent where the request has no headers, e.g. a time-lag's background run). */
+  header?: (name: string) => string | undefined;
 }
 
 /** Evaluates a switch condition: declarative, no code from the file is ever run. */
 export function evaluate(condition: Condition, scope: ConditionScope): boolean {
   if ('any_of' in condition) return condition.any_of.some((c) => evaluate(c, scope));
   if ('all_of' in condition) return condition.all_of.every((c) => evaluate(c, scope));
+  if ('header' in condition) return evaluateHeader(condition, scope.header?.(condition.header));
   return evaluateTensor(condition, scope);
+}
+
+function evaluateHeader(condition: HeaderCondition, value: string | undefined): boolean {
+  switch (condition.op) {
+    case 'present':
+      return value !== undefined;
+    case 'absent':
+      return value === undefined;
+    case 'eq':
+      return value === condition.value;
+    case 'ne':
+      return value !== condition.value;
+    case 'in':
+      return value !== undefined && (condition.values ?? []).includes(value);
+    case 'not_in':
+      return value === undefined || !(condition.values ?? []).includes(value);
+  }
 }
 
 function findTensor(condition: TensorCondition, scope: ConditionScope): InferTensor {
@@ -77,7 +99,9 @@ function compare(condition: TensorCondition, x: unknown, column: number): boolea
   }
 }
 
-function evaluateTensor(condition: TensorCondition, scope: ConditionScope): boolean {
+function evaluateTensor(named: TensorCondition, scope: ConditionScope): boolean {
+  const live = named.parameter === undefined ? undefined : scope.parameter?.(named.parameter);
+  const condition = live === undefined ? named : { ...named, value: live };
   const tensor = findTensor(condition, scope);
   const data = tensor.data as readonly unknown[];
   const rows = Math.max(1, tensor.shape[0] ?? 1);

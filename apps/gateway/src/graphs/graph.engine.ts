@@ -8,6 +8,8 @@ import { MERGES, type BranchAnswer } from './merge.js';
 export interface GraphPorts {
   infer(model: string, version: string | undefined, request: InferRequest, context: StepContext): Promise<InferResponse>;
   preprocess(kind: string, request: InferRequest, context: StepContext): Promise<InferRequest>;
+  /** A run-time number a condition names (`parameter`), if set (parameter-based serving). */
+  parameter?(graph: string, name: string): number | undefined;
   /** The class labels a model advertises (for soft vote), or undefined. */
   labelsOf(model: string): Promise<readonly string[] | undefined>;
   /** Told of every step as it ends (metrics). */
@@ -22,6 +24,8 @@ export interface StepContext {
 export interface GraphRunContext extends StepContext {
   /** Aborted when the client has gone: no further step starts, the running ones are abandoned. */
   signal?: AbortSignal;
+  /** The request's headers, for header conditions (condition-based serving). */
+  header?: (name: string) => string | undefined;
 }
 
 export type StepStatus = 'ok' | 'skipped' | 'failed' | 'timeout';
@@ -70,6 +74,7 @@ interface Run {
   requestId: string;
   deadline: number;
   signal: AbortSignal | undefined;
+  header: ((name: string) => string | undefined) | undefined;
   results: Map<string, InferTensor[]>;
   /** The model version each model step's answer came from. */
   versions: Map<string, string>;
@@ -104,6 +109,7 @@ export class GraphEngine {
       requestId: context.requestId,
       deadline: context.deadline,
       signal: context.signal,
+      header: context.header,
       results: new Map(),
       versions: new Map(),
       trace: { steps: [], partial: false },
@@ -198,7 +204,13 @@ export class GraphEngine {
       }
       case 'switch': {
         const started = performance.now();
-        const scope = { request: run.request, current: inputs, results: run.results };
+        const scope = {
+          request: run.request,
+          current: inputs,
+          results: run.results,
+          header: run.header,
+          parameter: (parameter: string) => this.ports.parameter?.(run.graph.name, parameter),
+        };
         const chosen = node.cases.find((c) => evaluate(c.when, scope))?.node ?? node.default;
         this.recordStep(run, { ...record(name, node, 'ok', started), ...(chosen === undefined ? {} : { chose: chosen }) });
         return chosen === undefined ? inputs : this.exec(chosen, inputs, run, deadline);

@@ -10,15 +10,22 @@ import {
   type GraphNode,
 } from './graph.schema.js';
 
-/** A graph file that cannot be served: names the file, the path in it and what is wrong. */
-export class GraphDefinitionError extends Error {
-  override readonly name = 'GraphDefinitionError';
-
+/** A definition file (graphs, experiments) that cannot be served: names the file, the path in it and what is wrong. */
+export abstract class DefinitionFileError extends Error {
   constructor(
+    what: string,
     readonly file: string,
     readonly problems: string[],
   ) {
-    super(`invalid graph definition ${file}:\n  ${problems.join('\n  ')}`);
+    super(`invalid ${what} ${file}:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+export class GraphDefinitionError extends DefinitionFileError {
+  override readonly name = 'GraphDefinitionError';
+
+  constructor(file: string, problems: string[]) {
+    super('graph definition', file, problems);
   }
 }
 
@@ -52,22 +59,25 @@ export function loadGraphDir(dir: string): GraphDefinition[] {
 
 /** Parses and validates one graph file's text (YAML, of which JSON is a subset). */
 export function parseGraph(text: string, file: string): GraphDefinition {
-  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (document.errors.length > 0) {
-    throw new GraphDefinitionError(file, document.errors.map((error) => `YAML: ${error.message.split('\n')[0] ?? ''}`));
-  }
-  let raw: unknown;
-  try {
-    // yaml throws (not reports) an alias without its anchor, and an alias bomb past maxAliasCount.
-    raw = document.toJS({ maxAliasCount: 100 });
-  } catch (error) {
-    throw new GraphDefinitionError(file, [`YAML: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`]);
-  }
-  const parsed = GraphDefinitionSchema.safeParse(raw);
+  const yaml = readYaml(text);
+  if ('problems' in yaml) throw new GraphDefinitionError(file, yaml.problems);
+  const parsed = GraphDefinitionSchema.safeParse(yaml.data);
   if (!parsed.success) throw new GraphDefinitionError(file, formatIssues(parsed.error.issues));
   const problems = checkStructure(parsed.data);
   if (problems.length > 0) throw new GraphDefinitionError(file, problems);
   return parsed.data;
+}
+
+/** A YAML (or JSON) text as data, or what is wrong with it: syntax, duplicate keys, alias bombs. */
+export function readYaml(text: string): { data: unknown } | { problems: string[] } {
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (document.errors.length > 0) return { problems: document.errors.map((error) => `YAML: ${error.message.split('\n')[0] ?? ''}`) };
+  try {
+    // yaml throws (not reports) an alias without its anchor, and an alias bomb past maxAliasCount.
+    return { data: document.toJS({ maxAliasCount: 100 }) };
+  } catch (error) {
+    return { problems: [`YAML: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`] };
+  }
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
@@ -75,7 +85,7 @@ function formatPath(path: readonly PropertyKey[]): string {
   return path.map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`)).join('');
 }
 
-function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
   return issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
 }
 
@@ -116,6 +126,7 @@ export function checkStructure(graph: GraphDefinition): string[] {
 function conditionSteps(condition: Condition): string[] {
   if ('any_of' in condition) return condition.any_of.flatMap(conditionSteps);
   if ('all_of' in condition) return condition.all_of.flatMap(conditionSteps);
+  if ('header' in condition) return [];
   return condition.step === undefined ? [] : [condition.step];
 }
 

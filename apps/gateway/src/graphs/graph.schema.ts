@@ -35,6 +35,8 @@ const TensorConditionSchema = z
     op: z.enum(['gt', 'ge', 'lt', 'le', 'eq', 'ne', 'outside', 'nan', 'in', 'not_in']),
     /** For gt … ne. */
     value: z.number().optional(),
+    /** Read the number from the run-time parameter `graphs.<graph>.<parameter>` when it is set (KV, live), else `value`. */
+    parameter: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'expected a parameter name').optional(),
     /** For `outside` (NaN is always outside): one bound for all columns, or one per column. */
     min: numberOrPerFeature.optional(),
     max: numberOrPerFeature.optional(),
@@ -65,9 +67,29 @@ const TensorConditionSchema = z
   });
 export type TensorCondition = z.infer<typeof TensorConditionSchema>;
 
-export type Condition = TensorCondition | { any_of: Condition[] } | { all_of: Condition[] };
-const ConditionSchema: z.ZodType<Condition> = z.lazy(() =>
+/**
+ * A condition on a request header (condition-based serving: e.g. a region or device header picks
+ * the model). Header names are matched lower-case; a missing header is `absent` and equals nothing.
+ */
+const HeaderConditionSchema = z
+  .strictObject({
+    header: z.string().regex(/^[A-Za-z0-9-]+$/, 'expected a header name').transform((header) => header.toLowerCase()),
+    op: z.enum(['eq', 'ne', 'in', 'not_in', 'present', 'absent']),
+    /** For eq / ne. */
+    value: z.string().optional(),
+    /** For in / not_in. */
+    values: z.array(z.string()).min(1).optional(),
+  })
+  .superRefine((c, ctx) => {
+    if ((c.op === 'eq' || c.op === 'ne') && c.value === undefined) ctx.addIssue({ code: 'custom', path: ['value'], message: `op '${c.op}' needs a string \`value\`` });
+    if ((c.op === 'in' || c.op === 'not_in') && c.values === undefined) ctx.addIssue({ code: 'custom', path: ['values'], message: `op '${c.op}' needs \`values\`` });
+  });
+export type HeaderCondition = z.infer<typeof HeaderConditionSchema>;
+
+export type Condition = TensorCondition | HeaderCondition | { any_of: Condition[] } | { all_of: Condition[] };
+const ConditionSchema: z.ZodType<Condition, unknown> = z.lazy(() =>
   z.union([
+    HeaderConditionSchema,
     TensorConditionSchema,
     z.strictObject({ any_of: z.array(ConditionSchema).min(1) }),
     z.strictObject({ all_of: z.array(ConditionSchema).min(1) }),

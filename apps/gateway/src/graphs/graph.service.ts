@@ -12,6 +12,7 @@ import { ModelRegistry } from '../discovery/model-registry.service.js';
 import { NatsBackend } from '../inference/nats.backend.js';
 import { PredictorClient } from '../inference/predictor.client.js';
 import { PreprocessClient } from '../inference/preprocess.client.js';
+import { ParametersService } from '../parameters/parameters.service.js';
 import { TimeLagStore, type TimeLagRecord } from '../time-lag/time-lag.store.js';
 import { GraphEngine, selectOutputs, type GraphRunResult } from './graph.engine.js';
 import type { GraphDefinition, GraphNode } from './graph.schema.js';
@@ -40,10 +41,12 @@ export class GraphService implements OnModuleInit {
     private readonly lateAnswers: TimeLagStore,
     @Inject(LOGGER) private readonly logger: Logger,
     metrics: Metrics,
+    parameters: ParametersService,
   ) {
     this.graphs = new Map(graphs.map((graph) => [graph.name, graph]));
     this.engine = new GraphEngine({
       infer: (model, version, request, context) => predictors.infer(model, version, request, context),
+      parameter: (graph, name) => parameters.graphNumber(graph, name),
       preprocess: (kind, request, context) => preprocess.preprocess(kind, request, context),
       labelsOf: async (model) => {
         const labels = (await this.models.modelMetadata(model)).parameters?.['labels'];
@@ -129,7 +132,7 @@ export class GraphService implements OnModuleInit {
     const graph = this.graph(name, version);
     const entry = graph.nodes[graph.entry];
     if (entry?.kind === 'time-lag') return this.timeLag(graph, entry, request, context);
-    const run = { requestId: context.requestId, deadline: context.deadline, signal: context.signal };
+    const run = { requestId: context.requestId, deadline: context.deadline, signal: context.signal, header: (name: string) => context.header?.(name) };
     return this.respond(graph, request, await this.engine.run(graph, request.inputs, run));
   }
 
@@ -165,7 +168,7 @@ export class GraphService implements OnModuleInit {
     const fastRun = await this.engine.run(
       graph,
       request.inputs,
-      { requestId: id, deadline: context.deadline, signal: context.signal },
+      { requestId: id, deadline: context.deadline, signal: context.signal, header: (name: string) => context.header?.(name) },
       entry.fast,
     );
     const path = `/v1/time-lag/${encodeURIComponent(id)}`;

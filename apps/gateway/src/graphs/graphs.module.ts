@@ -3,6 +3,7 @@ import { GATEWAY_CONFIG } from '../config/config.module.js';
 import type { GatewayConfig } from '../config/gateway-config.schema.js';
 import { DiscoveryModule } from '../discovery/discovery.module.js';
 import { InferenceModule } from '../inference/inference.module.js';
+import { ParametersModule } from '../parameters/parameters.module.js';
 import { TimeLagModule } from '../time-lag/time-lag.module.js';
 import { loadGraphDir } from './graph.loader.js';
 import { GRAPHS, GraphService } from './graph.service.js';
@@ -13,7 +14,7 @@ import { GRAPHS, GraphService } from './graph.service.js';
  * start — and runs them with the graph engine. Needs LOGGER and GATEWAY_CONFIG.
  */
 @Module({
-  imports: [DiscoveryModule, InferenceModule, TimeLagModule],
+  imports: [DiscoveryModule, InferenceModule, TimeLagModule, ParametersModule],
   providers: [
     { provide: GRAPHS, inject: [GATEWAY_CONFIG], useFactory: (config: GatewayConfig) => loadGraphDir(config.graphsDir) },
     GraphService,

@@ -204,6 +204,54 @@ const schemas: Record<string, JsonObject> = {
   JobView: jobView,
   TimeLagRecord: timeLagRecord,
   ModelListing: modelListing,
+  Experiment: {
+    type: 'object',
+    required: ['id', 'kind', 'model'],
+    description: 'An experiment (EXPERIMENTS_FILE): shadow (with this gateway\'s mirror counts) or online AB.',
+    properties: {
+      id: { type: 'string' },
+      kind: { enum: ['shadow', 'ab'] },
+      description: { type: 'string' },
+      model: { type: 'string', description: 'Shadow: the primary, the model clients call. AB: the name clients call.' },
+      key: { type: 'object', description: 'AB: the sticky assignment key, `{header}` or `{parameter}` (else the request id).' },
+      variants: {
+        type: 'array',
+        description: 'AB: the first is the control.',
+        items: { type: 'object', properties: { name: { type: 'string' }, model: { type: 'string' }, version: { type: 'string' }, weight: { type: 'number' } } },
+      },
+      shadow: { type: 'object', properties: { model: { type: 'string' }, version: { type: 'string' } } },
+      timeout_ms: { type: 'integer', description: 'The mirror\'s own deadline.' },
+      max_in_flight: { type: 'integer' },
+      gateway: {
+        type: 'object',
+        properties: { mirrored: { type: 'integer' }, skipped: { type: 'integer', description: 'Not mirrored: max_in_flight mirrors still running.' }, in_flight: { type: 'integer' } },
+      },
+      report: {
+        type: 'object',
+        description:
+          'From the prediction log (apps/monitor), over the newest `window` records. Shadow: `requests`, `compared`, `agreement`, `sides`. AB: `variants` [{name, exposures, latency_ms, outcomes {samples, correct, accuracy}, versus_control {z, p_value, significant, alpha}}].',
+        properties: {
+          requests: { type: 'integer' },
+          compared: { type: 'integer', description: 'Requests both sides answered.' },
+          agreement: { type: 'number', description: 'Share of compared requests with the same label (or top class) per row.' },
+          sides: { type: 'object', description: '`primary` and `shadow`: model, versions, count, errors, statuses, latency_ms {p50, p95, p99, mean}.' },
+          variants: { type: 'array', items: { type: 'object' } },
+          window: { type: 'integer' },
+        },
+      },
+    },
+  },
+  ParameterRecord: {
+    type: 'object',
+    required: ['value', 'by', 'at'],
+    properties: {
+      value: { description: 'The value (null: cleared).' },
+      by: { type: 'string', description: 'x-actor of the change, else anonymous@<address>.' },
+      at: { type: 'integer', description: 'Epoch ms.' },
+      previous: { description: 'The value it replaced.' },
+      reason: { type: 'string' },
+    },
+  },
   MonitoringView: {
     type: 'object',
     required: ['model', 'window', 'latency_ms', 'error_rate', 'errors', 'drift', 'output', 'accuracy', 'alerts'],
@@ -262,6 +310,8 @@ const requestIdOut = { [HttpHeaders.requestId]: { schema: { type: 'string' }, de
 const ERROR_MEANING: Record<number, string> = {
   400: 'Bad request (malformed JSON, a request that does not match the schema or the model)',
   404: 'Unknown model, version, job or id',
+  401: 'A management change without x-management-token (MANAGEMENT_TOKEN is set)',
+  403: 'A management change with a wrong x-management-token',
   409: 'The Idempotency-Key names a job that no longer exists',
   413: 'The request body (or an uploaded file) is larger than the server accepts',
   415: 'Unsupported content type',
@@ -382,6 +432,39 @@ function modelReady(withVersion: boolean): JsonObject {
 
 const idParam = (description: string): JsonObject => pathParam('id', description);
 
+/** The seeds' sample API (`/compat/{model}/…`): the same shapes for every model. */
+function compatPaths(): Record<string, JsonObject> {
+  const data = {
+    required: true,
+    content: { 'application/json': { schema: { type: 'object', required: ['data'], properties: { data: { type: 'array', items: { type: 'array', items: { type: 'number' } } } } } } },
+  };
+  const prediction = json({ type: 'object', properties: { prediction: {} } }, 'One row: its scores (or label); several: one per row.');
+  const get = (operationId: string, summary: string, answer: JsonObject, ...statuses: number[]): JsonObject => ({
+    get: { tags: ['compat'], summary, operationId, parameters: [model], responses: { '200': answer, ...errors(...statuses) } },
+  });
+  const post = (operationId: string, summary: string, answer: JsonObject): JsonObject => ({
+    post: { tags: ['compat'], summary, operationId, parameters: [model], requestBody: data, responses: { '200': answer, ...errors(400, 404, 503, 504) } },
+  });
+  return {
+    '/compat/{model}/health': get('compatHealth', 'The sample health check', json({ type: 'object', properties: { health: { const: 'ok' } } }, 'Ready.'), 404, 503),
+    '/compat/{model}/metadata': get('compatMetadata', 'The sample metadata: data and prediction types, structures and samples', json({ type: 'object' }, 'Metadata.'), 404, 503),
+    '/compat/{model}/label': get('compatLabel', 'The class labels by index', json({ type: 'object', additionalProperties: { type: 'string' } }, 'Labels.'), 404),
+    '/compat/{model}/predict/test': get('compatPredictTest', 'A prediction of the sample instance', prediction, 404, 503, 504),
+    '/compat/{model}/predict': post('compatPredict', 'Scores for {"data": [[…]]}', prediction),
+    '/compat/{model}/predict/label': post('compatPredictLabel', 'Labels for {"data": [[…]]}', prediction),
+    '/compat/{model}/async/predict': post('compatAsyncPredict', 'The asynchronous sample: queues a job, answers its id', json({ type: 'object', properties: { job_id: { type: 'string' } } }, 'Queued.')),
+    '/compat/{model}/async/job/{id}': {
+      get: {
+        tags: ['compat'],
+        summary: 'The asynchronous sample: {<job_id>: {prediction}} ("" until done)',
+        operationId: 'compatAsyncJob',
+        parameters: [model, idParam('The job id.')],
+        responses: { '200': json({ type: 'object' }, 'The job.'), ...errors(404, 503) },
+      },
+    },
+  };
+}
+
 const paths: Record<string, JsonObject> = {
   '/v2': {
     get: {
@@ -487,6 +570,55 @@ const paths: Record<string, JsonObject> = {
       operationId: 'getMonitoring',
       parameters: [model],
       responses: { '200': json(ref('MonitoringView'), 'The window.'), ...errors(404, 503) },
+    },
+  },
+  '/v1/experiments': {
+    get: {
+      tags: ['experiments'],
+      summary: 'The experiments this gateway runs (shadow AB), with its mirror counts',
+      operationId: 'listExperiments',
+      responses: { '200': json({ type: 'object', properties: { experiments: { type: 'array', items: ref('Experiment') } } }, 'The experiments.'), ...errors() },
+    },
+  },
+  '/v1/experiments/{id}': {
+    get: {
+      tags: ['experiments'],
+      summary: 'One experiment and its report from the prediction log: shadow — agreement and latency of each side; AB — exposures, outcomes and significance per variant',
+      operationId: 'getExperiment',
+      parameters: [idParam('The experiment id.')],
+      responses: { '200': json(ref('Experiment'), 'The experiment and its report.'), ...errors(404, 503) },
+    },
+  },
+  ...compatPaths(),
+  '/v1/parameters': {
+    get: {
+      tags: ['parameters'],
+      summary: 'Every run-time parameter in force (KV msp-parameters), with who set it, when and what it replaced',
+      operationId: 'listParameters',
+      responses: { '200': json({ type: 'object', properties: { parameters: { type: 'object', additionalProperties: ref('ParameterRecord') } } }, 'The parameters.'), ...errors() },
+    },
+  },
+  '/v1/parameters/{name}': {
+    get: {
+      tags: ['parameters'],
+      summary: 'One parameter: its value and its audit trail (oldest first)',
+      operationId: 'getParameter',
+      parameters: [pathParam('name', 'models.<model>.enabled, experiments.<id>.enabled, experiments.<id>.weights or graphs.<graph>.<name>.')],
+      responses: {
+        '200': json({ type: 'object', properties: { name: { type: 'string' }, current: ref('ParameterRecord'), history: { type: 'array', items: ref('ParameterRecord') } } }, 'The value and its history.'),
+        ...errors(503),
+      },
+    },
+    put: {
+      tags: ['parameters'],
+      summary: 'Changes a parameter; in force on every gateway within a second. Needs x-management-token when MANAGEMENT_TOKEN is set; x-actor names who',
+      operationId: 'putParameter',
+      parameters: [pathParam('name', 'The parameter.')],
+      requestBody: {
+        required: true,
+        content: { 'application/json': { schema: { type: 'object', required: ['value'], properties: { value: { description: 'The new value; null clears it.' }, reason: { type: 'string' } } } } },
+      },
+      responses: { '200': json({ type: 'object', properties: { name: { type: 'string' }, current: ref('ParameterRecord') } }, 'Stored.'), ...errors(400, 401, 403, 503) },
     },
   },
   '/v1/feedback': {
@@ -618,6 +750,9 @@ export const OPENAPI_DOCUMENT: JsonObject = {
     { name: 'upload', description: 'Multipart image uploads' },
     { name: 'releases', description: 'Training-to-serving: released versions and their replicas' },
     { name: 'prediction-log', description: 'Every prediction logged (JetStream → store); ground truth joined later' },
+    { name: 'compat', description: "The seeds' sample API beside OIP, so their clients work unchanged" },
+    { name: 'parameters', description: 'Parameter-based serving: kill switches, weights and thresholds changed live through JetStream KV, audited' },
+    { name: 'experiments', description: 'Shadow AB (traffic mirrored to a candidate) and online AB (a weighted, sticky split), reported from the prediction log' },
     { name: 'meta', description: 'Operations: metrics and this document' },
   ],
   paths,

@@ -4,10 +4,8 @@ import { NATS_CONNECTION, type NatsConnection } from '@msp/messaging';
 import { ModelRegistry as ReleaseRegistry, RoutingTable } from '@msp/registry';
 import { LOGGER, type Logger } from '@msp/telemetry';
 import { ModelRegistry } from '../discovery/model-registry.service.js';
+import { keepWatching } from '../parameters/keep-watching.js';
 import { chooseVersion } from './version-choice.js';
-
-/** How long to wait before watching the routing policies again after a failure (no JetStream yet). */
-const RETRY_MS = 5_000;
 
 /**
  * Routing per model (training-to-serving): follows the policies in the `msp-routing` KV bucket
@@ -76,16 +74,7 @@ export class RoutingService implements OnApplicationBootstrap, OnModuleDestroy {
     });
   }
 
-  /** Runs a watch until shutdown, starting it again after a failure (e.g. JetStream not up yet). */
-  private async keepWatching(what: string, watch: () => Promise<void>): Promise<void> {
-    while (!this.stop.signal.aborted) {
-      try {
-        await watch();
-      } catch (error) {
-        if (this.stop.signal.aborted) return;
-        this.logger.warn({ err: error }, `cannot watch ${what}; retrying in ${RETRY_MS} ms`);
-      }
-      if (!this.stop.signal.aborted) await new Promise((resolve) => setTimeout(resolve, RETRY_MS).unref());
-    }
+  private keepWatching(what: string, watch: () => Promise<void>): Promise<void> {
+    return keepWatching(what, watch, this.stop.signal, this.logger);
   }
 }

@@ -22,12 +22,24 @@ const SCHEMA = [
   'create index if not exists predictions_model_ts on predictions (model, ts)',
   'create index if not exists predictions_ts on predictions (ts)',
   'create index if not exists predictions_request_id on predictions (request_id)',
+  "create index if not exists predictions_experiment on predictions ((record->'experiment'->>'id'), ts)",
   `create table if not exists feedback (
      request_id text primary key,
      label jsonb not null,
      ts bigint not null)`,
   'create index if not exists feedback_ts on feedback (ts)',
 ];
+
+interface LoggedRow {
+  record: PredictionRecord | string;
+  label: unknown;
+  feedback_ts: string | number | null;
+}
+
+function withFeedback(row: LoggedRow): LoggedPrediction {
+  const record = (typeof row.record === 'string' ? JSON.parse(row.record) : row.record) as PredictionRecord;
+  return row.feedback_ts === null ? record : { ...record, feedback: { label: row.label, ts: Number(row.feedback_ts) } };
+}
 
 const COLUMNS = ['seq', 'request_id', 'ts', 'model', 'version', 'pattern', 'status', 'trace_id', 'input_sha256', 'record'] as const;
 
@@ -70,15 +82,22 @@ export class LogStoreRepository {
     if (query.status !== undefined) add('p.status = ?', query.status);
     if (query.request_id !== undefined) add('p.request_id = ?', query.request_id);
     params.push(query.limit);
-    const rows = await this.sql.query<{ record: PredictionRecord | string; label: unknown; feedback_ts: string | number | null }>(
+    const rows = await this.sql.query<LoggedRow>(
       `select p.record, f.label, f.ts as feedback_ts from predictions p left join feedback f on f.request_id = p.request_id
        ${where.length > 0 ? `where ${where.join(' and ')}` : ''} order by p.ts desc, p.seq desc limit $${params.length}`,
       params,
     );
-    return rows.map((row) => {
-      const record = (typeof row.record === 'string' ? JSON.parse(row.record) : row.record) as PredictionRecord;
-      return row.feedback_ts === null ? record : { ...record, feedback: { label: row.label, ts: Number(row.feedback_ts) } };
-    });
+    return rows.map(withFeedback);
+  }
+
+  /** An experiment's newest records (every side and variant), at most `limit`, with the feedback posted for each. */
+  async experiment(id: string, limit: number): Promise<LoggedPrediction[]> {
+    const rows = await this.sql.query<LoggedRow>(
+      `select p.record, f.label, f.ts as feedback_ts from predictions p left join feedback f on f.request_id = p.request_id
+       where p.record->'experiment'->>'id' = $1 order by p.ts desc, p.seq desc limit $2`,
+      [id, limit],
+    );
+    return rows.map(withFeedback);
   }
 
   /** Stores the ground truth of a logged request; false when no prediction has that id. */

@@ -1,9 +1,22 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { FeedbackSchema, LogQuerySchema, MspError, type LoggedPrediction } from '@msp/contracts';
+import { FeedbackSchema, LogQuerySchema, MspError, type AbReport, type LoggedPrediction, type ShadowReport } from '@msp/contracts';
+import { z } from 'zod';
+import { abReport } from '../experiments/ab-report.js';
+import { shadowReport } from '../experiments/shadow-report.js';
 import { MonitorEndpoints } from '../monitor.endpoints.js';
 import { MonitoringService } from '../monitoring/monitoring.service.js';
 import { LogStoreRepository } from './log-store.repository.js';
+
+/** Both sides of this many of an experiment's newest requests make its report. */
+const EXPERIMENT_WINDOW = 20_000;
+
+const ExperimentQuerySchema = z.object({
+  id: z.string().min(1).max(128),
+  kind: z.enum(['shadow', 'ab']).default('shadow'),
+  /** AB: the variants in order, the control first. */
+  variants: z.array(z.string().min(1).max(128)).max(100).default([]),
+});
 
 /** Reads the prediction log back and joins ground truth to it (the gateway's /v1/logs and /v1/feedback). */
 @Controller()
@@ -18,6 +31,15 @@ export class LogController {
     const parsed = LogQuerySchema.safeParse(body ?? {});
     if (!parsed.success) throw MspError.badRequest(`bad log query: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
     return { records: await this.store.find(parsed.data) };
+  }
+
+  @MessagePattern(MonitorEndpoints.experiment)
+  async experiment(@Payload() body: unknown): Promise<ShadowReport | AbReport> {
+    const parsed = ExperimentQuerySchema.safeParse(body);
+    if (!parsed.success) throw MspError.badRequest('an experiment report needs {"id": "<experiment id>", "kind": "shadow"|"ab"}');
+    const { id, kind, variants } = parsed.data;
+    const records = await this.store.experiment(id, EXPERIMENT_WINDOW);
+    return kind === 'ab' ? abReport(id, variants, records, EXPERIMENT_WINDOW) : shadowReport(id, records, EXPERIMENT_WINDOW);
   }
 
   @MessagePattern(MonitorEndpoints.feedback)

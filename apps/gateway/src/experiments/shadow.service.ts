@@ -1,0 +1,81 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Subjects, type InferRequest, type InferResponse } from '@msp/contracts';
+import { NatsBus } from '@msp/messaging';
+import type { InferContext } from '@msp/oip-server';
+import { PredictionLog } from '@msp/prediction-log';
+import { ParametersService } from '../parameters/parameters.service.js';
+import type { Experiment, ShadowExperiment } from './experiment.schema.js';
+
+/** Injection token of the experiments loaded at start (EXPERIMENTS_FILE). */
+export const EXPERIMENTS = Symbol.for('msp.experiments');
+
+export interface MirrorCounts {
+  /** Mirrors sent to the shadow. */
+  mirrored: number;
+  /** Requests not mirrored because `max_in_flight` mirrors were still running (a slow or dead shadow). */
+  skipped: number;
+  in_flight: number;
+}
+
+/**
+ * Shadow AB: mirrors a primary model's requests to its shadow, fire-and-forget. The mirror is
+ * sent on the next turn of the event loop (after the primary's request is on the wire), with
+ * its own deadline, and its outcome only ever reaches the prediction log (pattern `shadow`,
+ * same request id, `experiment.side` = shadow): the client's answer never waits for it.
+ */
+@Injectable()
+export class ShadowService {
+  private readonly byModel: ReadonlyMap<string, ShadowExperiment>;
+  private readonly counts = new Map<string, MirrorCounts>();
+
+  constructor(
+    @Inject(EXPERIMENTS) all: readonly Experiment[],
+    private readonly bus: NatsBus,
+    private readonly log: PredictionLog,
+    private readonly parameters: ParametersService,
+  ) {
+    const experiments = all.filter((experiment): experiment is ShadowExperiment => experiment.kind === 'shadow');
+    this.byModel = new Map(experiments.map((experiment) => [experiment.model, experiment]));
+    for (const experiment of experiments) this.counts.set(experiment.id, { mirrored: 0, skipped: 0, in_flight: 0 });
+  }
+
+  countsOf(id: string): MirrorCounts {
+    return { ...(this.counts.get(id) ?? { mirrored: 0, skipped: 0, in_flight: 0 }) };
+  }
+
+  /** The experiment whose primary a model is, if any. */
+  experimentOf(model: string): string | undefined {
+    return this.byModel.get(model)?.id;
+  }
+
+  /** Mirrors one request to the model's shadow, if it has one; never throws, never waits. */
+  mirror(model: string, request: InferRequest, context: InferContext): void {
+    const experiment = this.byModel.get(model);
+    if (!experiment || !this.parameters.experimentEnabled(experiment.id)) return;
+    const counts = this.counts.get(experiment.id)!;
+    if (counts.in_flight >= experiment.max_in_flight) {
+      counts.skipped++;
+      return;
+    }
+    counts.in_flight++;
+    setImmediate(() => {
+      const { model: shadow, version } = experiment.shadow;
+      let answer: Promise<InferResponse>;
+      try {
+        const subject = version === undefined ? Subjects.infer(shadow) : Subjects.inferVersion(shadow, version);
+        answer = this.bus.requestInfer(subject, request, { deadline: Date.now() + experiment.timeout_ms, requestId: context.requestId });
+      } catch (error) {
+        answer = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      }
+      counts.mirrored++;
+      this.log.follow(
+        { requestId: context.requestId, pattern: 'shadow', model: shadow, version, inputs: request.inputs, experiment: { id: experiment.id, side: 'shadow' } },
+        answer,
+      );
+      answer.then(
+        () => counts.in_flight--,
+        () => counts.in_flight--,
+      );
+    });
+  }
+}

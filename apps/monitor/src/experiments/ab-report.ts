@@ -1,0 +1,57 @@
+import type { AbReport, AbVariantFigures, LoggedPrediction } from '@msp/contracts';
+import { twoProportionZTest } from '@msp/experiments';
+import { percentile } from '../monitoring/statistics.js';
+
+const round = (value: number): number => Math.round(value * 1e4) / 1e4;
+
+/** The labels a logged answer predicted (its `label` output), if any. */
+function predictedLabels(output: unknown): unknown[] | undefined {
+  if (!Array.isArray(output)) return undefined;
+  const label = (output as { name?: unknown; data?: unknown }[]).find((tensor) => tensor?.name === 'label');
+  return Array.isArray(label?.data) ? (label.data as unknown[]).flat(Infinity) : undefined;
+}
+
+/** Whether an answer matches its ground truth: one label per row, compared as strings. */
+export function isCorrect(record: LoggedPrediction): boolean {
+  const predicted = predictedLabels(record.output);
+  const truth = record.feedback?.label;
+  if (!predicted || truth === undefined) return false;
+  const expected = Array.isArray(truth) ? truth.map(String) : [String(truth)];
+  return predicted.length === expected.length && predicted.every((label, i) => String(label) === expected[i]);
+}
+
+/**
+ * An online AB experiment's report from its logged exposures (answered requests tagged with a
+ * variant): per variant, exposures, latency, the outcomes whose ground truth was posted and
+ * their accuracy; each variant after the first tested against it (two-proportion z-test).
+ * `variants` gives their order (the first is the control); a variant never exposed still appears.
+ */
+export function abReport(id: string, variants: readonly string[], records: readonly LoggedPrediction[], window: number): AbReport {
+  const byVariant = new Map<string, LoggedPrediction[]>(variants.map((name) => [name, []]));
+  for (const record of records) {
+    const variant = record.experiment?.id === id ? record.experiment.variant : undefined;
+    if (variant === undefined || record.status !== 200) continue;
+    if (!byVariant.has(variant)) byVariant.set(variant, []);
+    byVariant.get(variant)!.push(record);
+  }
+  const figures: AbVariantFigures[] = [...byVariant].map(([name, exposures]) => {
+    const latencies = exposures.map((record) => record.latency_ms['total'] ?? 0);
+    const judged = exposures.filter((record) => record.feedback !== undefined);
+    const correct = judged.filter(isCorrect).length;
+    const p50 = percentile(latencies, 50);
+    const p99 = percentile(latencies, 99);
+    return {
+      name,
+      exposures: exposures.length,
+      latency_ms: { ...(p50 === undefined ? {} : { p50: round(p50) }), ...(p99 === undefined ? {} : { p99: round(p99) }) },
+      outcomes: { samples: judged.length, correct, ...(judged.length > 0 ? { accuracy: round(correct / judged.length) } : {}) },
+    };
+  });
+  const control = figures[0];
+  for (const variant of figures.slice(1)) {
+    if (!control) break;
+    const test = twoProportionZTest(control.outcomes.correct, control.outcomes.samples, variant.outcomes.correct, variant.outcomes.samples);
+    if (test) variant.versus_control = test;
+  }
+  return { id, variants: figures, window };
+}
