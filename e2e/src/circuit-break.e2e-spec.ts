@@ -103,6 +103,8 @@ describe.runIf(local)('circuit-break: failover, breaker with fallback, load shed
       );
     const before = await ask(6.1);
     expect(before.status).toBe(200);
+    // Cached once the gateway knows the model's answering version (discovery): a hit proves it is.
+    await eventually('the row is cached', async () => (await ask(6.1)).body.parameters?.['cache'] === 'hit', 10_000);
     // The model goes bad: every replica now answers after 2 s; three new rows time out and open the circuit.
     await services.replaceAll(CACHED, 'iris-mlp', undefined, { FAULT_DELAY_MS: '2000' });
     for (let i = 1; i <= 3; i += 1) expect((await ask(6.1 + i / 100, '150')).status).toBe(504);
@@ -157,8 +159,10 @@ describe.runIf(local)('circuit-break: failover, breaker with fallback, load shed
     expect(admitted.length).toBeGreaterThan(50);
     // Bounded by what may wait (8 in flight + 8 queued at 80 req/s ≈ 200 ms), not by the burst.
     expect(quantile(admitted, 0.99)).toBeLessThan(1_000);
-    // Refused without waiting: < 5 ms on a quiet host (pnpm bench); the load generator shares the cores here.
-    expect(quantile(shed, 0.5)).toBeLessThan(Math.max(25, quantile(admitted, 0.5) / 4));
+    // Refused without waiting: < 5 ms on a quiet host (pnpm bench). The load generator shares the
+    // cores here (and in CI other suites' processes may too), so the bound is relative: well under
+    // what an admitted request waits.
+    expect(quantile(shed, 0.5)).toBeLessThan(Math.max(50, quantile(admitted, 0.5) / 2));
     const after = await infer(BURST);
     expect(after.status).toBe(200);
   }, 60_000);
