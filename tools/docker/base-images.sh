@@ -7,6 +7,7 @@
 #   nats:2.10-alpine       that base + Debian's nats-server and wget
 #   redis:7                that base + Debian's redis-server
 #   prom/prometheus:*      that base + Debian's prometheus (the e2e run checks its scrapes)
+#   haproxy:*              that base + Debian's haproxy (the cluster profile's one gateway address)
 # Stand-ins carry the label org.ml-serving-patterns.stand-in=true. Usage: base-images.sh [docker]
 set -euo pipefail
 docker=${1:-docker}
@@ -87,6 +88,7 @@ stand_in() {
     nats:*) build_stand_in "$image" "$here/stand-ins/nats.Dockerfile" "$here/stand-ins" ;;
     redis:*) build_stand_in "$image" "$here/stand-ins/redis.Dockerfile" "$here/stand-ins" ;;
     prom/prometheus:*) build_stand_in "$image" "$here/stand-ins/prometheus.Dockerfile" "$here/stand-ins" ;;
+    haproxy:*) build_stand_in "$image" "$here/stand-ins/haproxy.Dockerfile" "$here/stand-ins" ;;
     *) echo "no stand-in recipe for $image, and it cannot be pulled" >&2; exit 1 ;;
   esac
 }
