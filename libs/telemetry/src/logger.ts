@@ -23,10 +23,12 @@ export function createLogger({ service, level = 'info', destination }: LoggerOpt
   return destination ? pino(options, destination) : pino(options);
 }
 
-const NO_TRACE = {};
-
-/** The active span's trace and span ids on every line written while it runs (nothing when tracing is off). */
+/**
+ * The active span's trace and span ids on every line written while it runs (nothing when tracing
+ * is off). A new object each time: pino merges the line's own fields into what the mixin returns,
+ * so a shared object would carry every earlier line's fields into the next.
+ */
 function traceMixin(): object {
   const ids = activeTraceIds();
-  return ids ? { trace_id: ids.traceId, span_id: ids.spanId } : NO_TRACE;
+  return ids ? { trace_id: ids.traceId, span_id: ids.spanId } : {};
 }
