@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { redisEnv, redisUrlOf } from '@msp/config';
 import { createLogger } from '@msp/telemetry';
 import { z } from 'zod';
 import { connectRedis, isRedisReady } from './redis.connection.js';
+import { freePort, startRedis } from './testing/index.js';
 
 const url = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const logger = createLogger({ service: 'redis-spec', level: 'silent' });
@@ -33,22 +32,13 @@ describe('connectRedis against the real Redis', () => {
   });
 });
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
-    });
-  });
-}
-
 describe('a Redis with a password (requirepass), as compose and k8s run it', () => {
   const password = `s3cret-${process.pid}`;
   const env = z.object(redisEnv());
 
   it('connects with REDIS_PASSWORD beside a URL without one; without it every command is refused', async () => {
     const port = await freePort();
-    const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', password], { stdio: 'ignore' });
+    const server = await startRedis(port, ['--requirepass', password]);
     try {
       const url = `redis://127.0.0.1:${port}`;
       const authed = connectRedis({ url: redisUrlOf(env.parse({ REDIS_URL: url, REDIS_PASSWORD: password })), name: 'msp-authed' }, logger);

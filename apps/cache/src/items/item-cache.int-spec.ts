@@ -8,7 +8,7 @@ import { NatsBus, openKvBucket, startNatsService } from '@msp/messaging';
 import { createLogger } from '@msp/telemetry';
 import { AppModule } from '../app.module.js';
 import { loadCacheConfig } from '../config/cache-config.schema.js';
-import { freePort, startRedis } from '../redis/redis-server.int-helper.js';
+import { freePort, startRedis } from '@msp/redis/testing';
 
 /**
  * The data cache over the real NATS: items in the real JetStream KV bucket, a redis-server of

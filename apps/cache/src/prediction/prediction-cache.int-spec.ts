@@ -8,7 +8,7 @@ import { NatsBus, startNatsService } from '@msp/messaging';
 import { createLogger } from '@msp/telemetry';
 import { AppModule } from '../app.module.js';
 import { loadCacheConfig } from '../config/cache-config.schema.js';
-import { freePort, startRedis } from '../redis/redis-server.int-helper.js';
+import { freePort, startRedis } from '@msp/redis/testing';
 
 /**
  * The cache service over the real NATS, in front of a redis-server of its own (so the spec can

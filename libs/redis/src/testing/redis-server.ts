@@ -13,8 +13,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+/** Starts it on `port` (no persistence), with `args` added (e.g. `--requirepass`); resolves once it accepts connections. */
+export async function startRedis(port: number, args: readonly string[] = []): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...args], { stdio: 'ignore' });
   child.once('error', () => {
     throw new Error('redis-server is not installed (apt-get install redis-server)');
   });
