@@ -24,14 +24,19 @@ export interface PredictionEntry {
   experiment?: ExperimentTag | undefined;
 }
 
+/** A binary tensor's data (Float32Array, Int32Array, …). */
+function isTypedArray(value: unknown): value is ArrayLike<number> {
+  return ArrayBuffer.isView(value) && !(value instanceof DataView);
+}
+
 /** Typed arrays as plain arrays, so a tensor's JSON (and hash) does not depend on how it was held. */
 function plain(_key: string, value: unknown): unknown {
-  return ArrayBuffer.isView(value) && !(value instanceof DataView) ? Array.from(value as unknown as ArrayLike<number>) : value;
+  return isTypedArray(value) ? Array.from(value) : value;
 }
 
 /** The numbers of a tensor's data, flat: typed arrays as they are, nested arrays flattened. */
 function numbersOf(data: unknown): ArrayLike<number> | undefined {
-  if (ArrayBuffer.isView(data) && !(data instanceof DataView)) return data as unknown as ArrayLike<number>;
+  if (isTypedArray(data)) return data;
   if (!Array.isArray(data)) return undefined;
   const flat = data.flat(Infinity as 1) as unknown[];
   return flat.every((value) => typeof value === 'number') ? (flat as number[]) : undefined;
