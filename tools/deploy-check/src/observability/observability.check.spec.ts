@@ -32,8 +32,12 @@ describe('checkObservability', () => {
     expect(report.warningLines().join('\n')).toMatch(/does not scrape predictor-new-model:9090/);
   });
 
-  // .ci/run installs promtool (Debian's prometheus); without it these checks are reported as skipped.
-  describe.runIf(promtool(['--version'], tmpdir()).ran)('with promtool', () => {
+  // .ci/run installs promtool (Debian's prometheus); without it these are reported as skipped, with the reason.
+  describe('with promtool', () => {
+    const installed = promtool(['--version'], tmpdir()).ran;
+    const needPromtool = (context: { skip: (note: string) => void }): void => {
+      if (!installed) context.skip('promtool is not installed (apt-get install prometheus; .ci/run does)');
+    };
     /** A copy of the repository's observability/ with `edit` applied to one file. */
     const withEdited = (file: string, edit: (text: string) => string): CheckReport => {
       const root = mkdtempSync(join(tmpdir(), 'msp-obs-'));
@@ -48,12 +52,14 @@ describe('checkObservability', () => {
       }
     };
 
-    it('runs the rules’ unit tests: an alert that no longer fires as written down is a problem', () => {
+    it('runs the rules’ unit tests: an alert that no longer fires as written down is a problem', (context) => {
+      needPromtool(context);
       const report = withEdited(OBSERVABILITY_FILES.rules, (text) => text.replace('for: 30s', 'for: 5m'));
       expect(report.problemLines().join('\n')).toMatch(/alert-rules\.test\.yml: promtool: .*MspErrorRate/s);
     });
 
-    it('rejects PromQL that does not parse', () => {
+    it('rejects PromQL that does not parse', (context) => {
+      needPromtool(context);
       const report = withEdited(OBSERVABILITY_FILES.rules, (text) => text.replace('max by (model) (msp_monitor_alert{kind="latency"}) == 1', 'max by (model (msp_monitor_alert'));
       expect(report.problemLines().join('\n')).toMatch(/alert-rules\.yml: promtool: .*parse error/s);
     });
