@@ -16,7 +16,7 @@ import {
 import { headers as natsHeaders, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { JobHeaders, type DeadLetter, type JobMessage, type JobQueueNames } from '@msp/contracts';
 import { ensureStream, isTransientJetStreamError, retryJetStreamSetup, type StreamSpec } from '@msp/messaging';
-import { headerSetter, injectTrace } from '@msp/telemetry';
+import { headerSetter, injectTrace, type TraceContext } from '@msp/telemetry';
 
 const CONSUMER_NOT_FOUND = 10014;
 /** A model name that is one literal subject token (no dots or wildcards). */
@@ -183,12 +183,14 @@ export class JobQueue {
     }
   }
 
-  /** Resolves once JetStream has stored the job (a PubAck); rejects otherwise. */
-  publish(job: JobMessage): Promise<PubAck> {
+  /**
+   * Resolves once JetStream has stored the job (a PubAck); rejects otherwise. The submit's
+   * trace travels with the job: the worker's span links back to it.
+   */
+  publish(job: JobMessage, trace?: TraceContext): Promise<PubAck> {
     const headers = natsHeaders();
     headers.set(JobHeaders.msgId, job.job_id);
-    // The submit's trace context travels with the job: the worker's span links back to it.
-    injectTrace(headers, headerSetter);
+    injectTrace(headers, headerSetter, trace);
     return this.js.publish(this.names.subject(job.model), JSON.stringify(job), {
       msgID: job.job_id,
       headers,

@@ -18,11 +18,13 @@ import {
   headerGetter,
   newRequestId,
   SpanKind,
+  traceFields,
   tracingEnabled,
   withSpan,
   type Logger,
   type RequestObserver,
   type Span,
+  type TraceContext,
 } from '@msp/telemetry';
 
 export interface MicroServiceConfig {
@@ -68,6 +70,8 @@ export interface EndpointRequest {
   /** Absolute deadline (epoch ms) from the caller, or the endpoint's default. */
   deadline: number;
   headers: MsgHdrs | undefined;
+  /** The caller's trace with this endpoint's span in it, for the calls the handler makes (undefined when off). */
+  trace?: TraceContext | undefined;
 }
 
 export type EndpointHandler = (request: EndpointRequest) => Promise<unknown>;
@@ -116,15 +120,15 @@ export function respond(
   decoding: BodyDecoding,
   metrics: RequestObserver | undefined,
 ): Promise<void> {
-  if (!tracingEnabled()) return answer(msg, handler, logger, defaultTimeoutMs, decoding, metrics, undefined);
-  // A child of the caller's span (its traceparent header), active while the handler runs.
+  if (!tracingEnabled()) return answer(msg, handler, logger, defaultTimeoutMs, decoding, metrics, undefined, undefined);
+  // A child of the caller's span (its traceparent header), handed to the handler.
   const options = {
     kind: SpanKind.SERVER,
     parent: extractTrace(msg.headers, headerGetter),
     attributes: { 'messaging.system': 'nats', 'messaging.destination.name': msg.subject },
   };
-  return withSpan(`nats serve ${msg.subject}`, options, (span) =>
-    answer(msg, handler, logger, defaultTimeoutMs, decoding, metrics, span),
+  return withSpan(`nats serve ${msg.subject}`, options, (trace, span) =>
+    answer(msg, handler, logger, defaultTimeoutMs, decoding, metrics, span, trace),
   );
 }
 
@@ -136,21 +140,22 @@ async function answer(
   decoding: BodyDecoding,
   metrics: RequestObserver | undefined,
   span: Span | undefined,
+  trace: TraceContext | undefined,
 ): Promise<void> {
   const started = performance.now();
   const requestId = msg.headers?.get(Headers.requestId) || newRequestId();
   const deadline = parseDeadline(msg.headers?.get(Headers.deadline)) ?? Date.now() + defaultTimeoutMs;
   if (remainingMs(deadline) <= 0) {
-    logger.warn({ requestId, subject: msg.subject }, 'dropped a request whose deadline had passed');
+    logger.warn({ ...traceFields(trace), requestId, subject: msg.subject }, 'dropped a request whose deadline had passed');
     metrics?.observe(ErrorCode.DeadlineExceeded, (performance.now() - started) / 1000);
     return;
   }
   try {
     const encoding: BodyEncoding = msg.headers?.get(Headers.contentType) === ContentTypes.tensor ? 'tensor' : 'json';
     const body = decodeBody(msg, encoding, decoding);
-    const result = await handler({ subject: msg.subject, body, encoding, requestId, deadline, headers: msg.headers });
+    const result = await handler({ subject: msg.subject, body, encoding, requestId, deadline, headers: msg.headers, trace });
     if (remainingMs(deadline) <= 0) {
-      logger.warn({ requestId, subject: msg.subject }, 'finished after the caller’s deadline');
+      logger.warn({ ...traceFields(trace), requestId, subject: msg.subject }, 'finished after the caller’s deadline');
     }
     sendReply(msg, result, encoding);
     metrics?.observe(200, (performance.now() - started) / 1000);
@@ -159,7 +164,7 @@ async function answer(
     span?.setAttribute('msp.status_code', failure.code);
     if (span && failure.code >= ErrorCode.Internal) failSpan(span, failure);
     if (failure.code >= ErrorCode.Internal) {
-      logger.error({ err: error, requestId, subject: msg.subject }, failure.message);
+      logger.error({ ...traceFields(trace), err: error, requestId, subject: msg.subject }, failure.message);
     }
     // Header values cannot hold line breaks.
     const message = failure.message.replace(/[\r\n]+/g, ' ');

@@ -1,5 +1,6 @@
 import { BaseRpcContext } from '@nestjs/microservices';
 import type { MsgHdrs } from '@nats-io/transport-node';
+import type { TraceContext } from '@msp/telemetry';
 import type { BodyEncoding, EndpointRequest } from './micro.service.js';
 
 /**
@@ -26,6 +27,11 @@ export class NatsRequestContext extends BaseRpcContext<[EndpointRequest]> {
   /** Absolute deadline (epoch ms) of the caller, or the endpoint's default. */
   get deadline(): number {
     return this.request.deadline;
+  }
+
+  /** The caller's trace with this endpoint's span in it (undefined when tracing is off). */
+  get trace(): TraceContext | undefined {
+    return this.request.trace;
   }
 
   get encoding(): BodyEncoding {

@@ -15,7 +15,7 @@ import {
   type TensorEncodeOptions,
   type WireInferRequest,
 } from '@msp/contracts';
-import { headerSetter, injectTrace, SpanKind, withSpan } from '@msp/telemetry';
+import { headerSetter, injectTrace, SpanKind, withSpan, type SpanOptions, type TraceContext } from '@msp/telemetry';
 import { fromRequestError } from './nats.errors.js';
 
 export interface BusRequestOptions {
@@ -23,6 +23,8 @@ export interface BusRequestOptions {
   deadline: number;
   requestId: string;
   headers?: Record<string, string>;
+  /** The caller's trace: the request's span is its child, and the service's span the span's. */
+  trace?: TraceContext | undefined;
 }
 
 /** For the binary requests: how BYTES strings become bytes (base64 for images from the JSON edge). */
@@ -47,10 +49,10 @@ export class NatsBus {
   ) {}
 
   request<T>(subject: string, body: unknown, options: BusRequestOptions): Promise<T> {
-    return withSpan(`nats request ${subject}`, clientSpan(subject), () => this.requestJson<T>(subject, body, options));
+    return withSpan(`nats request ${subject}`, clientSpan(subject, options), (trace) => this.requestJson<T>(subject, body, options, trace));
   }
 
-  private async requestJson<T>(subject: string, body: unknown, options: BusRequestOptions): Promise<T> {
+  private async requestJson<T>(subject: string, body: unknown, options: BusRequestOptions, trace: TraceContext | undefined): Promise<T> {
     const timeout = remainingMs(options.deadline);
     if (timeout <= 0) throw MspError.deadlineExceeded(`deadline passed before calling '${subject}'`);
     this.checkConnected(subject);
@@ -58,7 +60,7 @@ export class NatsBus {
     try {
       reply = await this.connection.request(subject, JSON.stringify(body), {
         timeout,
-        headers: requestHeaders(options),
+        headers: requestHeaders(options, trace),
       });
     } catch (error) {
       throw fromRequestError(error, subject, timeout);
@@ -121,13 +123,14 @@ export class NatsBus {
     request: InferRequest | WireInferRequest,
     options: BusTensorRequestOptions,
   ): Promise<Msg> {
-    return withSpan(`nats request ${subject}`, clientSpan(subject), () => this.sendTensors(subject, request, options));
+    return withSpan(`nats request ${subject}`, clientSpan(subject, options), (trace) => this.sendTensors(subject, request, options, trace));
   }
 
   private async sendTensors(
     subject: string,
     request: InferRequest | WireInferRequest,
     options: BusTensorRequestOptions,
+    trace: TraceContext | undefined,
   ): Promise<Msg> {
     const timeout = remainingMs(options.deadline);
     if (timeout <= 0) throw MspError.deadlineExceeded(`deadline passed before calling '${subject}'`);
@@ -143,7 +146,7 @@ export class NatsBus {
     try {
       reply = await this.connection.request(subject, payload, {
         timeout,
-        headers: requestHeaders(options, ContentTypes.tensor),
+        headers: requestHeaders(options, trace, ContentTypes.tensor),
       });
     } catch (error) {
       throw fromRequestError(error, subject, timeout);
@@ -171,17 +174,17 @@ function decodeReply<T>(reply: Msg, subject: string, decodeBinary: (data: Uint8A
   }
 }
 
-function requestHeaders(options: BusRequestOptions, contentType: string = ContentTypes.json): MsgHdrs {
+function requestHeaders(options: BusRequestOptions, trace: TraceContext | undefined, contentType: string = ContentTypes.json): MsgHdrs {
   const headers = natsHeaders();
   headers.set(Headers.requestId, options.requestId);
   headers.set(Headers.deadline, String(options.deadline));
   headers.set(Headers.contentType, contentType);
   for (const [key, value] of Object.entries(options.headers ?? {})) headers.set(key, value);
-  // The request's span (active here) becomes the parent of the service's span.
-  injectTrace(headers, headerSetter);
+  // The request's span becomes the parent of the service's span.
+  injectTrace(headers, headerSetter, trace);
   return headers;
 }
 
-function clientSpan(subject: string): { kind: SpanKind; attributes: Record<string, string> } {
-  return { kind: SpanKind.CLIENT, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': subject } };
+function clientSpan(subject: string, options: BusRequestOptions): SpanOptions {
+  return { kind: SpanKind.CLIENT, parent: options.trace, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': subject } };
 }

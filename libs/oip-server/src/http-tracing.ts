@@ -1,30 +1,33 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { endSpan, extractTrace, objectGetter, runInSpan, SpanKind, startSpan, type Span } from '@msp/telemetry';
+import { endSpan, extractTrace, objectGetter, SpanKind, startSpan, type TraceContext } from '@msp/telemetry';
 
-const SPAN = Symbol('msp.span');
-type WithSpan = FastifyRequest & { [SPAN]?: Span };
+const TRACE = Symbol('msp.trace');
+type WithTrace = FastifyRequest & { [TRACE]?: TraceContext };
 
 /**
  * One SERVER span per HTTP request, named by method and route template, a child of the
  * client's `traceparent`. Written here rather than with an instrumentation package: the HTTP
  * instrumentation needs an ESM loader hook registered before Fastify loads, and the NestJS one
- * does not support Nest 12; three Fastify hooks do the same job. The span is made active in
- * `preHandler` (after the body is read, whose stream callbacks would lose the context), so the
- * handler's NATS calls and log lines are its children.
+ * does not support Nest 12; two Fastify hooks do the same job. The handler reads the trace with
+ * `traceOf` and hands it to the calls it makes (InferContext.trace).
  */
 export function traceRequests(instance: FastifyInstance): void {
   instance.addHook('onRequest', (request, _reply, done) => {
     const route = request.routeOptions.url ?? 'unrouted';
-    (request as WithSpan)[SPAN] = startSpan(`${request.method} ${route}`, {
+    (request as WithTrace)[TRACE] = startSpan(`${request.method} ${route}`, {
       kind: SpanKind.SERVER,
       parent: extractTrace(request.headers, objectGetter),
       attributes: { 'http.request.method': request.method, 'http.route': route, 'url.path': request.url.split('?')[0] ?? '' },
     });
     done();
   });
-  instance.addHook('preHandler', (request, _reply, done) => runInSpan((request as WithSpan)[SPAN], done));
   instance.addHook('onResponse', (request, reply, done) => {
-    endSpan((request as WithSpan)[SPAN], reply.statusCode);
+    endSpan((request as WithTrace)[TRACE], reply.statusCode);
     done();
   });
+}
+
+/** The trace of an HTTP request (its server span); undefined when tracing is off. */
+export function traceOf(request: FastifyRequest): TraceContext | undefined {
+  return (request as WithTrace)[TRACE];
 }

@@ -3,6 +3,7 @@ export { INFERENCE_BACKEND } from './inference.backend.js';
 export type { InferContext, InferenceBackend } from './inference.backend.js';
 export { HttpHeaders } from './http-headers.js';
 export { createOipApp, instrumentResponses } from './oip-app.js';
+export { traceOf } from './http-tracing.js';
 export type { OipAppOptions } from './oip-app.js';
 export { OipExceptionFilter } from './oip-exception.filter.js';
 export { OipHttpModule } from './oip-http.module.js';

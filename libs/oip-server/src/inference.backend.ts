@@ -1,9 +1,12 @@
+import type { TraceContext } from '@msp/telemetry';
 import type { ExperimentTag, InferRequest, InferResponse, ModelMetadata, PredictionPattern } from '@msp/contracts';
 
 export interface InferContext {
   requestId: string;
   /** Absolute deadline (epoch ms) for the whole request. */
   deadline: number;
+  /** The request's trace, handed to every call it makes (undefined when tracing is off). */
+  readonly trace?: TraceContext | undefined;
   /** Aborted when the HTTP client has gone before its answer was sent (optional; created on first read). */
   readonly signal?: AbortSignal;
   /** Sets a response header (e.g. cache hit, degraded answer); absent where there is no HTTP reply. */

@@ -1,8 +1,9 @@
 import { Catch, HttpException, Inject, NotFoundException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { ErrorCode, MspError, type ErrorBody } from '@msp/contracts';
-import { LOGGER, type Logger } from '@msp/telemetry';
+import { LOGGER, traceFields, type Logger } from '@msp/telemetry';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpHeaders } from './http-headers.js';
+import { traceOf } from './http-tracing.js';
 import { requestIdOf } from './request-context.js';
 
 interface Failure {
@@ -29,7 +30,7 @@ export class OipExceptionFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const failure = toFailure(exception, request);
     const requestId = requestIdOf(request);
-    const context = { requestId, method: request.method, url: request.url, status: failure.status };
+    const context = { ...traceFields(traceOf(request)), requestId, method: request.method, url: request.url, status: failure.status };
     if (failure.status >= 500) {
       // Expected failures (no predictor, deadline) are logged by message; the rest with the error.
       const expected = MspError.is(exception) && exception.code !== ErrorCode.Internal;

@@ -1,7 +1,8 @@
 import { MspError } from '@msp/contracts';
-import { newRequestId } from '@msp/telemetry';
+import { newRequestId, type TraceContext } from '@msp/telemetry';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpHeaders } from './http-headers.js';
+import { traceOf } from './http-tracing.js';
 import type { OipHttpOptions } from './oip-http.options.js';
 
 const REQUEST_ID = Symbol('msp.request-id');
@@ -62,6 +63,10 @@ export class HttpInferContext {
     readonly deadline: number,
     private readonly reply: FastifyReply,
   ) {}
+
+  get trace(): TraceContext | undefined {
+    return traceOf(this.reply.request);
+  }
 
   setHeader(name: string, value: string): void {
     void this.reply.header(name, value);

@@ -1,7 +1,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ErrorCode, MspError, PredictionLogStream, type ExperimentTag, type InferResponse, type PredictionPattern } from '@msp/contracts';
 import type { PredictionLogSettings } from '@msp/config';
-import { activeTraceIds, type Logger, type Metrics } from '@msp/telemetry';
+import { traceIds, type Logger, type Metrics, type TraceContext } from '@msp/telemetry';
 import { encodeRecord, toRecord, type PredictionEntry } from './prediction.record.js';
 import { ensurePredictionLogStream } from './prediction-log.stream.js';
 
@@ -58,7 +58,7 @@ export class PredictionLog {
       this.metrics?.predictionLog('dropped');
       return;
     }
-    this.pending.push({ ...entry, ts: entry.ts ?? Date.now(), traceId: entry.traceId ?? activeTraceIds()?.traceId });
+    this.pending.push({ ...entry, ts: entry.ts ?? Date.now(), traceId: entry.traceId });
     if (!this.scheduled) {
       this.scheduled = true;
       setTimeout(() => this.flush(), FLUSH_MS).unref();
@@ -77,15 +77,19 @@ export class PredictionLog {
       version?: string | undefined;
       inputs: unknown;
       experiment?: ExperimentTag | undefined;
+      /** The request's trace: its id joins the record to the trace and the log lines. */
+      trace?: TraceContext | undefined;
     },
     answer: Promise<InferResponse>,
   ): void {
     if (!this.settings.enabled) return;
     const started = performance.now();
+    const { trace, ...fields } = base;
+    const traced = { ...fields, traceId: traceIds(trace)?.traceId };
     answer.then(
       (response) =>
         this.record({
-          ...base,
+          ...traced,
           version: response.model_version ?? base.version,
           outputs: response.outputs,
           status: 200,
@@ -93,7 +97,7 @@ export class PredictionLog {
         }),
       (error: unknown) =>
         this.record({
-          ...base,
+          ...traced,
           status: MspError.is(error) ? error.code : ErrorCode.Internal,
           error: error instanceof Error ? error.message : String(error),
           latencyMs: { total: performance.now() - started },

@@ -20,16 +20,18 @@ export {
   failSpan,
   headerGetter,
   headerSetter,
+  inContext,
   injectTrace,
   linkTo,
   objectGetter,
-  runInSpan,
   SpanKind,
   startSpan,
   startTracing,
   stopTracing,
   tracingEnabled,
+  traceFields,
+  traceIds,
   tracingWanted,
   withSpan,
 } from './tracing.js';
-export type { Context, HeaderMap, Span, SpanOptions, TextMapGetter, TextMapSetter } from './tracing.js';
+export type { Context, HeaderMap, Span, SpanOptions, TextMapGetter, TextMapSetter, TraceContext } from './tracing.js';

@@ -1,24 +1,28 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
+import { trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLogger } from './logger.js';
 import {
   activeTraceIds,
+  endSpan,
   extractTrace,
   headerGetter,
   headerSetter,
+  inContext,
   injectTrace,
   objectGetter,
-  runInSpan,
   SpanKind,
   startSpan,
   startTracing,
   stopTracing,
+  traceIds,
   tracingEnabled,
   tracingWanted,
   withSpan,
   type HeaderMap,
+  type TraceContext,
 } from './tracing.js';
 
 /** A NATS-like header map. */
@@ -38,19 +42,25 @@ describe('tracingWanted: only the standard OTEL_* variables decide', () => {
 });
 
 describe('tracing off', () => {
-  it('runs the work without a span and writes no trace headers', async () => {
+  it('runs the work without a span or trace and writes no trace headers', async () => {
     vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', '');
     expect(startTracing('spec')).toBe(false);
     vi.unstubAllEnvs();
     const headers = headerMap();
-    const result = await withSpan('off', { kind: SpanKind.INTERNAL }, async (span) => {
-      injectTrace(headers, headerSetter);
-      return { span, ids: activeTraceIds() };
+    expect(extractTrace({ traceparent: `00-${'1'.repeat(32)}-${'2'.repeat(16)}-01` }, objectGetter)).toBeUndefined();
+    const result = await withSpan('off', { kind: SpanKind.INTERNAL, parent: undefined }, async (context, span) => {
+      injectTrace(headers, headerSetter, context);
+      return { context, span, ids: traceIds(context) };
     });
-    expect(result).toEqual({ span: undefined, ids: undefined });
+    expect(result).toEqual({ context: undefined, span: undefined, ids: undefined });
     expect(headers.values.size).toBe(0);
   });
 });
+
+/** Whether an edge's span records (the sampler kept it). */
+function recording(edge: TraceContext | undefined): boolean {
+  return edge !== undefined && trace.getSpan(edge)?.isRecording() === true;
+}
 
 describe('tracing on', () => {
   // A collector that takes every export, so shutdown's flush is quick.
@@ -68,7 +78,7 @@ describe('tracing on', () => {
     collector.close();
   });
 
-  it('carries the trace across a message header and stamps log lines', async () => {
+  it('hands the trace from call to call, across a message header, and into log lines written in it', async () => {
     vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', endpoint);
     vi.stubEnv('OTEL_SDK_DISABLED', '');
     vi.stubEnv('OTEL_TRACES_SAMPLER', '');
@@ -82,44 +92,54 @@ describe('tracing on', () => {
     const headers = headerMap();
     // An edge span the client asked to sample (its traceparent's flags 01), as the HTTP hooks start it.
     const edge = startSpan('edge', { kind: SpanKind.SERVER, parent: extractTrace({ traceparent: `00-${'1'.repeat(32)}-${'2'.repeat(16)}-01` }, objectGetter) });
-    const caller = await runInSpan(edge, () =>
-      withSpan('caller', { kind: SpanKind.CLIENT }, async () => {
-        injectTrace(headers, headerSetter);
-        logger.info('inside');
-        return activeTraceIds();
-      }),
-    );
-    edge?.end();
+    expect(recording(edge)).toBe(true);
+    const caller = await withSpan('caller', { kind: SpanKind.CLIENT, parent: edge }, async (context) => {
+      injectTrace(headers, headerSetter, context);
+      inContext(context, () => logger.info('inside'));
+      return traceIds(context);
+    });
+    endSpan(edge, 200);
     logger.info('outside');
-    expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>).map((line) => [line['msg'], line['trace_id']])).toEqual([
-      ['inside', caller?.traceId],
-      ['outside', undefined],
+    expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>).map((line) => [line['msg'], line['trace_id'], line['span_id']])).toEqual([
+      ['inside', caller?.traceId, caller?.spanId],
+      ['outside', undefined, undefined],
     ]);
     expect(caller?.traceId).toBe('1'.repeat(32));
+    expect(caller?.spanId).not.toBe(traceIds(edge)?.spanId);
     expect(headers.values.get('traceparent')).toBe(`00-${caller?.traceId}-${caller?.spanId}-01`);
 
-    const served = await withSpan('served', { kind: SpanKind.SERVER, parent: extractTrace(headers, headerGetter) }, async () => activeTraceIds());
+    const served = await withSpan('served', { kind: SpanKind.SERVER, parent: extractTrace(headers, headerGetter) }, async (context) => traceIds(context));
     expect(served?.traceId).toBe(caller?.traceId);
     expect(served?.spanId).not.toBe(caller?.spanId);
   });
 
-  it('inner hops outside a sampled trace record nothing, switch no context and send no traceparent', async () => {
+  it('keeps no trace active across an await: async work is handed its trace (no AsyncLocalStorage)', async () => {
+    const edge = startSpan('edge', { kind: SpanKind.SERVER, parent: extractTrace({ traceparent: `00-${'5'.repeat(32)}-${'6'.repeat(16)}-01` }, objectGetter) });
+    const seen = await inContext(edge, async () => {
+      const before = activeTraceIds();
+      await Promise.resolve();
+      return { before, after: activeTraceIds() };
+    });
+    expect(seen.before?.traceId).toBe('5'.repeat(32));
+    expect(seen.after).toBeUndefined();
+    endSpan(edge, 200);
+  });
+
+  it('inner hops outside a sampled trace record nothing and send no traceparent', async () => {
     const headers = headerMap();
-    const inner = await withSpan('inner', { kind: SpanKind.CLIENT }, async (span) => {
-      injectTrace(headers, headerSetter);
-      return { span, ids: activeTraceIds() };
+    const inner = await withSpan('inner', { kind: SpanKind.CLIENT, parent: undefined }, async (context, span) => {
+      injectTrace(headers, headerSetter, context);
+      return { span, ids: traceIds(context) };
     });
     expect(inner).toEqual({ span: undefined, ids: undefined });
     expect(headers.values.size).toBe(0);
     // A client that sent an unsampled traceparent: its request is not traced either.
     const edge = startSpan('edge', { kind: SpanKind.SERVER, parent: extractTrace({ traceparent: `00-${'3'.repeat(32)}-${'4'.repeat(16)}-00` }, objectGetter) });
-    expect(edge?.isRecording()).toBe(false);
-    const unsampled = await runInSpan(edge, () =>
-      withSpan('inner', { kind: SpanKind.CLIENT }, async (span) => {
-        injectTrace(headers, headerSetter);
-        return { span, ids: activeTraceIds() };
-      }),
-    );
+    expect(recording(edge)).toBe(false);
+    const unsampled = await withSpan('inner', { kind: SpanKind.CLIENT, parent: edge }, async (context, span) => {
+      injectTrace(headers, headerSetter, context);
+      return { span, ids: traceIds(context) };
+    });
     expect(unsampled.span).toBeUndefined();
     expect(headers.values.size).toBe(0);
     // Its trace id still joins the log lines and the prediction log record.
@@ -129,9 +149,9 @@ describe('tracing on', () => {
   it('samples 1 % of the requests that arrive without a traceparent when OTEL_TRACES_SAMPLER is unset', () => {
     let recorded = 0;
     for (let i = 0; i < 5_000; i++) {
-      const span = startSpan('edge', { kind: SpanKind.SERVER });
-      if (span?.isRecording()) recorded++;
-      span?.end();
+      const edge = startSpan('edge', { kind: SpanKind.SERVER, parent: undefined });
+      if (recording(edge)) recorded++;
+      endSpan(edge, 200);
     }
     // 50 expected; ±6 standard deviations.
     expect(recorded).toBeGreaterThan(8);

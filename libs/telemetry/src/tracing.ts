@@ -2,11 +2,13 @@ import {
   context,
   defaultTextMapGetter,
   propagation,
+  ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
   trace,
   TraceFlags,
   type Context,
+  type ContextManager,
   type Link,
   type Span,
   type TextMapGetter,
@@ -23,6 +25,11 @@ export { SpanKind };
 /** Reads a plain object of headers (Node's IncomingHttpHeaders). */
 export const objectGetter: TextMapGetter = defaultTextMapGetter;
 export type { Context, Span, TextMapGetter, TextMapSetter };
+/**
+ * A request's trace: the context holding its current span, passed from call to call by hand
+ * (InferContext.trace, BusRequestOptions.trace, a job's headers). Undefined when tracing is off.
+ */
+export type TraceContext = Context;
 
 const TRACER = '@msp/telemetry';
 
@@ -60,8 +67,10 @@ export function startTracing(service: string): boolean {
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())],
     ...(env['OTEL_TRACES_SAMPLER']?.trim() ? {} : { sampler: defaultSampler() }),
   });
-  // Registers the AsyncLocalStorage context manager and the W3C traceparent/tracestate propagator.
-  provider.register();
+  // The W3C traceparent/tracestate propagator, and a context manager for synchronous scopes only:
+  // Node 20's AsyncLocalStorage (the default) hooks every promise of the process, 2–3× the cost of
+  // each await, so the trace travels explicitly instead (TraceContext).
+  provider.register({ contextManager: new SyncContextManager() });
   registerInstrumentations({ tracerProvider: provider, instrumentations: [new IORedisInstrumentation()] });
   enabled = true;
   return true;
@@ -75,10 +84,10 @@ function defaultSampler(): Sampler {
 /**
  * Whether a context holds a sampled span. Traces start at the edges only (an HTTP request, see
  * `startSpan`); inner hops — NATS requests and endpoints, graph steps, jobs — record a span only
- * inside a sampled trace and otherwise cost nothing: no span, no context switch, no header.
+ * inside a sampled trace and otherwise cost nothing: no span, no header.
  */
-function sampled(parent: Context): boolean {
-  const spanContext = trace.getSpanContext(parent);
+function sampled(parent: Context | undefined): parent is Context {
+  const spanContext = parent === undefined ? undefined : trace.getSpanContext(parent);
   return spanContext !== undefined && (spanContext.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
 }
 
@@ -95,48 +104,63 @@ export async function stopTracing(): Promise<void> {
   await stopping.shutdown().catch(() => undefined);
 }
 
-/** The active span's ids, for log lines and the prediction log; undefined when none or off. */
+/**
+ * The ids of a trace's current span (sampled or not: an unsampled request's ids still join its
+ * log lines and prediction log record); undefined when none or off.
+ */
+export function traceIds(from: TraceContext | undefined): { traceId: string; spanId: string } | undefined {
+  if (!enabled || from === undefined) return undefined;
+  const spanContext = trace.getSpanContext(from);
+  return spanContext ? { traceId: spanContext.traceId, spanId: spanContext.spanId } : undefined;
+}
+
+/** The ids of the span active in the current synchronous scope (`inContext`), for the logger's mixin. */
 export function activeTraceIds(): { traceId: string; spanId: string } | undefined {
-  if (!enabled) return undefined;
-  const span = trace.getSpan(context.active());
-  if (!span) return undefined;
-  const { traceId, spanId } = span.spanContext();
-  return { traceId, spanId };
+  return enabled ? traceIds(context.active()) : undefined;
+}
+
+/** `trace_id` / `span_id` for a log line about a request (nothing when off or untraced). */
+export function traceFields(from: TraceContext | undefined): { trace_id?: string; span_id?: string } {
+  const ids = traceIds(from);
+  return ids ? { trace_id: ids.traceId, span_id: ids.spanId } : {};
 }
 
 /**
- * Writes the active context's `traceparent` / `tracestate` into an outgoing carrier (e.g. NATS
- * headers) when it is a sampled trace: inner hops never start traces, so an unsampled one needs
- * no header to stay unsampled.
+ * Writes a trace's `traceparent` / `tracestate` into an outgoing carrier (e.g. NATS headers)
+ * when it is sampled: inner hops never start traces, so an unsampled one needs no header to
+ * stay unsampled.
  */
-export function injectTrace<C>(carrier: C, setter: TextMapSetter<C>, from: Context = context.active()): void {
+export function injectTrace<C>(carrier: C, setter: TextMapSetter<C>, from: TraceContext | undefined): void {
   if (enabled && sampled(from)) propagation.inject(from, carrier, setter);
 }
 
-/** The context a caller sent (its `traceparent`), or the active one when it sent none. */
-export function extractTrace<C>(carrier: C | undefined, getter: TextMapGetter<C>): Context {
-  if (!enabled || carrier === undefined) return context.active();
-  return propagation.extract(context.active(), carrier, getter);
+/** The trace a caller sent (its `traceparent`); undefined when off or there is no carrier. */
+export function extractTrace<C>(carrier: C | undefined, getter: TextMapGetter<C>): TraceContext | undefined {
+  if (!enabled || carrier === undefined) return undefined;
+  return propagation.extract(ROOT_CONTEXT, carrier, getter);
 }
 
 export interface SpanOptions {
   kind: SpanKind;
-  /** The parent; the active context when omitted. */
-  parent?: Context;
+  /** The trace this span joins; a new root when undefined (edges only: see `startSpan`). */
+  parent: TraceContext | undefined;
   /** Spans this one follows from (a queued job's submit). */
   links?: Link[];
   attributes?: Record<string, string | number | boolean>;
 }
 
 /**
- * Runs `work` inside a new span that is active for it (so its NATS calls and log lines carry
- * it) and ends when the work settles; an error is recorded and rethrown. Off, or outside a
- * sampled trace, `work` just runs.
+ * Runs `work` inside a new span and ends the span when the work settles; an error is recorded
+ * and rethrown. `work` gets the span's context to pass on to the calls it makes. Off, or outside
+ * a sampled trace, `work` just runs with the parent's context.
  */
-export function withSpan<T>(name: string, options: SpanOptions, work: (span: Span | undefined) => Promise<T>): Promise<T> {
-  if (!enabled) return work(undefined);
-  const parent = options.parent ?? context.active();
-  if (!sampled(parent)) return work(undefined);
+export async function withSpan<T>(
+  name: string,
+  options: SpanOptions,
+  work: (trace: TraceContext | undefined, span: Span | undefined) => Promise<T>,
+): Promise<T> {
+  const parent = options.parent;
+  if (!enabled || !sampled(parent)) return work(parent, undefined);
   const span = trace.getTracer(TRACER).startSpan(
     name,
     {
@@ -146,44 +170,83 @@ export function withSpan<T>(name: string, options: SpanOptions, work: (span: Spa
     },
     parent,
   );
-  return context.with(trace.setSpan(parent, span), async () => {
-    try {
-      return await work(span);
-    } catch (error) {
-      failSpan(span, error);
-      throw error;
-    } finally {
-      span.end();
-    }
-  });
+  try {
+    return await work(trace.setSpan(parent, span), span);
+  } catch (error) {
+    failSpan(span, error);
+    throw error;
+  } finally {
+    span.end();
+  }
 }
 
 /**
- * Starts a span that the caller ends (e.g. an HTTP request across framework hooks): an edge,
- * where the sampler decides whether a trace starts. Undefined when off.
+ * Starts a span that the caller ends (`endSpan`; e.g. an HTTP request across framework hooks)
+ * and returns the trace holding it: an edge, where the sampler decides whether a trace starts.
+ * A span the sampler dropped is returned too: it records nothing, but its trace id goes into the
+ * request's log lines and prediction log record. Undefined when off.
  */
-export function startSpan(name: string, options: SpanOptions): Span | undefined {
+export function startSpan(name: string, options: Omit<SpanOptions, 'links'>): TraceContext | undefined {
   if (!enabled) return undefined;
-  return trace.getTracer(TRACER).startSpan(
-    name,
-    { kind: options.kind, ...(options.attributes ? { attributes: options.attributes } : {}) },
-    options.parent ?? context.active(),
-  );
+  const parent = options.parent ?? ROOT_CONTEXT;
+  const span = trace
+    .getTracer(TRACER)
+    .startSpan(name, { kind: options.kind, ...(options.attributes ? { attributes: options.attributes } : {}) }, parent);
+  return trace.setSpan(parent, span);
 }
 
 /**
- * Runs `fn` with `span` active (synchronously; async work it starts keeps the context). A span
- * the sampler dropped is made active too: it records nothing, but its trace id still goes into
- * the log lines and the prediction log record, to join them.
+ * Runs `fn` with a trace active for its synchronous part only, for code that reads the active
+ * context itself: the ioredis instrumentation (a command's span joins the trace it is sent in)
+ * and the logger's mixin.
  */
-export function runInSpan<T>(span: Span | undefined, fn: () => T): T {
-  if (!span) return fn();
-  return context.with(trace.setSpan(context.active(), span), fn);
+export function inContext<T>(from: TraceContext | undefined, fn: () => T): T {
+  return enabled && from !== undefined ? context.with(from, fn) : fn();
+}
+
+/**
+ * Makes a context active for the synchronous scope of `with` and nothing after it. Async work
+ * that needs the trace is handed it (TraceContext) instead of finding it in an AsyncLocalStorage.
+ */
+class SyncContextManager implements ContextManager {
+  private current: Context = ROOT_CONTEXT;
+
+  active(): Context {
+    return this.current;
+  }
+
+  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(scope: Context, fn: F, thisArg?: ThisParameterType<F>, ...args: A): ReturnType<F> {
+    const previous = this.current;
+    this.current = scope;
+    try {
+      return fn.call(thisArg, ...args);
+    } finally {
+      this.current = previous;
+    }
+  }
+
+  bind<T>(scope: Context, target: T): T {
+    if (typeof target !== 'function') return target;
+    const with_ = this.with.bind(this);
+    const fn = target as unknown as (...args: unknown[]) => unknown;
+    return function (this: unknown, ...args: unknown[]) {
+      return with_(scope, fn, this, ...args);
+    } as unknown as T;
+  }
+
+  enable(): this {
+    return this;
+  }
+
+  disable(): this {
+    this.current = ROOT_CONTEXT;
+    return this;
+  }
 }
 
 /** The link to the span a carrier names (the submit of a queued job). */
-export function linkTo(parent: Context): Link[] {
-  const spanContext = trace.getSpanContext(parent);
+export function linkTo(parent: TraceContext | undefined): Link[] {
+  const spanContext = parent === undefined ? undefined : trace.getSpanContext(parent);
   return spanContext ? [{ context: spanContext }] : [];
 }
 
@@ -192,7 +255,9 @@ export function failSpan(span: Span, error: unknown): void {
   span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
 }
 
-export function endSpan(span: Span | undefined, status: number): void {
+/** Ends the span `startSpan` began, with the HTTP status it answered. */
+export function endSpan(edge: TraceContext | undefined, status: number): void {
+  const span = edge === undefined ? undefined : trace.getSpan(edge);
   if (!span) return;
   span.setAttribute('http.response.status_code', status);
   if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });

@@ -1,6 +1,8 @@
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
+import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import type { ItemReply } from '@msp/contracts';
+import { NatsRequestContext } from '@msp/messaging';
+import { inContext } from '@msp/telemetry';
 import { CacheEndpoints } from '../cache.endpoints.js';
 import { ItemCacheService } from './item-cache.service.js';
 
@@ -10,7 +12,7 @@ export class ItemCacheController {
   constructor(private readonly items: ItemCacheService) {}
 
   @MessagePattern(CacheEndpoints.item)
-  item(@Payload() body: unknown): Promise<ItemReply> {
-    return this.items.fetch(body);
+  item(@Payload() body: unknown, @Ctx() context: NatsRequestContext): Promise<ItemReply> {
+    return inContext(context.trace, () => this.items.fetch(body));
   }
 }

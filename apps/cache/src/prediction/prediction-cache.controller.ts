@@ -2,6 +2,7 @@ import { Controller } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { Headers, type CacheLookupReply } from '@msp/contracts';
 import { NatsRequestContext } from '@msp/messaging';
+import { inContext } from '@msp/telemetry';
 import { CacheEndpoints } from '../cache.endpoints.js';
 import { PredictionCacheService } from './prediction-cache.service.js';
 
@@ -12,12 +13,14 @@ export class PredictionCacheController {
 
   @MessagePattern(CacheEndpoints.lookup)
   lookup(@Payload() body: unknown, @Ctx() context: NatsRequestContext): Promise<CacheLookupReply> {
-    return this.cache.lookup({
+    const input = {
       model: context.headers?.get(Headers.model) || undefined,
       version: context.headers?.get(Headers.modelVersion) || undefined,
       body,
       encoding: context.encoding,
-    });
+    };
+    // The Redis read is a span of the caller's trace (ioredis instrumentation).
+    return inContext(context.trace, () => this.cache.lookup(input));
   }
 
   @MessagePattern(CacheEndpoints.store)

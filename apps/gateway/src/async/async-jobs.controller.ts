@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_HEADER, isJobId, isTerminalStatus, MspError } from '@msp/contracts';
 import { toJobView, type JobRecord, type JobView } from '@msp/jobs';
-import { endOfStream, HttpHeaders, lastEventId, openEventStream, resolveRequestId } from '@msp/oip-server';
+import { endOfStream, HttpHeaders, lastEventId, openEventStream, resolveRequestId, traceOf } from '@msp/oip-server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { JobSubmitService } from './job-submit.service.js';
 
@@ -113,6 +113,7 @@ export class AsyncJobsController {
     }
     const { job, replayed } = await this.jobs.submit(model, version, body, {
       requestId,
+      trace: traceOf(request),
       ...(key === undefined ? {} : { idempotencyKey: key }),
     });
     reply.header('location', statusUrl(job.job_id));

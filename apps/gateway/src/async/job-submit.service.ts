@@ -3,7 +3,7 @@ import { Inject, Injectable, UnprocessableEntityException, ConflictException, ty
 import { checkAgainstModel, itemIdOf, MspError, parseInferRequest, type JobMessage } from '@msp/contracts';
 import { JobQueue, JobRepository, requestHash, type JobRecord } from '@msp/jobs';
 import { NatsConnectionState } from '@msp/messaging';
-import { LOGGER, type Logger } from '@msp/telemetry';
+import { inContext, LOGGER, type Logger, type TraceContext } from '@msp/telemetry';
 import { NatsBackend } from '../inference/nats.backend.js';
 
 /** How long the answer to "does any worker consume the queue?" is reused. */
@@ -12,6 +12,8 @@ const WORKERS_CHECK_MS = 1_000;
 export interface SubmitOptions {
   requestId: string;
   idempotencyKey?: string;
+  /** The submit's trace: its Redis writes are spans in it, and the job carries it to the worker. */
+  trace?: TraceContext | undefined;
 }
 
 export interface Submitted {
@@ -68,9 +70,11 @@ export class JobSubmitService implements OnApplicationBootstrap {
     const hash = requestHash(model, version, body);
     const jobId = randomUUID();
     const created = await store(() =>
-      this.repository.create(
-        { jobId, model, ...(version === undefined ? {} : { version }), requestId: options.requestId, requestHash: hash },
-        options.idempotencyKey,
+      inContext(options.trace, () =>
+        this.repository.create(
+          { jobId, model, ...(version === undefined ? {} : { version }), requestId: options.requestId, requestHash: hash },
+          options.idempotencyKey,
+        ),
       ),
     );
     if (!created.created) return { job: this.replay(created.job, hash, options.idempotencyKey ?? ''), replayed: true };
@@ -84,7 +88,7 @@ export class JobSubmitService implements OnApplicationBootstrap {
     };
     try {
       await this.ensureStreams();
-      await this.queue.publish(message);
+      await this.queue.publish(message, options.trace);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       this.logger.error({ err: error, jobId }, 'could not queue a job');

@@ -35,7 +35,7 @@ export class PredictionCacheClient {
     const deadline = Math.min(context.deadline, Date.now() + this.options.timeoutMs);
     try {
       const reply = await this.outage.execute(() =>
-        this.bus.request<CacheLookupReply>(Subjects.cacheLookup, { key }, { deadline, requestId: context.requestId }),
+        this.bus.request<CacheLookupReply>(Subjects.cacheLookup, { key }, { deadline, requestId: context.requestId, trace: context.trace }),
       );
       this.warned = false;
       return reply;

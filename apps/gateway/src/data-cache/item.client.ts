@@ -19,6 +19,6 @@ export class ItemClient {
   fetch(itemId: string, context: InferContext): Promise<ItemReply> {
     const body: ItemRequest = { item_id: itemId };
     const deadline = Math.min(context.deadline, Date.now() + this.options.timeoutMs);
-    return this.bus.request<ItemReply>(Subjects.cacheItem, body, { deadline, requestId: context.requestId });
+    return this.bus.request<ItemReply>(Subjects.cacheItem, body, { deadline, requestId: context.requestId, trace: context.trace });
   }
 }

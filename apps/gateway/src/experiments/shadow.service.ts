@@ -63,13 +63,13 @@ export class ShadowService {
       let answer: Promise<InferResponse>;
       try {
         const subject = version === undefined ? Subjects.infer(shadow) : Subjects.inferVersion(shadow, version);
-        answer = this.bus.requestInfer(subject, request, { deadline: Date.now() + experiment.timeout_ms, requestId: context.requestId });
+        answer = this.bus.requestInfer(subject, request, { deadline: Date.now() + experiment.timeout_ms, requestId: context.requestId, trace: context.trace });
       } catch (error) {
         answer = Promise.reject(error instanceof Error ? error : new Error(String(error)));
       }
       counts.mirrored++;
       this.log.follow(
-        { requestId: context.requestId, pattern: 'shadow', model: shadow, version, inputs: request.inputs, experiment: { id: experiment.id, side: 'shadow' } },
+        { requestId: context.requestId, pattern: 'shadow', model: shadow, version, inputs: request.inputs, experiment: { id: experiment.id, side: 'shadow' }, trace: context.trace },
         answer,
       );
       answer.then(

@@ -1,5 +1,5 @@
 import { ErrorCode, MspError, remainingMs, type InferRequest, type InferResponse, type InferTensor } from '@msp/contracts';
-import { SpanKind, withSpan } from '@msp/telemetry';
+import { SpanKind, withSpan, type TraceContext } from '@msp/telemetry';
 import { evaluate } from './conditions.js';
 import type { GraphDefinition, GraphNode } from './graph.schema.js';
 import { MERGES, type BranchAnswer } from './merge.js';
@@ -19,6 +19,8 @@ export interface GraphPorts {
 export interface StepContext {
   requestId: string;
   deadline: number;
+  /** The request's trace (the step's span in it), for the step's NATS calls; undefined when off. */
+  trace?: TraceContext | undefined;
 }
 
 export interface GraphRunContext extends StepContext {
@@ -114,7 +116,7 @@ export class GraphEngine {
       versions: new Map(),
       trace: { steps: [], partial: false },
     };
-    const outputs = await this.exec(node, inputs, run, run.deadline);
+    const outputs = await this.exec(node, inputs, run, run.deadline, context.trace);
     return { outputs, trace: run.trace };
   }
 
@@ -128,7 +130,13 @@ export class GraphEngine {
     return MspError.deadlineExceeded(`graph '${run.graph.name}' missed its deadline (steps: ${ran})`);
   }
 
-  private async exec(name: string, previous: readonly InferTensor[], run: Run, parentDeadline: number): Promise<InferTensor[]> {
+  private async exec(
+    name: string,
+    previous: readonly InferTensor[],
+    run: Run,
+    parentDeadline: number,
+    parentTrace: TraceContext | undefined,
+  ): Promise<InferTensor[]> {
     this.alive(run);
     const node = run.graph.nodes[name];
     if (!node) throw MspError.internal(`graph '${run.graph.name}' has no node '${name}'`);
@@ -139,9 +147,8 @@ export class GraphEngine {
     const started = performance.now();
     try {
       // A span per step: the step's NATS calls are its children in the request's trace.
-      const outputs = await withSpan(`graph ${run.graph.name} step ${name}`, { kind: SpanKind.INTERNAL, attributes: { 'msp.step.kind': node.kind } }, () =>
-        this.execKind(name, node, inputs, run, deadline),
-      );
+      const span = { kind: SpanKind.INTERNAL, parent: parentTrace, attributes: { 'msp.step.kind': node.kind } };
+      const outputs = await withSpan(`graph ${run.graph.name} step ${name}`, span, (trace) => this.execKind(name, node, inputs, run, deadline, trace));
       run.results.set(name, outputs);
       if (leaf) this.recordStep(run, record(name, node, 'ok', started, run.versions.get(name)));
       return outputs;
@@ -159,7 +166,7 @@ export class GraphEngine {
         return [...previous];
       }
       this.recordStep(run, { ...record(name, node, status, started), error: message });
-      if (recoverable && typeof node.on_error === 'object') return this.exec(node.on_error.fallback, previous, run, parentDeadline);
+      if (recoverable && typeof node.on_error === 'object') return this.exec(node.on_error.fallback, previous, run, parentDeadline, parentTrace);
       if (spent && node.on_error !== undefined && node.on_error !== 'fail') throw this.deadlineMissed(run);
       throw error;
     }
@@ -171,12 +178,13 @@ export class GraphEngine {
     inputs: InferTensor[],
     run: Run,
     deadline: number,
+    trace: TraceContext | undefined,
   ): Promise<InferTensor[]> {
     switch (node.kind) {
       case 'model': {
         const response = await this.abortable(
           run,
-          this.ports.infer(node.model, node.version, { id: run.requestId, inputs }, { requestId: run.requestId, deadline }),
+          this.ports.infer(node.model, node.version, { id: run.requestId, inputs }, { requestId: run.requestId, deadline, trace }),
         );
         if (response.model_version !== undefined) run.versions.set(name, response.model_version);
         return response.outputs;
@@ -184,7 +192,7 @@ export class GraphEngine {
       case 'preprocess': {
         const request = await this.abortable(
           run,
-          this.ports.preprocess(node.preprocess, { id: run.requestId, inputs }, { requestId: run.requestId, deadline }),
+          this.ports.preprocess(node.preprocess, { id: run.requestId, inputs }, { requestId: run.requestId, deadline, trace }),
         );
         return request.inputs;
       }
@@ -197,7 +205,7 @@ export class GraphEngine {
       case 'sequence': {
         let current: InferTensor[] = inputs;
         for (const step of node.steps) {
-          current = await this.exec(step, current, run, deadline);
+          current = await this.exec(step, current, run, deadline, trace);
           if (run.trace.stopped_by !== undefined) break;
         }
         return current;
@@ -213,13 +221,13 @@ export class GraphEngine {
         };
         const chosen = node.cases.find((c) => evaluate(c.when, scope))?.node ?? node.default;
         this.recordStep(run, { ...record(name, node, 'ok', started), ...(chosen === undefined ? {} : { chose: chosen }) });
-        return chosen === undefined ? inputs : this.exec(chosen, inputs, run, deadline);
+        return chosen === undefined ? inputs : this.exec(chosen, inputs, run, deadline, trace);
       }
       case 'ensemble':
-        return this.ensemble(name, node, inputs, run, deadline);
+        return this.ensemble(name, node, inputs, run, deadline, trace);
       case 'time-lag':
         // The entry of a time-lag graph is run by GraphService, fast then better.
-        return this.exec(node.fast, inputs, run, deadline);
+        return this.exec(node.fast, inputs, run, deadline, trace);
     }
   }
 
@@ -229,12 +237,13 @@ export class GraphEngine {
     inputs: InferTensor[],
     run: Run,
     deadline: number,
+    trace: TraceContext | undefined,
   ): Promise<InferTensor[]> {
     const started = performance.now();
     // A branch without its own timeout still leaves a little time to merge the others.
     const margin = Math.min(50, Math.max(0, remainingMs(deadline)) / 10);
     const branchDeadline = deadline - margin;
-    const settled = await Promise.allSettled(node.steps.map((step) => this.exec(step, inputs, run, branchDeadline)));
+    const settled = await Promise.allSettled(node.steps.map((step) => this.exec(step, inputs, run, branchDeadline, trace)));
     if (run.signal?.aborted) throw new ClientGoneError();
     const answers: BranchAnswer[] = [];
     const errors: unknown[] = [];

@@ -132,7 +132,7 @@ export class GraphService implements OnModuleInit {
     const graph = this.graph(name, version);
     const entry = graph.nodes[graph.entry];
     if (entry?.kind === 'time-lag') return this.timeLag(graph, entry, request, context);
-    const run = { requestId: context.requestId, deadline: context.deadline, signal: context.signal, header: (name: string) => context.header?.(name) };
+    const run = { requestId: context.requestId, deadline: context.deadline, trace: context.trace, signal: context.signal, header: (name: string) => context.header?.(name) };
     return this.respond(graph, request, await this.engine.run(graph, request.inputs, run));
   }
 
@@ -159,7 +159,7 @@ export class GraphService implements OnModuleInit {
   ): Promise<InferResponse> {
     const created = Date.now();
     const id = context.requestId;
-    const better = this.engine.run(graph, request.inputs, { requestId: id, deadline: created + entry.better_timeout_ms }, entry.better);
+    const better = this.engine.run(graph, request.inputs, { requestId: id, deadline: created + entry.better_timeout_ms, trace: context.trace }, entry.better);
     // Observed at once so a failure before the fast answer is never "unhandled".
     const betterOutcome = better.then(
       (result) => ({ ok: true as const, result }),
@@ -168,7 +168,7 @@ export class GraphService implements OnModuleInit {
     const fastRun = await this.engine.run(
       graph,
       request.inputs,
-      { requestId: id, deadline: context.deadline, signal: context.signal, header: (name: string) => context.header?.(name) },
+      { requestId: id, deadline: context.deadline, trace: context.trace, signal: context.signal, header: (name: string) => context.header?.(name) },
       entry.fast,
     );
     const path = `/v1/time-lag/${encodeURIComponent(id)}`;

@@ -42,7 +42,7 @@ export class PredictorClient {
       const subject = targetVersion === undefined ? Subjects.infer(target) : Subjects.inferVersion(target, targetVersion);
       return this.batcher.run(() =>
         // Binary tensors on the internal hop (DESIGN §7: JSON of a 784-float image costs twice the inference).
-        this.bus.requestInfer(subject, request, { deadline: context.deadline, requestId: context.requestId }),
+        this.bus.requestInfer(subject, request, { deadline: context.deadline, requestId: context.requestId, trace: context.trace }),
       );
     });
   }

@@ -18,6 +18,7 @@ export class PreprocessClient {
     return this.bus.requestPreprocess(Subjects.prep(kind), request, {
       deadline: context.deadline,
       requestId: context.requestId,
+      trace: context.trace,
       stringBytes: 'base64',
     });
   }

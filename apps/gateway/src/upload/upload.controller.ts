@@ -1,6 +1,6 @@
 import { Controller, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import { deadlineIn, MspError, type InferRequest, type InferResponse } from '@msp/contracts';
-import { HttpHeaders, INFERENCE_BACKEND, requestTimeoutMs, resolveRequestId, type InferenceBackend } from '@msp/oip-server';
+import { HttpHeaders, INFERENCE_BACKEND, requestTimeoutMs, resolveRequestId, traceOf, type InferenceBackend } from '@msp/oip-server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { UPLOAD_INPUT, UPLOAD_OPTIONS, type UploadOptions } from './upload.options.js';
 
@@ -32,7 +32,7 @@ export class UploadController {
       id: requestId,
       inputs: [{ name: UPLOAD_INPUT, datatype: 'BYTES', shape: [images.length], data: images }],
     };
-    return this.backend.infer(model, undefined, inferRequest, { requestId, deadline });
+    return this.backend.infer(model, undefined, inferRequest, { requestId, deadline, trace: traceOf(request) });
   }
 
   /** Every file part as base64 (the OIP JSON form of BYTES); other fields are ignored. */

@@ -4,7 +4,7 @@ import { JobQueue, JobRepository, type JsMsg } from '@msp/jobs';
 import { NatsBus, type NatsConsumer } from '@msp/messaging';
 import { isRedisReady, REDIS, type Redis } from '@msp/redis';
 import { PredictionLog } from '@msp/prediction-log';
-import { LOGGER, Metrics, Readiness, type Logger } from '@msp/telemetry';
+import { LOGGER, Metrics, Readiness, type Logger, type TraceContext } from '@msp/telemetry';
 import { WORKER_CONFIG } from '../config/config.module.js';
 import type { WorkerConfig } from '../config/worker-config.schema.js';
 import { WorkerReadiness } from '../health/worker.readiness.js';
@@ -53,7 +53,7 @@ export class JobConsumer implements NatsConsumer {
     const processor = new JobProcessor(
       this.repository,
       this.queue,
-      { infer: (job, deadline) => this.infer(job, deadline) },
+      { infer: (job, deadline, trace) => this.infer(job, deadline, trace) },
       {
         ackWaitMs,
         maxDeliver,
@@ -132,11 +132,11 @@ export class JobConsumer implements NatsConsumer {
     this.inFlight.add(task);
   }
 
-  private infer(job: JobMessage, deadline: number): Promise<InferResponse> {
+  private infer(job: JobMessage, deadline: number, trace: TraceContext | undefined): Promise<InferResponse> {
     const subject = job.version === undefined ? Subjects.infer(job.model) : Subjects.inferVersion(job.model, job.version);
-    const answer = this.bus.request<InferResponse>(subject, job.request, { deadline, requestId: job.request_id });
+    const answer = this.bus.request<InferResponse>(subject, job.request, { deadline, requestId: job.request_id, trace });
     // Every attempt's answer or failure, as the `async` pattern.
-    this.predictionLog.follow({ requestId: job.request_id, pattern: 'async', model: job.model, version: job.version, inputs: job.request['inputs'] }, answer);
+    this.predictionLog.follow({ requestId: job.request_id, pattern: 'async', model: job.model, version: job.version, inputs: job.request['inputs'], trace }, answer);
     return answer;
   }
 }

@@ -10,7 +10,7 @@ import {
   isTerminalStatus,
 } from '@msp/contracts';
 import type { ExhaustedJob, TransitionOutcome } from '@msp/jobs';
-import { extractTrace, headerGetter, linkTo, SpanKind, withSpan, type HeaderMap, type Logger } from '@msp/telemetry';
+import { extractTrace, headerGetter, inContext, linkTo, SpanKind, traceFields, withSpan, type HeaderMap, type Logger, type TraceContext } from '@msp/telemetry';
 
 /** The parts of a JetStream message the processor uses (JsMsg satisfies it). */
 export interface JobDelivery {
@@ -35,7 +35,8 @@ export interface DeadLetters {
 }
 
 export interface Predictor {
-  infer(job: JobMessage, deadline: number): Promise<InferResponse>;
+  /** `trace`: the attempt's span, parent of the predictor call. */
+  infer(job: JobMessage, deadline: number, trace: TraceContext | undefined): Promise<InferResponse>;
 }
 
 export interface ProcessorSettings {
@@ -93,19 +94,20 @@ export class JobProcessor {
   private traced(delivery: JobDelivery, job: JobMessage): Promise<Outcome> {
     const submit = extractTrace(delivery.headers, headerGetter);
     const attributes = { 'messaging.system': 'nats', 'msp.job_id': job.job_id, 'msp.model': job.model };
-    return withSpan(`job process ${job.model}`, { kind: SpanKind.CONSUMER, parent: submit, links: linkTo(submit), attributes }, () =>
-      this.attempt(delivery, job),
+    return withSpan(`job process ${job.model}`, { kind: SpanKind.CONSUMER, parent: submit, links: linkTo(submit), attributes }, (trace) =>
+      this.attempt(delivery, job, trace),
     );
   }
 
-  private async attempt(delivery: JobDelivery, job: JobMessage): Promise<Outcome> {
+  private async attempt(delivery: JobDelivery, job: JobMessage, trace: TraceContext | undefined): Promise<Outcome> {
     const deliveries = delivery.info.deliveryCount;
-    const log = this.logger.child({ jobId: job.job_id, model: job.model, requestId: job.request_id, delivery: deliveries });
+    const log = this.logger.child({ ...traceFields(trace), jobId: job.job_id, model: job.model, requestId: job.request_id, delivery: deliveries });
 
     const keepAlive = setInterval(() => delivery.working(), Math.max(500, Math.floor(this.settings.ackWaitMs / 2)));
     keepAlive.unref();
     try {
-      const running = await this.store.markRunning(job.job_id);
+      // Redis commands sent in the attempt's trace are spans of it (ioredis instrumentation).
+      const running = await inContext(trace, () => this.store.markRunning(job.job_id));
       if (running.outcome === 'terminal') {
         log.info('job had finished already: a duplicate delivery, acked');
         await this.ack(delivery, log);
@@ -114,8 +116,8 @@ export class JobProcessor {
       if (running.outcome === 'missing') {
         return await this.giveUp(delivery, job, 'the job record is gone (expired before the job ran)', job, { markFailed: false });
       }
-      const result = await this.predictor.infer(job, deadlineIn(this.settings.jobTimeoutMs));
-      await this.store.succeed(job.job_id, result);
+      const result = await this.predictor.infer(job, deadlineIn(this.settings.jobTimeoutMs), trace);
+      await inContext(trace, () => this.store.succeed(job.job_id, result));
       await this.ack(delivery, log);
       log.debug('job succeeded');
       return 'succeeded';
