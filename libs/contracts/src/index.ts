@@ -97,6 +97,7 @@ export {
   EXPERIMENT_SIDES,
   ExperimentSubjects,
   FeedbackSchema,
+  AlertStates,
   MonitoringSubjects,
   LogQuerySchema,
   LogQueueGroup,

@@ -106,6 +106,18 @@ export const MonitoringSubjects = {
   alerts: 'msp.alerts.>',
 } as const;
 
+/**
+ * The alerts firing now, shared by the monitor's replicas (JetStream KV): a replica announces a
+ * firing alert only when it creates its key, and its end only when it deletes the key it read,
+ * so N replicas watching the same window send each event once.
+ */
+export const AlertStates = {
+  bucket: 'msp-alerts',
+  /** One key per model, kind and feature; characters a KV key may not hold become `_`. */
+  key: (model: string, kind: string, feature: string | undefined): string =>
+    [model, kind, feature ?? '-'].map((part) => part.replace(/[^A-Za-z0-9_=-]/g, '_')).join('.'),
+} as const;
+
 export const ALERT_KINDS = ['drift', 'output_shift', 'error_rate', 'latency', 'accuracy'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 

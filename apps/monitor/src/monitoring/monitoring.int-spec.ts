@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import type { INestMicroservice } from '@nestjs/common';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LogSubjects, PredictionLogStream, type PredictionRecord } from '@msp/contracts';
+import { LogSubjects, MonitoringSubjects, PredictionLogStream, type AlertEvent, type PredictionRecord } from '@msp/contracts';
 import { startNatsService } from '@msp/messaging';
 import { ownNatsServer, type OwnNatsServer } from '@msp/messaging/testing';
 import { createLogger } from '@msp/telemetry';
@@ -21,7 +21,7 @@ const POSTGRES_URL = process.env['LOG_DATABASE_URL'] ?? 'postgres://postgres@127
 // The replicas share one store, as deployed: a schema of this run's own in PostgreSQL.
 const SCHEMA = `msp_monitor_spec_${process.pid}_${Date.now()}`;
 
-function record(i: number): PredictionRecord {
+function record(i: number, status: number = i % 10 === 0 ? 504 : 200): PredictionRecord {
   return {
     request_id: `r-${i}`,
     pattern: 'sync',
@@ -29,7 +29,7 @@ function record(i: number): PredictionRecord {
     ts: Date.now(),
     input: { sha256: 'ab'.repeat(32), bytes: 10, truncated: true },
     output: [{ name: 'label', datatype: 'BYTES', shape: [1], data: ['a'] }],
-    status: i % 10 === 0 ? 504 : 200,
+    status,
     latency_ms: { total: 2 },
   };
 }
@@ -55,8 +55,8 @@ describe('prediction monitoring windows across monitor restarts and replicas', (
     return app.get(MonitoringService);
   };
 
-  const publish = async (from: number, count: number): Promise<void> => {
-    for (let i = from; i < from + count; i++) nc.publish(PredictionLogStream.subject(MODEL), JSON.stringify(record(i)));
+  const publish = async (from: number, count: number, status?: number): Promise<void> => {
+    for (let i = from; i < from + count; i++) nc.publish(PredictionLogStream.subject(MODEL), JSON.stringify(record(i, status)));
     await nc.flush();
   };
 
@@ -131,6 +131,31 @@ describe('prediction monitoring windows across monitor restarts and replicas', (
         accuracy = (await monitoring.view(MODEL)).accuracy;
       }
       expect(accuracy).toEqual({ samples: 2, value: 0.5 });
+    }
+  });
+
+  it('two replicas announce an alert once when it fires and once when it clears', async () => {
+    const events: AlertEvent[] = [];
+    const subscription = nc.subscribe(MonitoringSubjects.alert(MODEL), { callback: (_error, msg) => void events.push(msg.json<AlertEvent>()) });
+    await nc.flush();
+    const errorRate = (): AlertEvent[] => events.filter((event) => event.kind === 'error_rate');
+    const until = async (done: () => boolean): Promise<void> => {
+      const stop = Date.now() + 15_000;
+      while (!done() && Date.now() < stop) await new Promise((resolve) => setTimeout(resolve, 100));
+      // Both replicas evaluate every 100 ms: a duplicate would have arrived by now.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    };
+    try {
+      // 50 records with 5 failures so far; 40 failures more: 45 / 90 fail.
+      await publish(100, 40, 503);
+      await until(() => errorRate().length > 0);
+      expect(errorRate().map((event) => event.state)).toEqual(['firing']);
+      // 45 failures in 500: 9 %, under the 10 % threshold.
+      await publish(200, 410, 200);
+      await until(() => errorRate().length > 1);
+      expect(errorRate().map((event) => event.state)).toEqual(['firing', 'resolved']);
+    } finally {
+      subscription.unsubscribe();
     }
   });
 });

@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import {
+  AlertStates,
   decodePredictorMetadata,
   MonitoringSubjects,
   MspError,
@@ -10,7 +11,7 @@ import {
   type PredictionRecord,
   type PredictorModel,
 } from '@msp/contracts';
-import { discoverServices, NATS_CONNECTION, type NatsConnection } from '@msp/messaging';
+import { discoverServices, NATS_CONNECTION, openKvBucket, type KV, type NatsConnection } from '@msp/messaging';
 import { LOGGER, Metrics, type Logger } from '@msp/telemetry';
 import { Gauge } from 'prom-client';
 import { MONITOR_CONFIG } from '../config/config.module.js';
@@ -41,6 +42,10 @@ export class MonitoringService implements OnApplicationBootstrap, OnApplicationS
   private truth = new Map<string, string>();
   private truthFrom = 0;
   private readonly alerts = new Map<string, ActiveAlert>();
+  /** The alerts firing now as every replica sees them (undefined: JetStream unavailable, each replica announces its own). */
+  private alertStates: Promise<KV | undefined> = Promise.resolve(undefined);
+  /** Announcements, one at a time, so an alert's end never overtakes its start. */
+  private announcing: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private lastDiscovery = 0;
   private readonly alertGauge: Gauge<'model' | 'kind' | 'feature'>;
@@ -65,6 +70,7 @@ export class MonitoringService implements OnApplicationBootstrap, OnApplicationS
   }
 
   onApplicationBootstrap(): void {
+    this.alertStates = this.openAlertStates();
     this.timer = setInterval(() => void this.evaluate().catch((error: unknown) => this.logger.warn({ err: error }, 'monitoring evaluation failed')), this.config.monitoring.evaluateMs);
     this.timer.unref();
   }
@@ -237,7 +243,7 @@ export class MonitoringService implements OnApplicationBootstrap, OnApplicationS
     const event: AlertEvent = { ...rest, ts: Date.now(), ...(owner ? { owner } : {}) };
     this.alerts.set(key, { event });
     this.alertGauge.set({ model: event.model, kind: event.kind, feature: event.feature ?? '' }, 1);
-    this.publish(event);
+    this.announce(event);
     this.logger.warn({ alert: event }, `alert: ${event.model} ${event.kind}${event.feature ? ` (${event.feature})` : ''} ${event.value} beyond ${event.threshold}`);
   }
 
@@ -245,8 +251,59 @@ export class MonitoringService implements OnApplicationBootstrap, OnApplicationS
     this.alerts.delete(key);
     const event: AlertEvent = { ...active.event, state: 'resolved', value, ts: Date.now() };
     this.alertGauge.set({ model: event.model, kind: event.kind, feature: event.feature ?? '' }, 0);
-    this.publish(event);
+    this.announce(event);
     this.logger.info({ alert: event }, `alert cleared: ${event.model} ${event.kind}${event.feature ? ` (${event.feature})` : ''}`);
+  }
+
+  /**
+   * Opens the shared alert states and takes in the alerts firing now, so a restarted replica
+   * neither announces them again nor forgets to announce their end.
+   */
+  private async openAlertStates(): Promise<KV | undefined> {
+    try {
+      const kv = await openKvBucket(this.nc, AlertStates.bucket, { history: 1 });
+      for await (const key of await kv.keys()) {
+        const entry = await kv.get(key);
+        if (entry?.operation !== 'PUT') continue;
+        const event = entry.json<AlertEvent>();
+        const local = `${event.model}|${event.kind}|${event.feature ?? ''}`;
+        if (!this.alerts.has(local)) this.alerts.set(local, { event });
+      }
+      return kv;
+    } catch (error) {
+      this.logger.warn({ err: error }, 'alert states (JetStream KV) unavailable: this replica announces its own alerts');
+      return undefined;
+    }
+  }
+
+  /** Publishes an alert's start or end unless another replica has (see AlertStates). */
+  private announce(event: AlertEvent): void {
+    this.announcing = this.announcing
+      .then(async () => {
+        if (await this.claim(event)) this.publish(event);
+      })
+      .catch((error: unknown) => this.logger.warn({ err: error }, 'alert event not announced'));
+  }
+
+  private async claim(event: AlertEvent): Promise<boolean> {
+    const kv = await this.alertStates;
+    if (!kv) return true;
+    const key = AlertStates.key(event.model, event.kind, event.feature);
+    try {
+      if (event.state === 'firing') {
+        await kv.create(key, JSON.stringify(event));
+        return true;
+      }
+      const entry = await kv.get(key);
+      if (entry?.operation !== 'PUT') return false;
+      await kv.delete(key, { previousSeq: entry.revision });
+      return true;
+    } catch (error) {
+      // Another replica created or deleted the key first: it announced the event.
+      if (error instanceof Error && /wrong last sequence/i.test(error.message)) return false;
+      this.logger.warn({ err: error }, 'alert states unreadable: announcing anyway (a duplicate beats a lost alert)');
+      return true;
+    }
   }
 
   private publish(event: AlertEvent): void {
