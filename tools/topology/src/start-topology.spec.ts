@@ -69,6 +69,10 @@ describe('startTopology (with stand-in apps)', () => {
       expect((await fetch(`${topology.urls.webSingle}/v2/health/ready`)).status).toBe(200);
       expect(topology.service('web-single').lastLines().join('\n')).toMatch(/serving iris-mlp http=\d+/);
       expect(topology.service('predictor-iris').lastLines().join('\n')).toMatch(/serving iris-softmax,iris-mlp,iris-trees http=null/);
+      // The NATS predictor of a model, not the web-single one that also serves iris-mlp.
+      expect(topology.predictorOf('iris-mlp')).toBe(topology.service('predictor-iris'));
+      expect(topology.predictorOf('mnist-cnn')).toBe(topology.service('predictor-mnist'));
+      expect(() => topology.predictorOf('nope')).toThrow(/no NATS predictor serves nope in topology "all"/);
     } finally {
       await topology.stop();
     }

@@ -340,6 +340,8 @@ export interface RunningTopology {
   readonly services: ReadonlyMap<string, ServiceProcess>;
   /** One service by name; throws for an unknown name. */
   service(name: string): ServiceProcess;
+  /** The NATS predictor serving `model` (`predictor-<model>`, or a multi-model `predictor-<group>`); throws when none does. */
+  predictorOf(model: string): ServiceProcess;
   /** Stops one service (if it still runs), starts it again and waits until it is ready. */
   restart(name: string): Promise<ServiceProcess>;
   /** Stops every service (SIGTERM, then SIGKILL); safe to call more than once. */
@@ -410,6 +412,13 @@ export async function startTopology(name: TopologyName, options: TopologyOptions
     models: plan.models,
     services,
     service,
+    predictorOf(model) {
+      const definition = TOPOLOGIES[name].services.find(
+        (candidate: ServiceDefinition) => candidate.app === 'predictor' && !candidate.http && (candidate.models as readonly string[] | undefined)?.includes(model) === true,
+      );
+      if (!definition) throw new Error(`no NATS predictor serves ${model} in topology "${name}"`);
+      return service(definition.name);
+    },
     async restart(serviceName) {
       const planned = plan.services.find((candidate) => candidate.name === serviceName);
       if (!planned) throw new Error(`no service "${serviceName}" in topology "${name}"`);
