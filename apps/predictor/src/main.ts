@@ -10,7 +10,7 @@ import { predictorTelemetry } from './health/predictor.readiness.js';
 async function bootstrap(): Promise<void> {
   const config = readConfigOrExit('predictor', () => loadPredictorConfig(process.env));
   if (!config) return;
-  startTracing(predictorName(config));
+  await startTracing(predictorName(config));
   const logger = createLogger({ service: predictorName(config), level: config.logLevel });
   if (config.faultDelayMs > 0) {
     logger.warn(
