@@ -177,7 +177,7 @@ async function synchronousSuite(natsUrl: string | undefined): Promise<void> {
         model,
         {
           url: `${topology.urls.gateway}/v2/models/${model}/infer`,
-          processes: { gateway: topology.service('gateway').pid, 'nats-server': natsServer, predictor: topology.service(`predictor-${model}`).pid },
+          processes: { gateway: topology.service('gateway').pid, 'nats-server': natsServer, predictor: topology.predictorOf(model).pid },
         },
         {
           url: `http://127.0.0.1:${rawPort}/v2/models/${model}/infer`,
@@ -187,7 +187,12 @@ async function synchronousSuite(natsUrl: string | undefined): Promise<void> {
     }
     if (suites.includes('open-loop')) await openVersusClosed(`${topology.urls.gateway}/v2/models/iris-mlp/infer`, 'iris-mlp');
     rss['gateway'] = processRssMb(topology.service('gateway').pid);
-    for (const model of models) rss[`predictor-${model}`] = processRssMb(topology.service(`predictor-${model}`).pid);
+    // One process may serve several of the models (multi-model predictors): its RSS once, named by what it serves.
+    const predictors = new Map(models.map((model) => [topology!.predictorOf(model), model]));
+    for (const [predictor] of predictors) {
+      const served = models.filter((model) => topology!.predictorOf(model) === predictor);
+      rss[`predictor (${served.join(', ')})`] = processRssMb(predictor.pid);
+    }
     rss['raw-front'] = processRssMb(rawFront.pid);
     rss[`raw-predictor (${models.join(', ')})`] = processRssMb(rawPredictor.pid);
   } finally {

@@ -37,7 +37,7 @@ async function main(): Promise<void> {
       {
         pattern: 'synchronous',
         url: `${topology.urls.gateway}/v2/models/${MODEL}/infer`,
-        processes: { gateway: topology.service('gateway').pid, 'nats-server': natsServer, predictor: topology.service(`predictor-${MODEL}`).pid },
+        processes: { gateway: topology.service('gateway').pid, 'nats-server': natsServer, predictor: topology.predictorOf(MODEL).pid },
       },
     ];
     for (const concurrency of concurrencies) {

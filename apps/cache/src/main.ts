@@ -9,7 +9,7 @@ import { cacheTelemetry } from './health/cache.readiness.js';
 async function bootstrap(): Promise<void> {
   const config = readConfigOrExit('cache', () => loadCacheConfig(process.env));
   if (!config) return;
-  startTracing('cache');
+  await startTracing('cache');
   const logger = createLogger({ service: 'cache', level: config.logLevel });
   try {
     const telemetry = cacheTelemetry();

@@ -9,7 +9,7 @@ import { registerUploads } from './upload/upload.plugin.js';
 
 async function main(): Promise<void> {
   const config = loadGatewayConfig();
-  startTracing('gateway');
+  await startTracing('gateway');
   const logger = createLogger({ service: 'gateway', level: config.logLevel });
   const metrics = new Metrics({ service: 'gateway' });
   const app = await createOipApp(AppModule.forRoot(config, logger, metrics), {

@@ -9,7 +9,7 @@ import { monitorTelemetry } from './health/monitor.readiness.js';
 async function bootstrap(): Promise<void> {
   const config = readConfigOrExit('monitor', () => loadMonitorConfig(process.env));
   if (!config) return;
-  startTracing('monitor');
+  await startTracing('monitor');
   const logger = createLogger({ service: 'monitor', level: config.logLevel });
   try {
     const telemetry = monitorTelemetry();

@@ -5,12 +5,12 @@ import { PredictionLogModule } from '@msp/prediction-log';
 import { LoggerModule, TelemetryModule, type Logger } from '@msp/telemetry';
 import { PREDICTOR_CONFIG } from './config/config.module.js';
 import { predictorTelemetry, type PredictorTelemetry } from './health/predictor.readiness.js';
-import type { PredictorConfig } from './config/predictor-config.schema.js';
+import { predictorName, type PredictorConfig } from './config/predictor-config.schema.js';
 import { InferenceModule } from './inference/inference.module.js';
 import { ModelModule } from './model/model.module.js';
 
 /**
- * One predictor process: one model, served over NATS; with `config.http` also over the OIP v2
+ * One predictor process: its models (one, or several with MODEL_NAMES), served over NATS; with `config.http` also over the OIP v2
  * REST routes in-process (web-single).
  */
 @Module({})
@@ -20,7 +20,7 @@ export class AppModule {
       ConfigModule.forRoot(PREDICTOR_CONFIG, config),
       LoggerModule.forRoot(logger),
       TelemetryModule.forRoot(telemetry),
-      MessagingModule.forRoot({ servers: config.natsServers, jetStreamReplicas: config.jetStreamReplicas, name: `predictor:${config.modelName}` }),
+      MessagingModule.forRoot({ servers: config.natsServers, jetStreamReplicas: config.jetStreamReplicas, name: predictorName(config) }),
       ModelModule,
       InferenceModule,
     ];

@@ -3,15 +3,15 @@ import { connectNatsService, startNatsService } from '@msp/messaging';
 import { ModelLoadError } from '@msp/model-runtime';
 import { createLogger, readConfigOrExit, startOpsServer, startTracing, type Logger } from '@msp/telemetry';
 import { AppModule } from './app.module.js';
-import { loadPredictorConfig, type PredictorConfig } from './config/predictor-config.schema.js';
+import { loadPredictorConfig, predictorName, type PredictorConfig } from './config/predictor-config.schema.js';
 import { predictorTelemetry } from './health/predictor.readiness.js';
 
 /** Boots one predictor: config once, then the NATS service, and HTTP too when HTTP_PORT is set. */
 async function bootstrap(): Promise<void> {
   const config = readConfigOrExit('predictor', () => loadPredictorConfig(process.env));
   if (!config) return;
-  startTracing(`predictor:${config.modelName}`);
-  const logger = createLogger({ service: `predictor:${config.modelName}`, level: config.logLevel });
+  await startTracing(predictorName(config));
+  const logger = createLogger({ service: predictorName(config), level: config.logLevel });
   if (config.faultDelayMs > 0) {
     logger.warn(
       { faultDelayMs: config.faultDelayMs },
@@ -48,7 +48,7 @@ async function start(config: PredictorConfig, logger: Logger): Promise<void> {
   } else {
     await startNatsService(root, logger);
   }
-  logger.info({ model: config.modelName, http: config.http ?? false }, 'predictor started');
+  logger.info({ models: config.models, http: config.http ?? false }, 'predictor started');
 }
 
 void bootstrap();

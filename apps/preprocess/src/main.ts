@@ -9,7 +9,7 @@ import { preprocessTelemetry } from './health/preprocess.readiness.js';
 async function bootstrap(): Promise<void> {
   const config = readConfigOrExit('preprocess', () => loadPreprocessConfig(process.env));
   if (!config) return;
-  startTracing('preprocess');
+  await startTracing('preprocess');
   const logger = createLogger({ service: 'preprocess', level: config.logLevel });
   try {
     const telemetry = preprocessTelemetry();

@@ -32,7 +32,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
 
-  startTracing('batch');
+  await startTracing('batch');
   const logger = createLogger({ service: 'batch', level: options.logLevel });
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {

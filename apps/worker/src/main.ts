@@ -9,7 +9,7 @@ import { workerTelemetry } from './health/worker.readiness.js';
 async function bootstrap(): Promise<void> {
   const config = readConfigOrExit('worker', () => loadWorkerConfig(process.env));
   if (!config) return;
-  startTracing('worker');
+  await startTracing('worker');
   const logger = createLogger({ service: 'worker', level: config.logLevel });
   try {
     const telemetry = workerTelemetry();

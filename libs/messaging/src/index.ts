@@ -27,6 +27,6 @@ export { connectNatsService, startNatsService } from './nats-service.boot.js';
 export { NatsServiceModule } from './nats-service.module.js';
 export type { NatsServiceModuleOptions } from './nats-service.module.js';
 export { NatsReadiness, NatsTransport } from './nats.transport.js';
-export type { EndpointSpec, NatsConsumer, NatsServiceOptions } from './nats.transport.js';
+export type { EndpointSpec, NatsConsumer, NatsServiceOptions, NatsServiceUnit } from './nats.transport.js';
 export type { NatsConnection } from '@nats-io/transport-node';
 export type { Service, ServiceInfo } from '@nats-io/services';

@@ -8,7 +8,11 @@ import type { BodyEncoding, EndpointRequest } from './micro.service.js';
  * `@Ctx() context: NatsRequestContext`. The body itself is the `@Payload()`.
  */
 export class NatsRequestContext extends BaseRpcContext<[EndpointRequest]> {
-  constructor(request: EndpointRequest) {
+  constructor(
+    request: EndpointRequest,
+    /** The endpoint's `EndpointSpec.tag` (e.g. the model a predictor's endpoint serves). */
+    readonly tag?: string,
+  ) {
     super([request]);
   }
 

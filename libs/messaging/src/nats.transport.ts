@@ -22,6 +22,21 @@ export interface EndpointSpec {
   bytesAs?: 'utf8' | 'raw';
   /** Numbers of a binary body as number[] (default) or the typed arrays onnxruntime takes. */
   numbersAs?: 'array' | 'typed';
+  /** Handed to the handler as `context.tag`: what this endpoint serves when one handler serves several (e.g. a model). */
+  tag?: string;
+}
+
+/**
+ * One micro service among several of a process (a predictor serving several models has one per
+ * model, each with its own metadata for discovery); every one serves the same `@MessagePattern`s.
+ */
+export interface NatsServiceUnit {
+  /** Names the unit for `replaceService` (e.g. the model). */
+  key: string;
+  service: MicroServiceConfig;
+  endpoints: Readonly<Record<string, EndpointSpec>>;
+  /** `model` label of its request metrics. */
+  metricsModel?: string;
 }
 
 /** Work a service pulls rather than answers (e.g. a JetStream consumer), on the same lifecycle. */
@@ -44,6 +59,8 @@ export interface NatsServiceOptions {
   shutdownGraceMs: number;
   /** `model` label of the request metrics ('' when the service is not a model's). */
   metricsModel?: string;
+  /** Several micro services instead of `service` + `endpoints` (e.g. one per model). */
+  services?: readonly NatsServiceUnit[];
   /** Logged once everything is subscribed. */
   readyMessage?: string;
   /** The readiness condition that holds while it serves (default `endpoint-subscribed`; a worker says `consuming`). */
@@ -74,7 +91,8 @@ export interface NatsTransportDeps {
  * consumers, let what is in flight finish; the connection drains after (MessagingModule).
  */
 export class NatsTransport extends Server implements CustomTransportStrategy {
-  private service: Service | undefined;
+  /** The micro services served now, by unit key. */
+  private readonly services = new Map<string, Service>();
   private readonly inFlight = new Set<Promise<void>>();
   private listening = false;
   private markStarted!: () => void;
@@ -99,7 +117,7 @@ export class NatsTransport extends Server implements CustomTransportStrategy {
     this.listening = false;
     const { readiness, logger } = this.deps;
     readiness.set(this.servingCondition, false);
-    await this.service?.stop();
+    await Promise.all([...this.services.values()].map((service) => service.stop()));
     await Promise.all((this.options.consumers ?? []).map((consumer) => consumer.stop()));
     if (this.inFlight.size > 0) {
       await Promise.race([Promise.allSettled([...this.inFlight]), sleep(this.options.shutdownGraceMs, undefined, { ref: false })]);
@@ -116,24 +134,36 @@ export class NatsTransport extends Server implements CustomTransportStrategy {
    * Serves the same handlers as a new micro service (new metadata, new subjects) and only then
    * stops the old one, which lets its requests in flight finish: a predictor that swaps its
    * model version in place is never without a subscriber, and discovery sees the new version.
+   * `unit` names which one when the process serves several (`NatsServiceOptions.services`).
    */
-  async replaceService(service: MicroServiceConfig, endpoints: Readonly<Record<string, EndpointSpec>>): Promise<void> {
+  async replaceService(service: MicroServiceConfig, endpoints: Readonly<Record<string, EndpointSpec>>, unit?: string): Promise<void> {
     if (!this.listening) throw new Error('replaceService: the transport is not serving');
     const { nc, logger } = this.deps;
+    const units = this.units;
+    const key = unit ?? (units.length === 1 ? units[0]!.key : undefined);
+    const current = units.find((candidate) => candidate.key === key);
+    if (!current) throw new Error(`replaceService: no micro service '${String(key)}' (serving ${units.map((u) => u.key).join(', ')})`);
     const next = await addMicroService(nc, service);
     for (const pattern of this.messageHandlers.keys()) {
       const spec = endpoints[pattern];
       if (!spec) throw new Error(`replaceService: @MessagePattern('${pattern}') has no endpoint configured`);
-      this.serve(next, pattern, spec, this.messageHandlers.get(pattern)!);
+      this.serve(next, pattern, spec, this.messageHandlers.get(pattern)!, current.metricsModel);
     }
     await nc.flush();
-    const previous = this.service;
-    this.service = next;
+    const previous = this.services.get(current.key);
+    this.services.set(current.key, next);
     await previous?.stop();
     logger.info(
       { microService: service.name, id: next.info().id, replaced: previous?.info().id, endpoints: Object.values(endpoints).map((e) => e.subject) },
       'NATS micro service replaced',
     );
+  }
+
+  /** `services`, or the one `service` with its `endpoints`. */
+  private get units(): readonly NatsServiceUnit[] {
+    const { services, service, endpoints = {}, metricsModel } = this.options;
+    if (services) return services;
+    return service ? [{ key: service.name, service, endpoints, ...(metricsModel === undefined ? {} : { metricsModel }) }] : [];
   }
 
   private get servingCondition(): string {
@@ -151,20 +181,21 @@ export class NatsTransport extends Server implements CustomTransportStrategy {
   private async start(): Promise<void> {
     const { nc, natsState, logger, readiness } = this.deps;
     readiness.set(NatsReadiness.nats, () => natsState.isConnected);
-    const endpoints = this.options.endpoints ?? {};
     const patterns = [...this.messageHandlers.keys()];
-    for (const pattern of patterns) {
-      if (!endpoints[pattern]) throw new Error(`@MessagePattern('${pattern}') has no endpoint (subject, queue) configured`);
+    const units = this.units;
+    for (const { endpoints } of units) {
+      for (const pattern of patterns) {
+        if (!endpoints[pattern]) throw new Error(`@MessagePattern('${pattern}') has no endpoint (subject, queue) configured`);
+      }
+      for (const name of Object.keys(endpoints)) {
+        if (!this.messageHandlers.has(name)) throw new Error(`endpoint '${name}' has no @MessagePattern('${name}') handler`);
+      }
     }
-    for (const name of Object.keys(endpoints)) {
-      if (!this.messageHandlers.has(name)) throw new Error(`endpoint '${name}' has no @MessagePattern('${name}') handler`);
-    }
-    if (this.options.service) {
-      const service = await addMicroService(nc, this.options.service);
-      for (const pattern of patterns) this.serve(service, pattern, endpoints[pattern]!, this.messageHandlers.get(pattern)!);
-      this.service = service;
-    } else if (patterns.length > 0) {
-      throw new Error('endpoints need a micro service (NatsServiceOptions.service)');
+    if (units.length === 0 && patterns.length > 0) throw new Error('endpoints need a micro service (NatsServiceOptions.service)');
+    for (const { key, service: config, endpoints, metricsModel } of units) {
+      const service = await addMicroService(nc, config);
+      for (const pattern of patterns) this.serve(service, pattern, endpoints[pattern]!, this.messageHandlers.get(pattern)!, metricsModel);
+      this.services.set(key, service);
     }
     for (const consumer of this.options.consumers ?? []) await consumer.start();
     // A round trip: the server has every subscription before we say ready, so a client on
@@ -175,19 +206,19 @@ export class NatsTransport extends Server implements CustomTransportStrategy {
     readiness.set(this.servingCondition, true);
     logger.info(
       {
-        microService: this.options.service?.name,
-        id: this.service?.info().id,
-        endpoints: patterns.map((pattern) => ({ subject: endpoints[pattern]!.subject, queue: endpoints[pattern]!.queue })),
+        microService: units[0]?.service.name,
+        ids: [...this.services.values()].map((service) => service.info().id),
+        endpoints: units.flatMap(({ endpoints }) => patterns.map((pattern) => ({ subject: endpoints[pattern]!.subject, queue: endpoints[pattern]!.queue }))),
       },
       this.options.readyMessage ?? 'serving over NATS',
     );
   }
 
-  private serve(service: Service, name: string, spec: EndpointSpec, handler: MessageHandler): void {
+  private serve(service: Service, name: string, spec: EndpointSpec, handler: MessageHandler, metricsModel = ''): void {
     const { logger, metrics } = this.deps;
-    const observer = metrics.requestObserver(spec.subject, this.options.metricsModel ?? '');
+    const observer = metrics.requestObserver(spec.subject, metricsModel);
     const invoke = async (request: EndpointRequest): Promise<unknown> =>
-      lastValueFrom(this.transformToObservable(await handler(request.body, new NatsRequestContext(request))), {
+      lastValueFrom(this.transformToObservable(await handler(request.body, new NatsRequestContext(request, spec.tag))), {
         defaultValue: undefined,
       });
     service.addEndpoint(name, {

@@ -44,7 +44,7 @@ describe('tracingWanted: only the standard OTEL_* variables decide', () => {
 describe('tracing off', () => {
   it('runs the work without a span or trace and writes no trace headers', async () => {
     vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', '');
-    expect(startTracing('spec')).toBe(false);
+    expect(await startTracing('spec')).toBe(false);
     vi.unstubAllEnvs();
     const headers = headerMap();
     expect(extractTrace({ traceparent: `00-${'1'.repeat(32)}-${'2'.repeat(16)}-01` }, objectGetter)).toBeUndefined();
@@ -82,7 +82,7 @@ describe('tracing on', () => {
     vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', endpoint);
     vi.stubEnv('OTEL_SDK_DISABLED', '');
     vi.stubEnv('OTEL_TRACES_SAMPLER', '');
-    expect(startTracing('spec')).toBe(true);
+    expect(await startTracing('spec')).toBe(true);
     vi.unstubAllEnvs();
     expect(tracingEnabled()).toBe(true);
     const lines: string[] = [];

@@ -55,6 +55,7 @@ export const APP_ENV: Readonly<Record<AppName, readonly string[]>> = {
     'API_KEYS',
     'API_KEYS_FILE',
     'MODEL_NAME',
+    'MODEL_NAMES',
     'MODELS_DIR',
     'MODEL_SOURCE',
     'MODEL_VERSION',

@@ -22,3 +22,13 @@ export function knownModels(root: string): string[] {
   }
   return [...new Set<string>([...MODEL_NAMES, ...generated])].sort();
 }
+
+/** The models a predictor's environment names: MODEL_NAME, or the comma-separated MODEL_NAMES of a multi-model predictor. */
+export function predictorModels(env: { get(name: string): string | undefined }): string[] {
+  const one = env.get('MODEL_NAME');
+  if (one) return [one];
+  return (env.get('MODEL_NAMES') ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+}

@@ -13,7 +13,7 @@ import { isRecord } from './yaml-load.js';
 export interface PatternExpectation {
   /** A gateway serves clients. */
   gateway?: boolean;
-  /** Models with a predictor (MODEL_NAME) in the pattern. */
+  /** Models with a predictor (MODEL_NAME, or one of MODEL_NAMES) in the pattern. */
   models?: readonly string[];
   /** A predictor serving this model over HTTP itself (HTTP_PORT set): the web-single pattern. */
   httpPredictor?: string;
@@ -59,6 +59,8 @@ export const PATTERN_EXPECTATIONS: Readonly<Record<string, PatternExpectation>> 
     graphs: ['mnist-image', 'iris-checked', 'iris-ensemble', 'mnist-time-lag', 'iris-by-condition'],
   },
   synchronous: { gateway: true, models: MODEL_NAMES },
+  // The synchronous pattern with multi-model predictors (MODEL_NAMES): iris models in one, mnist in another.
+  'multi-model': { gateway: true, models: MODEL_NAMES },
   'web-single': { httpPredictor: 'iris-mlp', models: ['iris-mlp'] },
   asynchronous: { gateway: true, models: MODEL_NAMES, redis: true, workers: 2 },
   batch: { models: ['iris-mlp'], batchModel: 'iris-mlp' },

@@ -10,6 +10,8 @@ export type { InfraHandle, InfraOptions, InfraStatus } from './infra.js';
 export { DEFAULT_CLUSTER_PORTS, startNatsCluster } from './nats-cluster.js';
 export type { NatsCluster, NatsClusterNode, NatsClusterOptions } from './nats-cluster.js';
 export { levelName, levelNumber, parseLogRecord, renderLogLine } from './log-format.js';
+export { formatMemory, residentBytes, topologyMemory } from './memory.js';
+export type { MemoryReport } from './memory.js';
 export type { LogRecord, RenderOptions } from './log-format.js';
 export { seedItems } from './items-seed.js';
 export { importModels } from './registry-import.js';

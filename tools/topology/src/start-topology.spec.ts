@@ -21,7 +21,7 @@ process.on('SIGTERM', () => process.exit(0));
 const PREDICTOR = `
 import http from 'node:http';
 if (process.env.STAND_IN_CRASH) {
-  console.log(JSON.stringify({ level: 'error', msg: 'cannot load ' + process.env.MODEL_NAME }));
+  console.log(JSON.stringify({ level: 'error', msg: 'cannot load ' + (process.env.MODEL_NAME ?? process.env.MODEL_NAMES) }));
   setTimeout(() => process.exit(4), 100);
 } else {
   if (process.env.HTTP_PORT) http.createServer((_, response) => response.writeHead(200).end('{}')).listen(Number(process.env.HTTP_PORT), '127.0.0.1');
@@ -29,7 +29,7 @@ if (process.env.STAND_IN_CRASH) {
   if (process.env.OPS_PORT) http.createServer((request, response) => response.writeHead(request.url === '/health/ready' && serving ? 200 : 503).end('{}')).listen(Number(process.env.OPS_PORT), '127.0.0.1');
   setTimeout(() => {
     serving = true;
-    console.log(JSON.stringify({ level: 'info', msg: 'serving ' + process.env.MODEL_NAME, http: process.env.HTTP_PORT ?? null }));
+    console.log(JSON.stringify({ level: 'info', msg: 'serving ' + (process.env.MODEL_NAME ?? process.env.MODEL_NAMES), http: process.env.HTTP_PORT ?? null }));
   }, 100);
   setInterval(() => {}, 1000);
 }
@@ -55,11 +55,8 @@ describe('startTopology (with stand-in apps)', () => {
     try {
       expect([...topology.services.keys()]).toEqual([
         'gateway',
-        'predictor-iris-softmax',
-        'predictor-iris-mlp',
-        'predictor-iris-trees',
-        'predictor-mnist-mlp',
-        'predictor-mnist-cnn',
+        'predictor-iris',
+        'predictor-mnist',
         'web-single',
         'preprocess',
         'worker-1',
@@ -71,7 +68,11 @@ describe('startTopology (with stand-in apps)', () => {
       expect((await fetch(`${topology.urls.gateway}/v2/models/mnist-cnn`)).status).toBe(200);
       expect((await fetch(`${topology.urls.webSingle}/v2/health/ready`)).status).toBe(200);
       expect(topology.service('web-single').lastLines().join('\n')).toMatch(/serving iris-mlp http=\d+/);
-      expect(topology.service('predictor-iris-mlp').lastLines().join('\n')).toMatch(/serving iris-mlp http=null/);
+      expect(topology.service('predictor-iris').lastLines().join('\n')).toMatch(/serving iris-softmax,iris-mlp,iris-trees http=null/);
+      // The NATS predictor of a model, not the web-single one that also serves iris-mlp.
+      expect(topology.predictorOf('iris-mlp')).toBe(topology.service('predictor-iris'));
+      expect(topology.predictorOf('mnist-cnn')).toBe(topology.service('predictor-mnist'));
+      expect(() => topology.predictorOf('nope')).toThrow(/no NATS predictor serves nope in topology "all"/);
     } finally {
       await topology.stop();
     }
@@ -83,12 +84,12 @@ describe('startTopology (with stand-in apps)', () => {
   it('lets a test kill one service and restart it', async () => {
     const topology = await startTopology('synchronous', options);
     try {
-      const victim = topology.service('predictor-iris-trees');
+      const victim = topology.service('predictor-iris');
       victim.kill('SIGKILL');
       expect(await victim.exited).toMatchObject({ signal: 'SIGKILL', expected: true });
-      const fresh = await topology.restart('predictor-iris-trees');
+      const fresh = await topology.restart('predictor-iris');
       expect(fresh.running).toBe(true);
-      expect(topology.service('predictor-iris-trees')).toBe(fresh);
+      expect(topology.service('predictor-iris')).toBe(fresh);
       expect(() => topology.service('nope')).toThrow(/no service "nope" in topology "synchronous"/);
     } finally {
       await topology.stop();
@@ -99,10 +100,10 @@ describe('startTopology (with stand-in apps)', () => {
     const started = Date.now();
     const error = await startTopology('synchronous', {
       ...options,
-      serviceEnv: { 'predictor-mnist-cnn': { STAND_IN_CRASH: '1' } },
+      serviceEnv: { 'predictor-mnist': { STAND_IN_CRASH: '1' } },
     }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ServiceExitedError);
-    expect((error as Error).message).toMatch(/^predictor-mnist-cnn exited with code 4; .*\n.*ERROR cannot load mnist-cnn/);
+    expect((error as Error).message).toMatch(/^predictor-mnist exited with code 4; .*\n.*ERROR cannot load mnist-mlp,mnist-cnn/);
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 

@@ -10,6 +10,7 @@ import { DEFAULT_CLUSTER_PORTS, startNatsCluster, type NatsCluster } from './nat
 import { seedItems } from './items-seed.js';
 import { importModels } from './registry-import.js';
 import { ensureModels } from './models.js';
+import { formatMemory, topologyMemory } from './memory.js';
 import { labelled } from './service-process.js';
 import {
   DEFAULT_PORTS,
@@ -181,6 +182,9 @@ async function main(): Promise<number> {
   }
 
   printBanner(topology, infra, cluster);
+  // What the topology costs, once ready (services only: NATS and Redis are not counted).
+  const memory = await topologyMemory(topology.services);
+  if (memory) say(`memory: ${formatMemory(memory)}`);
   const code = await untilStopped(topology, shutdown.signal);
   await topology.stop();
   await infra.stop();

@@ -23,8 +23,8 @@ export interface ServiceDefinition {
   /** Unique within the topology: the log label and the key of its handle. */
   name: string;
   app: 'gateway' | 'predictor' | 'worker' | 'preprocess' | 'cache' | 'monitor';
-  /** The model a predictor serves (`MODEL_NAME`). */
-  model?: ModelName;
+  /** The models a predictor serves: one (`MODEL_NAME`) or several in one process (`MODEL_NAMES`). */
+  models?: readonly ModelName[];
   /** The port it serves HTTP on: the gateway's `PORT`, a predictor's `HTTP_PORT`. */
   http?: PortName;
   env?: Readonly<Record<string, string>>;
@@ -39,45 +39,58 @@ export interface TopologyDefinition {
 
 const gateway: ServiceDefinition = { name: 'gateway', app: 'gateway', http: 'gateway' };
 
-const predictor = (model: ModelName): ServiceDefinition => ({ name: `predictor-${model}`, app: 'predictor', model });
+const predictor = (model: ModelName): ServiceDefinition => ({ name: `predictor-${model}`, app: 'predictor', models: [model] });
 
-const webSinglePredictor: ServiceDefinition = { name: 'web-single', app: 'predictor', model: 'iris-mlp', http: 'webSingle' };
+const webSinglePredictor: ServiceDefinition = { name: 'web-single', app: 'predictor', models: ['iris-mlp'], http: 'webSingle' };
+
+const IRIS_MODELS = MODEL_NAMES.filter((model) => model.startsWith('iris-'));
+const MNIST_MODELS = MODEL_NAMES.filter((model) => model.startsWith('mnist-'));
+/**
+ * Multi-model predictors (`MODEL_NAMES`), where a process per model would only cost memory: the
+ * iris models in one process, the digit models in another — each model still has its own
+ * subjects, queue group and discovery entry. Two groups, not one, so a CNN run (the slowest
+ * model) never holds up the iris models on the same event loop.
+ */
+const predictorGroup = (group: string, models: readonly ModelName[]): ServiceDefinition => ({
+  name: `predictor-${group}`,
+  app: 'predictor',
+  models,
+});
+const modelPredictors: readonly ServiceDefinition[] = [predictorGroup('iris', IRIS_MODELS), predictorGroup('mnist', MNIST_MODELS)];
 
 const synchronous: TopologyDefinition = {
-  description: 'gateway → NATS request-reply → one predictor per model',
-  services: [gateway, ...MODEL_NAMES.map(predictor)],
+  description: 'gateway → NATS request-reply → multi-model predictors (iris models in one, mnist in another)',
+  services: [gateway, ...modelPredictors],
 };
 
 /** A worker of the asynchronous pattern: pulls jobs from JetStream, calls predictors, stores results in Redis. */
 const worker = (n: number): ServiceDefinition => ({ name: `worker-${n}`, app: 'worker' });
 
 const asynchronous: TopologyDefinition = {
-  description: 'gateway → JetStream job queue → 2 workers → NATS request-reply → one predictor per model; job state in Redis',
-  services: [gateway, ...MODEL_NAMES.map(predictor), worker(1), worker(2)],
+  description: 'gateway → JetStream job queue → 2 workers → NATS request-reply → multi-model predictors; job state in Redis',
+  services: [gateway, ...modelPredictors, worker(1), worker(2)],
 };
 
 /** A preprocess service (prep-pred): encoded images → tensors on `msp.prep.mnist`; replicas share its queue group. */
 const preprocess = (name = 'preprocess'): ServiceDefinition => ({ name, app: 'preprocess' });
 
-const MNIST_MODELS = MODEL_NAMES.filter((model) => model.startsWith('mnist-'));
-
 const prepPred: TopologyDefinition = {
   description: 'gateway → NATS → 2 preprocess replicas (image → tensor) → NATS → mnist predictors; mnist-image is the pipeline',
-  services: [gateway, preprocess('preprocess-1'), preprocess('preprocess-2'), ...MNIST_MODELS.map(predictor)],
+  services: [gateway, preprocess('preprocess-1'), preprocess('preprocess-2'), predictorGroup('mnist', MNIST_MODELS)],
 };
 
 /** The prediction cache (apps/cache) in front of Redis; the gateway asks it for the models in CACHE_MODELS. */
 const cache: ServiceDefinition = { name: 'cache', app: 'cache' };
 
 const predictionCache: TopologyDefinition = {
-  description: 'gateway (CACHE_MODELS=*) → NATS → cache (Redis) on a hit, else → one predictor per model',
-  services: [{ ...gateway, env: { CACHE_MODELS: '*' } }, cache, ...MODEL_NAMES.map(predictor)],
+  description: 'gateway (CACHE_MODELS=*) → NATS → cache (Redis) on a hit, else → multi-model predictors',
+  services: [{ ...gateway, env: { CACHE_MODELS: '*' } }, cache, ...modelPredictors],
 };
 
 /** Inputs by `parameters.item_id`: the cache service fetches them (Redis, else the `msp-items` KV bucket). */
 const dataCache: TopologyDefinition = {
-  description: 'gateway → NATS → cache (item by id: Redis, else JetStream KV msp-items, seeded at start) → one predictor per model',
-  services: [gateway, cache, ...MODEL_NAMES.map(predictor)],
+  description: 'gateway → NATS → cache (item by id: Redis, else JetStream KV msp-items, seeded at start) → multi-model predictors',
+  services: [gateway, cache, ...modelPredictors],
   seedsItems: true,
 };
 
@@ -259,7 +272,7 @@ export function planTopology(name: TopologyName, settings: TopologySettings = {}
   for (const service of services) {
     if (service.http) urls[service.http] = `http://127.0.0.1:${ports[service.http]}`;
   }
-  const models = [...new Set(services.flatMap((service) => (service.model ? [service.model] : [])))];
+  const models = [...new Set(services.flatMap((service) => service.models ?? []))];
   const natsUrl = settings.natsUrl ?? DEFAULT_NATS_URL;
 
   return {
@@ -275,7 +288,7 @@ export function planTopology(name: TopologyName, settings: TopologySettings = {}
           : service.app === 'worker' || service.app === 'preprocess' || service.app === 'cache' || service.app === 'monitor'
             ? { NATS_URL: natsUrl }
             : {
-                MODEL_NAME: service.model,
+                ...modelEnv(service.models ?? []),
                 MODELS_DIR: settings.modelsDir ?? modelsDir(),
                 NATS_URL: natsUrl,
                 // Cleared unless set here, so an HTTP_PORT in the caller's env cannot reach every predictor.
@@ -295,6 +308,11 @@ export function planTopology(name: TopologyName, settings: TopologySettings = {}
       };
     }),
   };
+}
+
+/** One model: `MODEL_NAME`; several in one process: `MODEL_NAMES` (the other cleared, so the caller's env cannot add one). */
+function modelEnv(models: readonly ModelName[]): Record<string, string | undefined> {
+  return models.length === 1 ? { MODEL_NAME: models[0], MODEL_NAMES: undefined } : { MODEL_NAME: undefined, MODEL_NAMES: models.join(',') };
 }
 
 function readinessOf(
@@ -318,10 +336,12 @@ export interface RunningTopology {
   readonly baseUrl: string;
   readonly urls: Readonly<Partial<Record<PortName, string>>>;
   readonly models: readonly ModelName[];
-  /** Every service by name (`gateway`, `predictor-<model>`, `web-single`). */
+  /** Every service by name (`gateway`, `predictor-<model or group>`, `web-single`). */
   readonly services: ReadonlyMap<string, ServiceProcess>;
   /** One service by name; throws for an unknown name. */
   service(name: string): ServiceProcess;
+  /** The NATS predictor serving `model` (`predictor-<model>`, or a multi-model `predictor-<group>`); throws when none does. */
+  predictorOf(model: string): ServiceProcess;
   /** Stops one service (if it still runs), starts it again and waits until it is ready. */
   restart(name: string): Promise<ServiceProcess>;
   /** Stops every service (SIGTERM, then SIGKILL); safe to call more than once. */
@@ -392,6 +412,13 @@ export async function startTopology(name: TopologyName, options: TopologyOptions
     models: plan.models,
     services,
     service,
+    predictorOf(model) {
+      const definition = TOPOLOGIES[name].services.find(
+        (candidate: ServiceDefinition) => candidate.app === 'predictor' && !candidate.http && (candidate.models as readonly string[] | undefined)?.includes(model) === true,
+      );
+      if (!definition) throw new Error(`no NATS predictor serves ${model} in topology "${name}"`);
+      return service(definition.name);
+    },
     async restart(serviceName) {
       const planned = plan.services.find((candidate) => candidate.name === serviceName);
       if (!planned) throw new Error(`no service "${serviceName}" in topology "${name}"`);

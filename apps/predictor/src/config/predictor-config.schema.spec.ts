@@ -15,7 +15,7 @@ function errorOf(env: Record<string, string>): ConfigError {
 describe('loadPredictorConfig', () => {
   it('needs only MODEL_NAME; everything else has a default', () => {
     expect(loadPredictorConfig({ MODEL_NAME: 'iris-mlp' }, '/srv')).toEqual({
-      modelName: 'iris-mlp',
+      models: ['iris-mlp'],
       modelsDir: '/srv/models',
       modelSource: 'files',
       natsServers: ['nats://127.0.0.1:4222'],
@@ -23,7 +23,7 @@ describe('loadPredictorConfig', () => {
       requestTimeoutMs: 10_000,
       maxTimeoutMs: 60_000,
       maxBatchRows: 1024,
-      dynamicBatchRows: 1,
+      dynamicBatchRows: { 'iris-mlp': 1 },
       maxInFlight: 64,
       faultDelayMs: 0,
       faultBusyMs: 0,
@@ -58,7 +58,7 @@ describe('loadPredictorConfig', () => {
       '/srv/app',
     );
     expect(config).toEqual({
-      modelName: 'mnist-cnn',
+      models: ['mnist-cnn'],
       modelsDir: '/srv/artefacts',
       modelSource: 'registry',
       natsServers: ['nats://a:4222', 'b:4223'],
@@ -67,7 +67,7 @@ describe('loadPredictorConfig', () => {
       requestTimeoutMs: 500,
       maxTimeoutMs: 2000,
       maxBatchRows: 32,
-      dynamicBatchRows: 16,
+      dynamicBatchRows: { 'mnist-cnn': 16 },
       opsPort: 9090,
       maxInFlight: 8,
       faultDelayMs: 250,
@@ -90,6 +90,30 @@ describe('loadPredictorConfig', () => {
       modelVersion: '3',
     });
     expect(errorOf({ MODEL_NAME: 'iris-mlp', MODEL_VERSION: '3' }).message).toMatch(/MODEL_VERSION="3": needs MODEL_SOURCE=registry/);
+  });
+
+  it('MODEL_NAMES: several models in one process, DYNAMIC_BATCH_ROWS per model with a default for the rest', () => {
+    expect(
+      loadPredictorConfig({ MODEL_NAMES: ' iris-mlp, mnist-cnn ,iris-softmax', DYNAMIC_BATCH_ROWS: '2, mnist-cnn=32' }, '/srv'),
+    ).toMatchObject({
+      models: ['iris-mlp', 'mnist-cnn', 'iris-softmax'],
+      dynamicBatchRows: { 'iris-mlp': 2, 'mnist-cnn': 32, 'iris-softmax': 2 },
+    });
+    expect(loadPredictorConfig({ MODEL_NAMES: 'iris-mlp', DYNAMIC_BATCH_ROWS: 'iris-mlp=8' }, '/srv').dynamicBatchRows).toEqual({ 'iris-mlp': 8 });
+  });
+
+  it('refuses a bad model list or per-model setting, saying what is wrong', () => {
+    expect(errorOf({ MODEL_NAME: 'iris-mlp', MODEL_NAMES: 'iris-mlp,iris-softmax' }).message).toMatch(/MODEL_NAMES=.*not both/);
+    expect(errorOf({ MODEL_NAMES: 'iris-mlp,iris-mlp' }).message).toMatch(/MODEL_NAMES="iris-mlp,iris-mlp": names a model twice/);
+    expect(errorOf({ MODEL_NAMES: 'iris-mlp,Iris.Trees' }).message).toMatch(/MODEL_NAMES=.*kebab-case/);
+    expect(errorOf({ MODEL_NAMES: ' , ' }).message).toMatch(/MODEL_NAMES=.*at least one model/);
+    expect(errorOf({ MODEL_NAMES: 'iris-mlp,iris-softmax', MODEL_SOURCE: 'registry' }).message).toMatch(
+      /MODEL_NAMES=.*MODELS_DIR only \(MODEL_SOURCE=files\)/,
+    );
+    expect(errorOf({ MODEL_NAMES: 'iris-mlp', DYNAMIC_BATCH_ROWS: 'mnist-cnn=32' }).message).toMatch(
+      /DYNAMIC_BATCH_ROWS=.*names a model this predictor does not serve/,
+    );
+    expect(errorOf({ MODEL_NAME: 'iris-mlp', DYNAMIC_BATCH_ROWS: 'iris-mlp=0' }).message).toMatch(/DYNAMIC_BATCH_ROWS=.*'iris-mlp=0' is not/);
   });
 
   it('requires MODEL_NAME', () => {

@@ -9,17 +9,59 @@ export type { LogLevel };
 /** Model names are kebab-case, as the manifest schema and the NATS subjects require. */
 const MODEL_NAME = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
+const modelName = z
+  .string()
+  .trim()
+  .max(64, 'must be at most 64 characters')
+  .regex(MODEL_NAME, 'must be a kebab-case model name such as iris-mlp');
+
+/** `iris-mlp,iris-softmax`: the models one process serves, each its own subjects and discovery entry. */
+const modelNames = z.preprocess(
+  unsetIfEmpty,
+  z
+    .string()
+    .transform((list) => list.split(',').map((name) => name.trim()).filter((name) => name !== ''))
+    .pipe(
+      z
+        .array(modelName)
+        .min(1, 'must name at least one model')
+        .refine((names) => new Set(names).size === names.length, 'names a model twice'),
+    )
+    .optional(),
+);
+
+/**
+ * A setting per model: `16` for every model, `mnist-cnn=32` for one, or both
+ * (`1,mnist-cnn=32`: the plain number for the models not named).
+ */
+const perModelInteger = (fallback: number, min: number, max: number) =>
+  z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .default(String(fallback))
+      .transform((value, ctx) => {
+        const setting = { all: fallback, byModel: {} as Record<string, number> };
+        for (const entry of value.split(',').map((part) => part.trim()).filter((part) => part !== '')) {
+          const [name, number] = entry.includes('=') ? entry.split('=', 2).map((part) => part.trim()) : [undefined, entry];
+          const n = Number(number);
+          if (!/^[0-9]+$/.test(number ?? '') || n < min || n > max || (name !== undefined && !MODEL_NAME.test(name))) {
+            ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max}, or model=number entries (e.g. 1,mnist-cnn=32); '${entry}' is not` });
+            return z.NEVER;
+          }
+          if (name === undefined) setting.all = n;
+          else setting.byModel[name] = n;
+        }
+        return setting;
+      }),
+  );
+
 /** The predictor's environment: every variable, its default, and what is valid. */
 export const PredictorEnvSchema = z
   .object({
-    MODEL_NAME: z.preprocess(
-      unsetIfEmpty,
-      z
-        .string({ error: 'is required: the name of the model to serve, e.g. iris-mlp' })
-        .trim()
-        .max(64, 'must be at most 64 characters')
-        .regex(MODEL_NAME, 'must be a kebab-case model name such as iris-mlp'),
-    ),
+    MODEL_NAME: z.preprocess(unsetIfEmpty, modelName.optional()),
+    /** Several models in one process (a multi-model predictor), instead of MODEL_NAME. */
+    MODEL_NAMES: modelNames,
     MODELS_DIR: text('models'),
     MODEL_SOURCE: z.preprocess(
       unsetIfEmpty,
@@ -35,8 +77,8 @@ export const PredictorEnvSchema = z
     MAX_TIMEOUT_MS: integer(60_000, 1),
     BODY_LIMIT_BYTES: integer(8 * 1024 * 1024, 1024),
     MAX_BATCH_ROWS: integer(1024, 1, 1_000_000),
-    /** Adaptive dynamic batching: rows one run may gather from requests that queued during the last (1: off). */
-    DYNAMIC_BATCH_ROWS: integer(1, 1, 1_000_000),
+    /** Adaptive dynamic batching: rows one run may gather from requests that queued during the last (1: off); per model. */
+    DYNAMIC_BATCH_ROWS: perModelInteger(1, 1, 1_000_000),
     MAX_IN_FLIGHT: integer(64, 1, 1_000_000),
     FAULT_DELAY_MS: integer(0, 0, 3_600_000),
     FAULT_BUSY_MS: integer(0, 0, 60_000),
@@ -45,6 +87,22 @@ export const PredictorEnvSchema = z
     API_KEYS_FILE: text(''),
     LOG_LEVEL: logLevel(),
     ...predictionLogEnv,
+  })
+  .refine((env) => env.MODEL_NAME !== undefined || env.MODEL_NAMES !== undefined, {
+    path: ['MODEL_NAME'],
+    message: 'is required: the name of the model to serve, e.g. iris-mlp (or MODEL_NAMES=iris-mlp,iris-softmax for several)',
+  })
+  .refine((env) => env.MODEL_NAME === undefined || env.MODEL_NAMES === undefined, {
+    path: ['MODEL_NAMES'],
+    message: 'set MODEL_NAME (one model) or MODEL_NAMES (several), not both',
+  })
+  .refine((env) => env.MODEL_SOURCE === 'files' || (env.MODEL_NAMES ?? []).length <= 1, {
+    path: ['MODEL_NAMES'],
+    message: 'several models are served from MODELS_DIR only (MODEL_SOURCE=files); model-load (registry) serves one model per process',
+  })
+  .refine((env) => Object.keys(env.DYNAMIC_BATCH_ROWS.byModel).every((name) => [env.MODEL_NAME, ...(env.MODEL_NAMES ?? [])].includes(name)), {
+    path: ['DYNAMIC_BATCH_ROWS'],
+    message: 'names a model this predictor does not serve (MODEL_NAME / MODEL_NAMES)',
   })
   .refine((env) => env.MODEL_VERSION === undefined || env.MODEL_SOURCE === 'registry', {
     path: ['MODEL_VERSION'],
@@ -56,9 +114,13 @@ export const PredictorEnvSchema = z
   });
 
 export interface PredictorConfig {
-  /** The one model this process serves. */
-  modelName: string;
-  /** Absolute; `<modelsDir>/<modelName>/{manifest.json,model.onnx}`. */
+  /**
+   * The models this process serves (MODEL_NAME, or MODEL_NAMES for a multi-model predictor):
+   * each has its own subjects, queue group, micro service (discovery entry with its metadata)
+   * and batching setting; they share the process, its NATS connection and its event loop.
+   */
+  models: string[];
+  /** Absolute; `<modelsDir>/<model>/{manifest.json,model.onnx}`. */
   modelsDir: string;
   /**
    * files: the model under MODELS_DIR (model-in-image); registry: the serving version fetched
@@ -66,7 +128,7 @@ export interface PredictorConfig {
    */
   modelSource: 'files' | 'registry';
   /**
-   * With the registry: serve exactly this version and do not follow releases — a canary or a
+   * With the registry and one model: serve exactly this version and do not follow releases — a canary or a
    * pinned version. It answers only requests routed to its version (`msp.infer.<model>.<v>`),
    * never the model's unversioned subject, so it takes only the traffic the gateway sends it.
    */
@@ -82,11 +144,10 @@ export interface PredictorConfig {
   maxTimeoutMs: number;
   maxBatchRows: number;
   /**
-   * Adaptive dynamic batching (DYNAMIC_BATCH_ROWS): requests arriving while the model runs are
-   * run together afterwards, up to this many rows; 1 = off. Per model, as each predictor
-   * serves one.
+   * Adaptive dynamic batching (DYNAMIC_BATCH_ROWS), by model: requests arriving while the model
+   * runs are run together afterwards, up to this many rows; 1 = off.
    */
-  dynamicBatchRows: number;
+  dynamicBatchRows: Record<string, number>;
   /** Set when the ops server (probes, /metrics) listens on this port. */
   opsPort?: number;
   /** Requests served over NATS at once; beyond it a fast 429 (load shedding at the replica). */
@@ -105,8 +166,10 @@ export interface PredictorConfig {
 /** Reads and validates the environment; the one place of the predictor that reads it. */
 export function loadPredictorConfig(env: Record<string, string | undefined>, cwd: string = process.cwd()): PredictorConfig {
   const vars = parseEnv('predictor', PredictorEnvSchema, env);
+  const models = vars.MODEL_NAMES ?? [vars.MODEL_NAME!];
+  const batching = vars.DYNAMIC_BATCH_ROWS;
   return {
-    modelName: vars.MODEL_NAME,
+    models,
     modelsDir: resolve(cwd, vars.MODELS_DIR),
     modelSource: vars.MODEL_SOURCE,
     ...(vars.MODEL_VERSION === undefined ? {} : { modelVersion: vars.MODEL_VERSION }),
@@ -118,7 +181,7 @@ export function loadPredictorConfig(env: Record<string, string | undefined>, cwd
     requestTimeoutMs: vars.REQUEST_TIMEOUT_MS,
     maxTimeoutMs: vars.MAX_TIMEOUT_MS,
     maxBatchRows: vars.MAX_BATCH_ROWS,
-    dynamicBatchRows: vars.DYNAMIC_BATCH_ROWS,
+    dynamicBatchRows: Object.fromEntries(models.map((model) => [model, batching.byModel[model] ?? batching.all])),
     ...(vars.OPS_PORT === undefined ? {} : { opsPort: vars.OPS_PORT }),
     maxInFlight: vars.MAX_IN_FLIGHT,
     faultDelayMs: vars.FAULT_DELAY_MS,
@@ -127,4 +190,9 @@ export function loadPredictorConfig(env: Record<string, string | undefined>, cwd
     logLevel: vars.LOG_LEVEL,
     predictionLog: predictionLogSettings(vars),
   };
+}
+
+/** How logs, NATS and traces name this process: `predictor:iris-mlp`, `predictor:iris-mlp+iris-softmax`. */
+export function predictorName(config: Pick<PredictorConfig, 'models'>): string {
+  return `predictor:${config.models.join('+')}`;
 }

@@ -10,10 +10,11 @@ import {
   type PredictorModel,
 } from '@msp/contracts';
 import { discoverServices, type ServiceInfo } from '@msp/messaging';
-import { ModelRunner } from '@msp/model-runtime';
+import type { ModelRunner } from '@msp/model-runtime';
 import {
   connectTestClient,
   fixtureModelsDir,
+  runnerOf,
   startPredictor,
   trainedModelCopy,
   trainedModelPresent,
@@ -69,7 +70,7 @@ describe('predictor over NATS (fixture model)', () => {
     nc = await connectTestClient();
     fixture = await fixtureModelsDir();
     app = await startPredictor({ MODEL_NAME: fixture.name, MODELS_DIR: fixture.modelsDir, MAX_BATCH_ROWS: '8' });
-    runner = app.get(ModelRunner);
+    runner = runnerOf(app, fixture.name);
   });
 
   afterAll(async () => {
@@ -174,7 +175,7 @@ describe('predictor over NATS with FAULT_DELAY_MS', () => {
   });
 
   it('gives up at the deadline with a 504 instead of running the model', async () => {
-    const infer = vi.spyOn(app.get(ModelRunner), 'infer');
+    const infer = vi.spyOn(runnerOf(app, fixture.name), 'infer');
     const started = Date.now();
     const reply = await nc.request(Subjects.infer(fixture.name), JSON.stringify(irisBody([[0, 1, 0, 0]])), {
       timeout: 3000,
@@ -233,7 +234,7 @@ describe.skipIf(!irisReady)(
       const reply = await nc.request(subject, JSON.stringify(body), { timeout: 2000 });
       const response = reply.json<InferResponse>();
       expect(response.model_name).toBe(copy.name);
-      expect(response.model_version).toBe(app.get(ModelRunner).version);
+      expect(response.model_version).toBe(runnerOf(app, copy.name).version);
       expect(labelsOf(reply)).toEqual(['setosa', 'virginica']);
       const probabilities = response.outputs.find((output) => output.name === 'probabilities');
       expect(probabilities?.shape).toEqual([2, 3]);
@@ -259,7 +260,7 @@ describe.skipIf(!irisReady)(
     });
 
     it('does no work for a request whose Msp-Deadline has already passed', async () => {
-      const infer = vi.spyOn(app.get(ModelRunner), 'infer');
+      const infer = vi.spyOn(runnerOf(app, copy.name), 'infer');
       const reply = await requestOrSilence(nc, subject, irisBody([[5.1, 3.5, 1.4, 0.2]]), {
         [Headers.deadline]: String(Date.now() - 1),
       });

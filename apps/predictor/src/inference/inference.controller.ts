@@ -6,7 +6,7 @@ import { InferEndpoints } from './inference.endpoints.js';
 import { InferenceService } from './inference.service.js';
 
 /**
- * `msp.infer.<model>` and `msp.infer.<model>.<version>` over NATS (see inference.endpoints.ts).
+ * `msp.infer.<model>` and `msp.infer.<model>.<version>` of every served model over NATS (see inference.endpoints.ts).
  * The gateway has validated a request against the model before it comes here; this process
  * checks only what a direct NATS caller could get wrong, once: a JSON body against the OIP
  * schema (a binary body was checked as it decoded: datatypes, shapes against byte counts), then
@@ -19,6 +19,7 @@ export class InferenceController {
   @MessagePattern([InferEndpoints.infer, InferEndpoints.inferVersion])
   infer(@Payload() body: unknown, @Ctx() context: NatsRequestContext): Promise<InferResponse> {
     const request = context.encoding === 'tensor' ? (body as WireInferRequest) : parseInferRequest(body);
-    return this.inference.infer(request, { requestId: context.requestId, deadline: context.deadline });
+    // Every endpoint is tagged with its model (inference.endpoints.ts); one process may serve several.
+    return this.inference.infer(context.tag!, request, { requestId: context.requestId, deadline: context.deadline });
   }
 }

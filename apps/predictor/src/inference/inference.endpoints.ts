@@ -1,8 +1,9 @@
 import { encodePredictorMetadata, QueueGroups, ServiceNames, Subjects } from '@msp/contracts';
-import type { NatsServiceOptions } from '@msp/messaging';
+import type { NatsServiceOptions, NatsServiceUnit } from '@msp/messaging';
 import type { ModelRunner } from '@msp/model-runtime';
 import { PREDICTOR_VERSION } from '../app.info.js';
 import type { PredictorConfig } from '../config/predictor-config.schema.js';
+import type { ServedModels } from '../model/served-model.js';
 
 /** Names of the micro service endpoints (`$SRV.STATS` reports per endpoint), used as `@MessagePattern`s. */
 export const InferEndpoints = {
@@ -11,14 +12,16 @@ export const InferEndpoints = {
 } as const;
 
 /**
- * The model served as a NATS micro service (`$SRV.PING|INFO|STATS.msp-predictor`) whose
+ * One model served as a NATS micro service (`$SRV.PING|INFO|STATS.msp-predictor`) whose
  * metadata says which model and version it serves, with two endpoints in the model's queue
- * group: `msp.infer.<model>` and `msp.infer.<model>.<version>`.
+ * group: `msp.infer.<model>` and `msp.infer.<model>.<version>`. Both tell the handler which
+ * model they serve (`context.tag`), as one process may serve several.
  */
-export function inferenceServiceOptions(runner: ModelRunner, config: PredictorConfig): NatsServiceOptions {
+export function inferenceServiceUnit(runner: ModelRunner, config: PredictorConfig): NatsServiceUnit {
   const { name, version } = runner;
   const queue = QueueGroups.predictor(name);
   return {
+    key: name,
     service: {
       name: ServiceNames.predictor,
       version: PREDICTOR_VERSION,
@@ -33,13 +36,21 @@ export function inferenceServiceOptions(runner: ModelRunner, config: PredictorCo
         subject: config.modelVersion === undefined ? Subjects.infer(name) : Subjects.inferVersion(name, version),
         queue,
         numbersAs: 'typed',
+        tag: name,
       },
-      [InferEndpoints.inferVersion]: { subject: Subjects.inferVersion(name, version), queue, numbersAs: 'typed' },
+      [InferEndpoints.inferVersion]: { subject: Subjects.inferVersion(name, version), queue, numbersAs: 'typed', tag: name },
     },
+    metricsModel: name,
+  };
+}
+
+/** Every served model as its own micro service, on one NATS connection and one transport. */
+export function inferenceServiceOptions(models: ServedModels, config: PredictorConfig): NatsServiceOptions {
+  return {
+    services: models.all().map(({ runner }) => inferenceServiceUnit(runner, config)),
     defaultTimeoutMs: config.requestTimeoutMs,
     shutdownGraceMs: config.requestTimeoutMs,
     maxInFlight: config.maxInFlight,
-    metricsModel: name,
-    readyMessage: `serving ${name}@${version} over NATS`,
+    readyMessage: `serving ${models.describe()} over NATS`,
   };
 }

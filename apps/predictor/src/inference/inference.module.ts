@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
 import { NatsServiceModule } from '@msp/messaging';
-import { ModelRunner } from '@msp/model-runtime';
 import { PREDICTOR_CONFIG } from '../config/config.module.js';
 import type { PredictorConfig } from '../config/predictor-config.schema.js';
 import { ModelModule } from '../model/model.module.js';
+import { ServedModels } from '../model/served-model.js';
 import { inferenceServiceOptions } from './inference.endpoints.js';
 import { InferenceController } from './inference.controller.js';
 import { InferenceService } from './inference.service.js';
@@ -15,8 +15,8 @@ import { ModelReleaseWatcher } from './model-release.watcher.js';
     ModelModule,
     NatsServiceModule.forRootAsync({
       imports: [ModelModule],
-      inject: [ModelRunner, PREDICTOR_CONFIG],
-      useFactory: (runner: ModelRunner, config: PredictorConfig) => inferenceServiceOptions(runner, config),
+      inject: [ServedModels, PREDICTOR_CONFIG],
+      useFactory: (models: ServedModels, config: PredictorConfig) => inferenceServiceOptions(models, config),
     }),
   ],
   controllers: [InferenceController],

@@ -4,7 +4,7 @@ import { MspError, remainingMs, type InferRequest, type InferResponse, type Wire
 import { LOGGER, Metrics, type Logger } from '@msp/telemetry';
 import { PREDICTOR_CONFIG } from '../config/config.module.js';
 import type { PredictorConfig } from '../config/predictor-config.schema.js';
-import { ServedModel } from '../model/served-model.js';
+import { ServedModels, type ServedModel } from '../model/served-model.js';
 
 export interface InferenceContext {
   requestId: string;
@@ -20,24 +20,28 @@ export interface InferenceContext {
 @Injectable()
 export class InferenceService {
   constructor(
-    @Inject(ServedModel) private readonly served: ServedModel,
+    @Inject(ServedModels) private readonly models: ServedModels,
     @Inject(PREDICTOR_CONFIG) private readonly config: PredictorConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     @Optional() private readonly metrics?: Metrics,
   ) {}
 
-  get model(): { name: string; version: string } {
-    return { name: this.served.runner.name, version: this.served.runner.version };
+  /** The served model of that name; 404 naming what this process serves. */
+  served(model: string): ServedModel {
+    const served = this.models.find(model);
+    if (!served) throw MspError.notFound(`unknown model '${model}' (this predictor serves ${this.models.describe()})`);
+    return served;
   }
 
   /** Runs a request parsed by `parseInferRequest` or decoded from a binary body (the runner checks it against the model). */
-  async infer(request: InferRequest | WireInferRequest, context: InferenceContext): Promise<InferResponse> {
-    if (this.config.faultDelayMs > 0) await this.faultDelay(context);
+  async infer(model: string, request: InferRequest | WireInferRequest, context: InferenceContext): Promise<InferResponse> {
+    const served = this.served(model);
+    if (this.config.faultDelayMs > 0) await this.faultDelay(model, context);
     if (remainingMs(context.deadline) <= 0) {
-      throw MspError.deadlineExceeded(`the deadline passed before model '${this.served.runner.name}' could run`);
+      throw MspError.deadlineExceeded(`the deadline passed before model '${model}' could run`);
     }
     // The version that runs is the one the response names, even when a swap happens meanwhile.
-    return this.served.run(async (runner) => {
+    return served.run(async (runner) => {
       const started = performance.now();
       if (this.config.faultBusyMs > 0) await this.busy(this.config.faultBusyMs);
       const outputs = await runner.infer(request, { deadline: context.deadline });
@@ -67,13 +71,13 @@ export class InferenceService {
   }
 
   /** Waits FAULT_DELAY_MS, but never past the deadline: a request that would overrun gets a 504 instead. */
-  private async faultDelay(context: InferenceContext): Promise<void> {
+  private async faultDelay(model: string, context: InferenceContext): Promise<void> {
     const delayMs = this.config.faultDelayMs;
     const remaining = remainingMs(context.deadline);
     if (remaining < delayMs) {
       await sleep(Math.max(0, remaining));
       throw MspError.deadlineExceeded(
-        `model '${this.served.runner.name}' is slowed by FAULT_DELAY_MS=${delayMs}; the request's deadline ` +
+        `model '${model}' is slowed by FAULT_DELAY_MS=${delayMs}; the request's deadline ` +
           `(${Math.max(0, Math.round(remaining))} ms) passed first`,
       );
     }

@@ -7,8 +7,8 @@ import { LOGGER, Metrics, type Logger } from '@msp/telemetry';
 import { PREDICTOR_CONFIG } from '../config/config.module.js';
 import type { PredictorConfig } from '../config/predictor-config.schema.js';
 import { loadFromRegistry, logLoaded, MODEL_REGISTRY } from '../model/model.module.js';
-import { ServedModel } from '../model/served-model.js';
-import { inferenceServiceOptions } from './inference.endpoints.js';
+import { ServedModels, type ServedModel } from '../model/served-model.js';
+import { inferenceServiceUnit } from './inference.endpoints.js';
 
 /**
  * How long a retired predictor keeps answering before it stops taking work: the gateways drop a
@@ -33,7 +33,7 @@ export class ModelReleaseWatcher implements OnApplicationBootstrap, OnApplicatio
 
   constructor(
     @Inject(MODEL_REGISTRY) private readonly registry: ModelRegistry | null,
-    @Inject(ServedModel) private readonly served: ServedModel,
+    @Inject(ServedModels) private readonly models: ServedModels,
     @Inject(NatsTransport) private readonly transport: NatsTransport,
     @Inject(PREDICTOR_CONFIG) private readonly config: PredictorConfig,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -42,16 +42,21 @@ export class ModelReleaseWatcher implements OnApplicationBootstrap, OnApplicatio
 
   private retiring = false;
 
+  /** Model-load serves one model per process (the config refuses MODEL_NAMES with the registry). */
+  private get served(): ServedModel {
+    return this.models.all()[0]!;
+  }
+
   onApplicationBootstrap(): void {
     const registry = this.registry;
     if (!registry) return; // model-in-image: nothing to watch
     const pinned = this.config.modelVersion;
     const watch =
       pinned === undefined
-        ? registry.watchServing(this.config.modelName, (record) => this.enqueue(record), this.stop.signal)
+        ? registry.watchServing(this.served.runner.name, (record) => this.enqueue(record), this.stop.signal)
         : // A pinned version (a canary) never swaps; it leaves when its version is retired.
           registry.watchRecords((record) => {
-            if (record.name === this.config.modelName && record.version === pinned && record.status === 'retired') {
+            if (record.name === this.served.runner.name && record.version === pinned && record.status === 'retired') {
               void this.retire(`v${pinned} was retired (${record.reason ?? 'no reason given'})`);
             }
           }, this.stop.signal);
@@ -94,11 +99,11 @@ export class ModelReleaseWatcher implements OnApplicationBootstrap, OnApplicatio
     if (this.stop.signal.aborted) return;
     await this.transport.whenListening();
     const started = performance.now();
-    const next = await loadFromRegistry(this.registry!, this.config, record.version, this.metrics);
+    const next = await loadFromRegistry(this.registry!, this.config, runner.name, record.version, this.metrics);
     logLoaded(this.logger, next, 'registry');
     const previous = this.served.swap(next);
-    const { service, endpoints } = inferenceServiceOptions(next.runner, this.config);
-    await this.transport.replaceService(service!, endpoints!);
+    const { key, service, endpoints } = inferenceServiceUnit(next.runner, this.config);
+    await this.transport.replaceService(service, endpoints, key);
     await previous;
     this.logger.info(
       { from: runner.version, to: next.runner.version, ms: Math.round(performance.now() - started) },

@@ -1,42 +1,46 @@
 import { Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { NATS_CONNECTION } from '@msp/messaging';
-import { loadModel, loadModelFromArtefact, ModelLoadError, ModelRunner, type LoadedModel, type ModelRunnerOptions } from '@msp/model-runtime';
+import { loadModel, loadModelFromArtefact, ModelLoadError, type LoadedModel, type ModelRunnerOptions } from '@msp/model-runtime';
 import { ModelRegistry, RegistryError } from '@msp/registry';
 import { LOGGER, Metrics, Readiness, type Logger } from '@msp/telemetry';
 import { PREDICTOR_CONFIG } from '../config/config.module.js';
 import type { PredictorConfig } from '../config/predictor-config.schema.js';
 import { PredictorReadiness } from '../health/predictor.readiness.js';
-import { ServedModel } from './served-model.js';
+import { ServedModels } from './served-model.js';
 
-/** Injection token of the LoadedModel (runner plus what was verified at load). */
-export const LOADED_MODEL = Symbol.for('msp.loaded-model');
 /** Injection token of the ModelRegistry, or null when the model comes from MODELS_DIR. */
 export const MODEL_REGISTRY = Symbol.for('msp.model-registry');
 
-/** Loads, verifies and warms up the model before anything serves; logs what is served. */
-async function loadServedModel(
+/**
+ * Loads, verifies and warms up every model before anything serves, one after another (their
+ * warm-ups would only compete for the same cores); logs what is served.
+ */
+async function loadServedModels(
   config: PredictorConfig,
   logger: Logger,
   readiness: Readiness,
   registry: ModelRegistry | null,
   metrics: Metrics | undefined,
-): Promise<LoadedModel> {
-  const loaded = registry
-    ? await loadFromRegistry(registry, config, config.modelVersion, metrics)
-    : await loadModel({ modelsDir: config.modelsDir, name: config.modelName, ...runnerOptions(config, metrics) });
-  logLoaded(logger, loaded, registry ? 'registry' : 'files');
+): Promise<ServedModels> {
+  const loaded: LoadedModel[] = [];
+  for (const name of config.models) {
+    const model = registry
+      ? await loadFromRegistry(registry, config, name, config.modelVersion, metrics)
+      : await loadModel({ modelsDir: config.modelsDir, name, ...runnerOptions(config, name, metrics) });
+    logLoaded(logger, model, registry ? 'registry' : 'files');
+    loaded.push(model);
+  }
   readiness.set(PredictorReadiness.model, true);
-  return loaded;
+  return new ServedModels(loaded);
 }
 
 /** The serving version's artefact, digest-checked by the registry and again against its manifest. */
 /** Rows per request and dynamic batching (its batches counted in the metrics) of every runner this predictor loads. */
-export function runnerOptions(config: PredictorConfig, metrics: Metrics | undefined): ModelRunnerOptions {
-  const model = config.modelName;
+export function runnerOptions(config: PredictorConfig, model: string, metrics: Metrics | undefined): ModelRunnerOptions {
   return {
     maxBatchRows: config.maxBatchRows,
-    dynamicBatchRows: config.dynamicBatchRows,
+    dynamicBatchRows: config.dynamicBatchRows[model] ?? 1,
     ...(metrics ? { onBatch: (stats) => metrics.batch(model, stats) } : {}),
   };
 }
@@ -44,10 +48,10 @@ export function runnerOptions(config: PredictorConfig, metrics: Metrics | undefi
 export async function loadFromRegistry(
   registry: ModelRegistry,
   config: PredictorConfig,
+  name: string,
   version?: string,
   metrics?: Metrics,
 ): Promise<LoadedModel> {
-  const name = config.modelName;
   try {
     const target = version ?? (await registry.serving(name))?.version;
     if (target === undefined) {
@@ -59,7 +63,7 @@ export async function loadFromRegistry(
     return await loadModelFromArtefact({
       manifest: artefact.manifest,
       onnx: artefact.onnx,
-      ...runnerOptions(config, metrics),
+      ...runnerOptions(config, name, metrics),
       onnxPath: `${where} (sha256 ${artefact.record.digest.slice(0, 12)}…)`,
       manifestPath: `${where} release record`,
     });
@@ -95,17 +99,17 @@ function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
 
-/** Releases the onnxruntime session last, after NATS and HTTP have stopped delivering work. */
+/** Releases the onnxruntime sessions last, after NATS and HTTP have stopped delivering work. */
 @Injectable()
 class ModelReleaser implements OnApplicationShutdown {
-  constructor(@Inject(ServedModel) private readonly served: ServedModel) {}
+  constructor(@Inject(ServedModels) private readonly served: ServedModels) {}
 
   async onApplicationShutdown(): Promise<void> {
     await this.served.release();
   }
 }
 
-/** The model this predictor serves: a ServedModel (swappable), and its first runner. */
+/** The models this predictor serves: ServedModels, one swappable ServedModel per model. */
 @Module({
   providers: [
     {
@@ -114,14 +118,12 @@ class ModelReleaser implements OnApplicationShutdown {
       useFactory: (config: PredictorConfig, nc: NatsConnection) => (config.modelSource === 'registry' ? ModelRegistry.open(nc) : null),
     },
     {
-      provide: LOADED_MODEL,
+      provide: ServedModels,
       inject: [PREDICTOR_CONFIG, LOGGER, Readiness, MODEL_REGISTRY, { token: Metrics, optional: true }],
-      useFactory: loadServedModel,
+      useFactory: loadServedModels,
     },
-    { provide: ServedModel, inject: [LOADED_MODEL], useFactory: (loaded: LoadedModel) => new ServedModel(loaded) },
-    { provide: ModelRunner, inject: [LOADED_MODEL], useFactory: (loaded: LoadedModel) => loaded.runner },
     ModelReleaser,
   ],
-  exports: [LOADED_MODEL, ModelRunner, ServedModel, MODEL_REGISTRY],
+  exports: [ServedModels, MODEL_REGISTRY],
 })
 export class ModelModule {}

@@ -57,3 +57,36 @@ export class ServedModel {
     await this.current.runner.release();
   }
 }
+
+/** Every model this process serves (one, or several with MODEL_NAMES), by name, in the configured order. */
+export class ServedModels {
+  private readonly byName: ReadonlyMap<string, ServedModel>;
+
+  constructor(loaded: readonly LoadedModel[]) {
+    this.byName = new Map(loaded.map((model) => [model.runner.name, new ServedModel(model)]));
+  }
+
+  get names(): string[] {
+    return [...this.byName.keys()];
+  }
+
+  all(): ServedModel[] {
+    return [...this.byName.values()];
+  }
+
+  /** The served model of that name, or undefined. */
+  find(name: string): ServedModel | undefined {
+    return this.byName.get(name);
+  }
+
+  /** `iris-mlp@3, iris-softmax@2`: what this process serves, for messages. */
+  describe(): string {
+    return this.all()
+      .map(({ runner }) => `${runner.name}@${runner.version}`)
+      .join(', ');
+  }
+
+  async release(): Promise<void> {
+    await Promise.all(this.all().map((served) => served.release()));
+  }
+}

@@ -5,13 +5,15 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { INestMicroservice } from '@nestjs/common';
+import type { INestApplicationContext, INestMicroservice } from '@nestjs/common';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { startNatsService } from '@msp/messaging';
 import { createLogger } from '@msp/telemetry';
+import type { ModelRunner } from '@msp/model-runtime';
 import { writeArgmaxClassifier } from '@msp/model-runtime/testing';
 import { AppModule } from '../app.module.js';
-import { loadPredictorConfig } from '../config/predictor-config.schema.js';
+import { loadPredictorConfig, predictorName } from '../config/predictor-config.schema.js';
+import { ServedModels } from '../model/served-model.js';
 
 /** Test helpers for the predictor's integration specs (real NATS, real onnxruntime). */
 
@@ -64,6 +66,13 @@ export async function trainedModelCopy(model: string): Promise<{ modelsDir: stri
 /** Boots the predictor's AppModule in this process (NATS only), as main.ts does without HTTP_PORT. */
 export async function startPredictor(env: Record<string, string>): Promise<INestMicroservice> {
   const config = loadPredictorConfig({ NATS_URL, LOG_LEVEL: 'silent', ...env });
-  const logger = createLogger({ service: `predictor:${config.modelName}`, level: config.logLevel });
+  const logger = createLogger({ service: predictorName(config), level: config.logLevel });
   return startNatsService(AppModule.forRoot(config, logger), logger);
+}
+
+/** The runner a started predictor serves a model with now. */
+export function runnerOf(app: INestApplicationContext, model: string): ModelRunner {
+  const served = app.get(ServedModels).find(model);
+  if (!served) throw new Error(`the predictor does not serve ${model}`);
+  return served.runner;
 }

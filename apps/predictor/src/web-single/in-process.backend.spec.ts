@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, MspError, type InferRequest } from '@msp/contracts';
 import { loadModel, type LoadedModel, type ModelRunner } from '@msp/model-runtime';
-import { ServedModel } from '../model/served-model.js';
+import { ServedModels } from '../model/served-model.js';
 import { createLogger } from '@msp/telemetry';
 import { loadPredictorConfig } from '../config/predictor-config.schema.js';
 import { InferenceService } from '../inference/inference.service.js';
@@ -20,7 +20,7 @@ describe('InProcessBackend (web-single)', () => {
     loaded = await loadModel({ modelsDir: fixture.modelsDir, name: fixture.name, maxBatchRows: 4 });
     ({ runner } = loaded);
     const config = loadPredictorConfig({ MODEL_NAME: fixture.name });
-    const served = new ServedModel(loaded);
+    const served = new ServedModels([loaded]);
     inference = new InferenceService(served, config, createLogger({ service: 'spec', level: 'silent' }));
     backend = new InProcessBackend(served, inference);
   });
@@ -62,7 +62,7 @@ describe('InProcessBackend (web-single)', () => {
     };
     const context = { requestId: 'x', deadline: Date.now() + 1000 };
     const viaBackend = await backend.infer(fixture.name, '3', request, context);
-    expect(viaBackend).toEqual(await inference.infer(request, context));
+    expect(viaBackend).toEqual(await inference.infer(fixture.name, request, context));
     expect(viaBackend.outputs[1]?.data).toEqual(['first', 'second']);
   });
 });

@@ -3,40 +3,36 @@ import { MspError, type InferRequest, type InferResponse, type ModelMetadata, ty
 import type { ModelRunner } from '@msp/model-runtime';
 import type { InferContext, InferenceBackend } from '@msp/oip-server';
 import { InferenceService } from '../inference/inference.service.js';
-import { ServedModel } from '../model/served-model.js';
+import { ServedModels } from '../model/served-model.js';
 
 /**
- * The web-single pattern: the OIP v2 REST routes served by the model in this process, through
+ * The web-single pattern: the OIP v2 REST routes served by the models in this process, through
  * the same InferenceService as the NATS endpoints, so both answer identically.
  */
 @Injectable()
 export class InProcessBackend implements InferenceBackend {
   constructor(
-    @Inject(ServedModel) private readonly served: ServedModel,
+    @Inject(ServedModels) private readonly models: ServedModels,
     private readonly inference: InferenceService,
   ) {}
 
-  /** The version served now: with MODEL_SOURCE=registry it changes in place on a release. */
-  private get runner(): ModelRunner {
-    return this.served.runner;
-  }
-
-  /** The model is loaded and warmed up before the HTTP server listens; NATS is not needed to serve HTTP. */
+  /** The models are loaded and warmed up before the HTTP server listens; NATS is not needed to serve HTTP. */
   async isReady(): Promise<boolean> {
     return true;
   }
 
+  /** The versions served now: with MODEL_SOURCE=registry they change in place on a release. */
   async listModels(): Promise<ModelMetadata[]> {
-    return [this.runner.metadata];
+    return this.models.all().map(({ runner }) => runner.metadata);
   }
 
   async modelMetadata(model: string, version?: string): Promise<ModelMetadata> {
-    this.check(model, version);
-    return this.runner.metadata;
+    return this.runner(model, version).metadata;
   }
 
   async isModelReady(model: string, version?: string): Promise<boolean> {
-    return this.serves(model, version);
+    const runner = this.models.find(model)?.runner;
+    return runner !== undefined && (version === undefined || version === runner.version);
   }
 
   predictionPattern(): PredictionPattern {
@@ -44,21 +40,16 @@ export class InProcessBackend implements InferenceBackend {
   }
 
   async infer(model: string, version: string | undefined, request: InferRequest, context: InferContext): Promise<InferResponse> {
-    this.check(model, version);
-    return this.inference.infer(request, context);
+    this.runner(model, version);
+    return this.inference.infer(model, request, context);
   }
 
-  private serves(model: string, version: string | undefined): boolean {
-    return model === this.runner.name && (version === undefined || version === this.runner.version);
-  }
-
-  private check(model: string, version: string | undefined): void {
-    if (this.serves(model, version)) return;
-    const served = `${this.runner.name}@${this.runner.version}`;
-    throw MspError.notFound(
-      model === this.runner.name
-        ? `model '${model}' has no version '${version}' here (this predictor serves ${served})`
-        : `unknown model '${model}' (this predictor serves ${served})`,
-    );
+  /** The runner serving that model (and version, when one is asked for); 404 naming what is served. */
+  private runner(model: string, version: string | undefined): ModelRunner {
+    const runner = this.inference.served(model).runner;
+    if (version !== undefined && version !== runner.version) {
+      throw MspError.notFound(`model '${model}' has no version '${version}' here (this predictor serves ${this.models.describe()})`);
+    }
+    return runner;
   }
 }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BATCH_ENTRY, isAppName, isKnownEnv, SERVING_APPS, type AppName } from '../app-env.js';
-import { knownModels } from '../known-models.js';
+import { knownModels, predictorModels } from '../known-models.js';
 import { IMAGE_GRAPHS_DIR, PATTERN_EXPECTATIONS, TOOLING_PROFILES } from '../patterns.js';
 import type { CheckReport } from '../report.js';
 import { isRecord } from '../yaml-load.js';
@@ -197,10 +197,10 @@ function checkEnv(service: ComposeService, models: readonly string[], where: str
     if (!isKnownEnv(app, name)) report.problem(where, `environment ${name} is not read by the ${app}`);
   }
   if (app === 'predictor') {
-    const model = service.env.get('MODEL_NAME');
-    if (!model) report.problem(where, 'a predictor needs MODEL_NAME');
-    else if (!models.includes(model)) {
-      report.problem(where, `MODEL_NAME ${model} is not one of ${models.join(', ')}`);
+    const served = predictorModels(service.env);
+    if (served.length === 0) report.problem(where, 'a predictor needs MODEL_NAME (or MODEL_NAMES)');
+    for (const model of served) {
+      if (!models.includes(model)) report.problem(where, `model ${model} is not one of ${models.join(', ')}`);
     }
   }
 }
@@ -380,7 +380,7 @@ function checkPattern(profile: string, services: readonly ComposeService[], sour
     return;
   }
   const predictors = active.filter((service) => service.app === 'predictor');
-  const served = new Set(predictors.map((service) => service.env.get('MODEL_NAME')));
+  const served = new Set(predictors.flatMap((service) => predictorModels(service.env)));
   for (const model of expected.models ?? []) {
     if (!served.has(model)) report.problem(where, `no predictor serves ${model}`);
   }

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { BATCH_ENTRY, isAppName, isKnownEnv, SERVING_APPS, type AppName } from '../app-env.js';
 import { urlHosts } from '../compose/compose.check.js';
-import { knownModels } from '../known-models.js';
+import { knownModels, predictorModels } from '../known-models.js';
 import { IMAGE_GRAPHS_DIR, PATTERN_EXPECTATIONS } from '../patterns.js';
 import type { CheckReport } from '../report.js';
 import { isRecord, parseYamlDocuments } from '../yaml-load.js';
@@ -355,9 +355,9 @@ function checkWorkload(workload: K8sObject, { claims, services, models }: Worklo
     // A Job (training once, seeding), or a CronJob: scheduled training (training-to-serving).
     if (app === 'trainer' && !isJob) report.problem(cwhere, 'the trainer image runs only as a Job or CronJob');
     if (app === 'predictor') {
-      const model = env.get('MODEL_NAME');
-      if (!model) report.problem(cwhere, 'a predictor needs MODEL_NAME');
-      else if (!models.includes(model)) report.problem(cwhere, `MODEL_NAME ${model} is not one of ${models.join(', ')}`);
+      const served = predictorModels(env);
+      if (served.length === 0) report.problem(cwhere, 'a predictor needs MODEL_NAME (or MODEL_NAMES)');
+      for (const model of served) if (!models.includes(model)) report.problem(cwhere, `model ${model} is not one of ${models.join(', ')}`);
       for (const mount of Array.isArray(container['volumeMounts']) ? container['volumeMounts'].filter(isRecord) : []) {
         if (mount['mountPath'] === '/models' && mount['readOnly'] !== true) report.problem(cwhere, 'mounts /models writable; predictors read models only');
       }
@@ -404,12 +404,12 @@ function checkPatternObjects(pattern: string, objects: readonly K8sObject[], whe
   const deployments = objects.filter((object) => object.kind === 'Deployment');
   const mainContainers = (object: K8sObject): Record<string, unknown>[] => containersOf(podSpecOf(object) ?? {}, { init: false });
   const predictors = deployments.filter((object) => mainContainers(object).some((container) => appOfImage(String(container['image'])) === 'predictor'));
-  const modelOf = (object: K8sObject): string | undefined => {
+  const modelsOf = (object: K8sObject): string[] => {
     const labels = labelsOf(podTemplateOf(object) ?? {}, 'metadata', 'labels');
     const container = mainContainers(object).find((candidate) => appOfImage(String(candidate['image'])) === 'predictor');
-    return container ? resolveEnv(container, labels, where, report).get('MODEL_NAME') : undefined;
+    return container ? predictorModels(resolveEnv(container, labels, where, report)) : [];
   };
-  const served = new Set(predictors.map(modelOf));
+  const served = new Set(predictors.flatMap(modelsOf));
   for (const model of expected.models ?? []) if (!served.has(model)) report.problem(where, `no predictor Deployment serves ${model}`);
   if (expected.gateway) {
     const gateway = deployments.find((object) => mainContainers(object).some((container) => appOfImage(String(container['image'])) === 'gateway'));

@@ -247,6 +247,24 @@ describe('wait-model', () => {
     }
   });
 
+  it('with MODEL_NAMES (a multi-model predictor) waits for every model', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'deploy-probe-'));
+    try {
+      mkdirSync(join(dir, 'iris-mlp'));
+      writeFileSync(join(dir, 'iris-mlp', 'manifest.json'), '{}');
+      const waiting = waitForModel({ MODELS_DIR: dir, MODEL_NAMES: 'iris-mlp, iris-trees' }, { pollMs: 10 });
+      let done = false;
+      void waiting.then(() => (done = true));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(done).toBe(false);
+      mkdirSync(join(dir, 'iris-trees'));
+      writeFileSync(join(dir, 'iris-trees', 'manifest.json'), '{}');
+      await expect(waiting).resolves.toBe(join(dir, 'iris-trees', 'manifest.json'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('needs MODEL_NAME', async () => {
     await expect(waitForModel({})).rejects.toThrow(/MODEL_NAME/);
   });

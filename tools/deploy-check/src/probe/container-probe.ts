@@ -273,19 +273,26 @@ function redactUrl(natsUrl: string): string {
   return natsUrl.replace(/\/\/[^@/]*@/, '//***@');
 }
 
-/** Resolves once <modelsDir>/<model>/manifest.json exists (the trainer writes it last). */
+/** Resolves once <modelsDir>/<model>/manifest.json exists for every model (the trainer writes it last). */
 export async function waitForModel(
   env: Env,
   options: { pollMs?: number; signal?: AbortSignal; log?: (line: string) => void } = {},
 ): Promise<string> {
-  const model = env['MODEL_NAME'];
-  if (!model) throw new Error('MODEL_NAME is not set');
-  const manifest = join(env['MODELS_DIR'] || 'models', model, 'manifest.json');
+  // One model (MODEL_NAME) or a multi-model predictor's list (MODEL_NAMES); this file is copied alone, so no shared helper.
+  const models = env['MODEL_NAME']
+    ? [env['MODEL_NAME']]
+    : (env['MODEL_NAMES'] ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
+  if (models.length === 0) throw new Error('MODEL_NAME (or MODEL_NAMES) is not set');
   const pollMs = options.pollMs ?? 2_000;
-  options.log?.(`waiting for ${manifest}`);
-  while (!existsSync(manifest)) {
-    options.signal?.throwIfAborted();
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  let manifest = '';
+  for (const model of models) {
+    if (manifest) options.log?.(`found ${manifest}`);
+    manifest = join(env['MODELS_DIR'] || 'models', model, 'manifest.json');
+    options.log?.(`waiting for ${manifest}`);
+    while (!existsSync(manifest)) {
+      options.signal?.throwIfAborted();
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
   }
   options.log?.(`found ${manifest}`);
   return manifest;
