@@ -20,6 +20,7 @@ const IRIS = JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape:
 const DEFAULT_TARGET: Readonly<Record<string, { model: string; path?: (model: string) => string; body?: string }>> = {
   asynchronous: { model: 'iris-mlp', path: (model) => `/v1/async/models/${model}/infer` },
   'online-ab': { model: 'iris-ab' },
+  promotion: { model: 'iris' },
   'prep-pred': { model: 'mnist-mlp', body: JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 28, 28], data: new Array<number>(784).fill(0) }] }) },
 };
 

@@ -16,6 +16,7 @@ import { DataCacheModule } from './data-cache/data-cache.module.js';
 import type { GatewayConfig } from './config/gateway-config.schema.js';
 import { LogsModule } from './logs/logs.module.js';
 import { OpenApiModule } from './openapi/openapi.module.js';
+import { PromotionModule } from './promotion/promotion.module.js';
 import { ReleasesModule } from './releases/releases.module.js';
 import { ResilienceModule } from './resilience/resilience.module.js';
 import { UploadModule } from './upload/upload.module.js';
@@ -59,6 +60,7 @@ export class AppModule {
         LogsModule, // GET /v1/logs, POST /v1/feedback (prediction log, via apps/monitor)
         OpenApiModule, // GET /openapi.json, /openapi.yaml
         ReleasesModule, // GET /v1/models: registry status and replicas per version (training-to-serving)
+        PromotionModule, // /v1/rollouts: metric-gated promotion and rollback of AB candidates
         // Multipart image uploads for curl (/v1/models/:model/upload → e.g. mnist-image).
         UploadModule.forRoot({
           maxFileBytes: config.bodyLimitBytes,

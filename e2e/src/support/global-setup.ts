@@ -58,7 +58,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       serviceEnv: { monitor: { LOG_DATA_DIR: logStore, LOG_DATABASE_URL: undefined, MONITOR_EVALUATE_MS: '500' } },
       output: (line) => void log.write(`${line}\n`),
       colour: false,
-      // A machine shared with other work may need longer (E2E_READY_TIMEOUT_MS).
+      // E2E_READY_TIMEOUT_MS: more time for a machine shared with other runs (twelve processes start at once).
       readyTimeoutMs: Number(process.env['E2E_READY_TIMEOUT_MS'] ?? 120_000),
     });
   } catch (error) {

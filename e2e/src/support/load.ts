@@ -22,6 +22,8 @@ export interface LoadOptions {
   durationMs: number;
   /** Reads something from each response body into `Sample.note`. */
   inspect?: (body: string) => string | undefined;
+  /** Ends the run early (e.g. when the rollout it loads has finished); durationMs stays the cap. */
+  signal?: AbortSignal;
   /** Called once, this many ms into the run (e.g. to kill a replica). */
   during?: { atMs: number; action: () => void | Promise<void> };
 }
@@ -51,7 +53,7 @@ export async function closedLoop(options: LoadOptions): Promise<Sample[]> {
   };
   const client = async (index: number): Promise<void> => {
     let current = index % urls.length;
-    while (performance.now() < end) {
+    while (performance.now() < end && !options.signal?.aborted) {
       const at = performance.now();
       const body = payload();
       let answer: { status: number; note?: string } = { status: 0 };

@@ -10,6 +10,8 @@ export const ErrorCode = {
   /** A management change with a wrong token. */
   Forbidden: 403,
   NotFound: 404,
+  /** The target's state forbids the change (e.g. a rollout already running). */
+  Conflict: 409,
   PayloadTooLarge: 413,
   /** Shed: the model (gateway) or the replica (predictor) has as much work as it may take. */
   TooManyRequests: 429,
@@ -47,6 +49,10 @@ export class MspError extends Error {
 
   static notFound(message: string): MspError {
     return new MspError(ErrorCode.NotFound, message);
+  }
+
+  static conflict(message: string): MspError {
+    return new MspError(ErrorCode.Conflict, message);
   }
 
   static unavailable(message: string, cause?: unknown, retryAfterS?: number): MspError {

@@ -125,3 +125,5 @@ export type {
 } from './prediction-log.js';
 export { PARAMETER_NAMES, ParameterRecordSchema, Parameters, parseParameter } from './parameters.js';
 export type { ParameterRecord } from './parameters.js';
+export { ArmFiguresSchema, ROLLOUT_STATES, RolloutRecordSchema, Rollouts, RolloutStepSchema } from './rollouts.js';
+export type { ArmFigures, RolloutRecord, RolloutState, RolloutStep } from './rollouts.js';

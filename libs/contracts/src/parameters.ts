@@ -22,11 +22,16 @@ const KINDS: readonly { pattern: RegExp; what: string; schema: z.ZodType }[] = [
     what: 'an AB experiment\'s weights by variant',
     schema: z.record(z.string().regex(new RegExp(`^${SEGMENT}$`)), z.number().min(0).max(1_000_000)).refine((weights) => Object.values(weights).some((weight) => weight > 0), 'at least one weight must be above 0'),
   },
+  {
+    pattern: new RegExp(`^experiments\\.${SEGMENT}\\.shadow$`),
+    what: 'the AB variant that every request the control answers is mirrored to (a rollout\'s shadow stage)',
+    schema: z.string().regex(new RegExp(`^${SEGMENT}$`), 'expected a variant name'),
+  },
   { pattern: new RegExp(`^graphs\\.${SEGMENT}\\.${SEGMENT}$`), what: 'a number a graph condition names with `parameter`', schema: z.number().finite() },
 ];
 
 /** What each parameter name pattern means (for errors and docs). */
-export const PARAMETER_NAMES = ['models.<model>.enabled', 'experiments.<id>.enabled', 'experiments.<id>.weights', 'graphs.<graph>.<name>'] as const;
+export const PARAMETER_NAMES = ['models.<model>.enabled', 'experiments.<id>.enabled', 'experiments.<id>.weights', 'experiments.<id>.shadow', 'graphs.<graph>.<name>'] as const;
 
 /** Checks a parameter's name and value; returns the value, or the problem. */
 export function parseParameter(name: string, value: unknown): { value: unknown } | { error: string } {

@@ -187,7 +187,15 @@ export interface AbVariantFigures {
   name: string;
   /** Requests answered by this variant (its exposures) in the window. */
   exposures: number;
+  /** Requests assigned to this variant that failed (any status but 200), and their statuses; not exposures. */
+  errors: number;
+  statuses: Record<string, number>;
   latency_ms: { p50?: number; p99?: number };
+  /**
+   * Requests mirrored to this variant while the control answered (a rollout's shadow stage:
+   * parameter `experiments.<id>.shadow`); the client never saw these answers.
+   */
+  mirrored?: { requests: number; errors: number; latency_ms: { p50?: number; p99?: number } };
   /** Exposures whose ground truth was posted (POST /v1/feedback), how many the variant got right, and the share. */
   outcomes: { samples: number; correct: number; accuracy?: number };
   /** Against the first variant (the control): a two-proportion z-test of accuracy; absent for the control or without outcomes to compare. */

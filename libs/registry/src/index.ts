@@ -4,3 +4,4 @@ export { RegistryError } from './registry.error.js';
 export type { RegistryErrorKind } from './registry.error.js';
 export { RoutingTable } from './routing.table.js';
 export { ParameterError, ParameterTable } from './parameter.table.js';
+export { RolloutLog } from './rollout.log.js';

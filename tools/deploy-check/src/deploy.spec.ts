@@ -35,6 +35,7 @@ const PATTERNS = [
   'online-ab',
   'prediction-cache',
   'prep-pred',
+  'promotion',
   'shadow-ab',
   'synchronous',
   'training-to-serving',

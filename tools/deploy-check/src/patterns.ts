@@ -83,6 +83,8 @@ export const PATTERN_EXPECTATIONS: Readonly<Record<string, PatternExpectation>> 
   'shadow-ab': { gateway: true, models: ['iris-mlp', 'iris-softmax'], monitor: true },
   // The variants of experiments/online-ab.yaml, and the monitor for exposures and outcomes.
   'online-ab': { gateway: true, models: ['iris-mlp', 'iris-softmax'], monitor: true },
+  // The control and candidate of experiments/promotion.yaml, and the monitor whose reports judge each step.
+  promotion: { gateway: true, models: ['iris-mlp', 'iris-softmax'], monitor: true },
 };
 
 /** Where the gateway image carries the graph definitions (the Dockerfile copies `graphs/` there). */

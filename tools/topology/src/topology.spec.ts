@@ -75,7 +75,7 @@ describe('planTopology', () => {
   });
 
   it('knows its names', () => {
-    expect(TOPOLOGY_NAMES).toEqual(['synchronous', 'web-single', 'asynchronous', 'prep-pred', 'prediction-cache', 'data-cache', 'circuit-break', 'training-to-serving', 'cluster', 'shadow-ab', 'online-ab', 'all']);
+    expect(TOPOLOGY_NAMES).toEqual(['synchronous', 'web-single', 'asynchronous', 'prep-pred', 'prediction-cache', 'data-cache', 'circuit-break', 'training-to-serving', 'cluster', 'shadow-ab', 'online-ab', 'promotion', 'all']);
   });
 
   it('cluster: two gateways on their own ports, every service given the whole server list', () => {

@@ -140,6 +140,16 @@ const onlineAb: TopologyDefinition = {
   services: [{ ...gateway, env: { EXPERIMENTS_FILE: 'experiments/online-ab.yaml' } }, predictor('iris-mlp'), predictor('iris-softmax'), monitor],
 };
 
+/**
+ * Metric-gated promotion: clients call iris (experiments/promotion.yaml), answered by iris-mlp
+ * until POST /v1/rollouts/iris-softmax-rollout/start moves them to iris-softmax step by step,
+ * judged on the prediction log the monitor keeps.
+ */
+const promotion: TopologyDefinition = {
+  description: 'gateway (EXPERIMENTS_FILE: iris served by iris-mlp, rollout iris-softmax-rollout: shadow → 5/25/50 % → promote) → both; the monitor judges each step',
+  services: [{ ...gateway, env: { EXPERIMENTS_FILE: 'experiments/promotion.yaml' } }, predictor('iris-mlp'), predictor('iris-softmax'), monitor],
+};
+
 const webSingle: TopologyDefinition = {
   description: 'iris-mlp inside one web server (OIP REST in the predictor process)',
   services: [webSinglePredictor],
@@ -176,6 +186,7 @@ export const TOPOLOGIES = {
   cluster,
   'shadow-ab': shadowAb,
   'online-ab': onlineAb,
+  promotion,
   all: {
     description:
       'synchronous and web-single side by side (iris-mlp: two replicas on NATS), preprocess, 2 workers, the cache (for iris-trees, and items by id), the monitor (prediction log)',

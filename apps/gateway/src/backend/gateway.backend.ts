@@ -84,7 +84,16 @@ export class GatewayBackend implements InferenceBackend {
     return this.dataCache.infer(request, context, (resolved) => {
       if (this.graphs.has(model)) return this.graph(model, version, resolved, context);
       const experiment = this.abs.find(model);
-      if (experiment) return this.abs.infer(experiment, version, resolved, context, (variant) => this.models.infer(variant.model, variant.version, resolved, context));
+      if (experiment) {
+        return this.abs.infer(
+          experiment,
+          version,
+          resolved,
+          context,
+          (variant) => this.models.infer(variant.model, variant.version, resolved, context),
+          (variant) => this.shadows.mirrorVariant(experiment.id, variant, resolved, context), // a rollout's shadow stage, never awaited
+        );
+      }
       const answer = this.models.infer(model, version, resolved, context);
       this.shadows.mirror(model, resolved, context); // shadow AB: after the primary's request, never awaited
       return answer;

@@ -50,10 +50,22 @@ export class AbService {
   assign(experiment: AbExperiment, request: InferRequest, context: InferContext): AbVariant {
     if (!this.parameters.experimentEnabled(experiment.id)) return experiment.variants[0]!;
     const weights = this.parameters.experimentWeights(experiment.id);
-    const variants = weights ? experiment.variants.map((variant) => ({ ...variant, weight: weights[variant.name] ?? variant.weight })) : experiment.variants;
+    // A variant whose model is switched off (models.<model>.enabled = false) gets no traffic: its share goes to the others.
+    const variants = experiment.variants.map((variant) => ({
+      ...variant,
+      weight: this.parameters.modelEnabled(variant.model) ? (weights?.[variant.name] ?? variant.weight) : 0,
+    }));
     const variant = assignVariant(experiment.id, this.keyOf(experiment, request, context), variants);
-    if (!variant) throw MspError.unavailable(`experiment '${experiment.id}' has no variant with weight`);
-    return variant;
+    if (!variant) throw MspError.unavailable(`experiment '${experiment.id}' has no variant with weight (or every variant's model is switched off)`);
+    return experiment.variants.find((declared) => declared.name === variant.name)!;
+  }
+
+  /** The variant the control's requests are also mirrored to (parameter `experiments.<id>.shadow`, a rollout's shadow stage), if any. */
+  mirrorOf(experiment: AbExperiment, answered: AbVariant): AbVariant | undefined {
+    const name = this.parameters.experimentShadow(experiment.id);
+    if (name === undefined || answered !== experiment.variants[0] || !this.parameters.experimentEnabled(experiment.id)) return undefined;
+    const variant = experiment.variants.find((candidate) => candidate.name === name);
+    return variant === answered || (variant && !this.parameters.modelEnabled(variant.model)) ? undefined : variant;
   }
 
   /** Runs the request on its variant (`call`) and names the experiment in the answer. */
@@ -63,11 +75,15 @@ export class AbService {
     request: InferRequest,
     context: InferContext,
     call: (variant: AbVariant) => Promise<InferResponse>,
+    mirror?: (variant: AbVariant) => void,
   ): Promise<InferResponse> {
     if (version !== undefined) throw MspError.notFound(`'${experiment.model}' is an AB experiment: it has no version '${version}'; call it without one`);
     const variant = this.assign(experiment, request, context);
     context.setHeader?.(VARIANT_HEADER, variant.name);
-    const response = await call(variant);
+    const answer = call(variant);
+    const shadow = mirror && this.mirrorOf(experiment, variant);
+    if (shadow) mirror(shadow);
+    const response = await answer;
     return {
       ...response,
       model_name: experiment.model,

@@ -46,5 +46,46 @@ export type AbVariant = AbExperiment['variants'][number];
 export const ExperimentSchema = z.discriminatedUnion('kind', [ShadowExperimentSchema, AbExperimentSchema]);
 export type Experiment = z.infer<typeof ExperimentSchema>;
 
-/** The experiments file (EXPERIMENTS_FILE): a list, so one file holds a deployment's experiments. */
-export const ExperimentsFileSchema = z.strictObject({ experiments: z.array(ExperimentSchema) });
+/**
+ * A rollout (metric-gated promotion): moves an AB experiment's traffic from its control (the
+ * first variant) to `candidate` step by step — shadow (the candidate only mirrored), then each
+ * canary weight in `steps`, then promote (100 %) — advancing only while the candidate stays
+ * within `bounds` of the control over each step's window, and rolling back (weight 0,
+ * experiment off) as soon as it does not. Started, inspected and aborted under /v1/rollouts.
+ */
+export const RolloutSchema = z.strictObject({
+  id: name('rollout'),
+  description: z.string().optional(),
+  /** The AB experiment (kind ab) whose weights move. */
+  experiment: name('experiment'),
+  /** The variant promoted; default: the experiment's second variant. */
+  candidate: name('variant').optional(),
+  /** Mirror the control's traffic to the candidate first (a step at weight 0). */
+  shadow: z.boolean().default(true),
+  /** The candidate's canary weights in %, rising. */
+  steps: z.array(z.number().gt(0).lt(100)).min(1).max(20).default([5, 25, 50]),
+  /** Each step lasts at least this long, and is judged over it. */
+  window_s: z.number().min(1).max(86_400).default(60),
+  /** ...and needs at least this many requests on each side before it is judged at all. */
+  min_samples: z.number().int().min(1).max(1_000_000).default(100),
+  /** A step that has not gathered min_samples on each side by then rolls back (too little traffic to judge). */
+  max_step_s: z.number().min(1).max(604_800).default(600),
+  bounds: z
+    .strictObject({
+      /** The candidate's error rate may exceed the control's by at most this (absolute share). */
+      error_rate: z.number().min(0).max(1).default(0.01),
+      /** The candidate's p99 may be at most this many times the control's... */
+      latency_p99_ratio: z.number().min(1).max(100).default(1.5),
+      /** ...plus this many ms (sub-millisecond p99s jitter by more than any ratio). */
+      latency_p99_slack_ms: z.number().min(0).max(60_000).default(20),
+      /** Where both sides have `min_outcomes` posted ground truths: the candidate's accuracy may be at most this below the control's. */
+      accuracy_drop: z.number().min(0).max(1).default(0.05),
+      min_outcomes: z.number().int().min(1).max(1_000_000).default(30),
+    })
+    .prefault({}),
+});
+export type Rollout = z.infer<typeof RolloutSchema>;
+export type RolloutBounds = Rollout['bounds'];
+
+/** The experiments file (EXPERIMENTS_FILE): lists, so one file holds a deployment's experiments and the rollouts that drive them. */
+export const ExperimentsFileSchema = z.strictObject({ experiments: z.array(ExperimentSchema), rollouts: z.array(RolloutSchema).default([]) });

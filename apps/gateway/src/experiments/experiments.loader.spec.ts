@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ExperimentDefinitionError, loadExperiments, parseExperiments } from './experiments.loader.js';
+import { ExperimentDefinitionError, loadDefinitions, parseDefinitions } from './experiments.loader.js';
 
-const parse = (text: string) => parseExperiments(text, 'experiments.yaml');
+const parse = (text: string) => parseDefinitions(text, 'experiments.yaml').experiments;
 const problems = (text: string): string[] => {
   try {
     parse(text);
@@ -20,7 +20,7 @@ describe('experiments file', () => {
   });
 
   it('means no experiments when EXPERIMENTS_FILE is not set', () => {
-    expect(loadExperiments('')).toEqual([]);
+    expect(loadDefinitions('')).toEqual({ experiments: [], rollouts: [] });
   });
 
   it('names the path and the problem of a bad entry', () => {
@@ -49,5 +49,32 @@ describe('experiments file', () => {
     expect(problems(ab('{ name: a, model: iris-mlp, weight: 70 }'))[0]).toMatch(/at least two variants/);
     expect(problems(ab('{ name: a, model: iris-mlp, weight: 1 }, { name: a, model: iris-softmax, weight: 1 }'))[0]).toMatch(/unique/);
     expect(problems(ab('{ name: a, model: iris-mlp, weight: 0 }, { name: b, model: iris-softmax, weight: 0 }'))[0]).toMatch(/every weight is 0/);
+  });
+
+  it('reads a rollout with its defaults and refuses one that names no AB experiment, the control, or falling steps', () => {
+    const file = (rollout: string) =>
+      [
+        'experiments:',
+        '  - { id: ab, kind: ab, model: iris, variants: [{ name: a, model: iris-mlp, weight: 100 }, { name: b, model: iris-softmax, weight: 0 }] }',
+        '  - { id: s, kind: shadow, model: iris-mlp, shadow: { model: iris-softmax } }',
+        'rollouts:',
+        `  - ${rollout}`,
+      ].join('\n');
+    expect(parseDefinitions(file('{ id: r, experiment: ab }'), 'f').rollouts).toEqual([
+      {
+        id: 'r',
+        experiment: 'ab',
+        shadow: true,
+        steps: [5, 25, 50],
+        window_s: 60,
+        min_samples: 100,
+        max_step_s: 600,
+        bounds: { error_rate: 0.01, latency_p99_ratio: 1.5, latency_p99_slack_ms: 20, accuracy_drop: 0.05, min_outcomes: 30 },
+      },
+    ]);
+    expect(problems(file('{ id: r, experiment: s }'))).toEqual([expect.stringMatching(/^rollouts\[0\]\.experiment: 's' is not an AB experiment/)]);
+    expect(problems(file('{ id: r, experiment: ab, candidate: a }'))).toEqual([expect.stringMatching(/other than its control \('a'\)/)]);
+    expect(problems(file('{ id: r, experiment: ab, steps: [25, 5] }'))).toEqual([expect.stringMatching(/weights must rise/)]);
+    expect(problems(file('{ id: r, experiment: ab, steps: [100] }'))).toEqual([expect.stringMatching(/^rollouts\[0\]\.steps\[0\]/)]);
   });
 });

@@ -4,8 +4,8 @@ import type { GatewayConfig } from '../config/gateway-config.schema.js';
 import { ParametersModule } from '../parameters/parameters.module.js';
 import { AbService } from './ab.service.js';
 import { ExperimentsController } from './experiments.controller.js';
-import { loadExperiments } from './experiments.loader.js';
-import { EXPERIMENTS, ShadowService } from './shadow.service.js';
+import { loadDefinitions, type Definitions } from './experiments.loader.js';
+import { DEFINITIONS, EXPERIMENTS, ShadowService } from './shadow.service.js';
 
 /**
  * Experiments as data (EXPERIMENTS_FILE, read once at start; a bad file stops the gateway):
@@ -14,7 +14,12 @@ import { EXPERIMENTS, ShadowService } from './shadow.service.js';
 @Module({
   imports: [ParametersModule],
   controllers: [ExperimentsController],
-  providers: [{ provide: EXPERIMENTS, inject: [GATEWAY_CONFIG], useFactory: (config: GatewayConfig) => loadExperiments(config.experimentsFile) }, ShadowService, AbService],
-  exports: [ShadowService, AbService],
+  providers: [
+    { provide: DEFINITIONS, inject: [GATEWAY_CONFIG], useFactory: (config: GatewayConfig) => loadDefinitions(config.experimentsFile) },
+    { provide: EXPERIMENTS, inject: [DEFINITIONS], useFactory: (definitions: Definitions) => definitions.experiments },
+    ShadowService,
+    AbService,
+  ],
+  exports: [DEFINITIONS, ShadowService, AbService],
 })
 export class ExperimentsModule {}

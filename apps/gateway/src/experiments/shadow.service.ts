@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Subjects, type InferRequest, type InferResponse } from '@msp/contracts';
+import { Subjects, type ExperimentTag, type InferRequest, type InferResponse } from '@msp/contracts';
 import { NatsBus } from '@msp/messaging';
 import type { InferContext } from '@msp/oip-server';
 import { PredictionLog } from '@msp/prediction-log';
@@ -8,6 +8,11 @@ import type { Experiment, ShadowExperiment } from './experiment.schema.js';
 
 /** Injection token of the experiments loaded at start (EXPERIMENTS_FILE). */
 export const EXPERIMENTS = Symbol.for('msp.experiments');
+/** Injection token of everything EXPERIMENTS_FILE declares (experiments and rollouts). */
+export const DEFINITIONS = Symbol.for('msp.experiment-definitions');
+
+/** The deadline and cap of a mirror to an AB variant (a rollout's shadow stage). */
+const VARIANT_MIRROR = { timeout_ms: 1_000, max_in_flight: 64 } as const;
 
 export interface MirrorCounts {
   /** Mirrors sent to the shadow. */
@@ -52,29 +57,48 @@ export class ShadowService {
   mirror(model: string, request: InferRequest, context: InferContext): void {
     const experiment = this.byModel.get(model);
     if (!experiment || !this.parameters.experimentEnabled(experiment.id)) return;
-    const counts = this.counts.get(experiment.id)!;
-    if (counts.in_flight >= experiment.max_in_flight) {
+    this.send(experiment.id, experiment.shadow, { id: experiment.id, side: 'shadow' }, experiment, request, context);
+  }
+
+  /**
+   * Mirrors one request of an AB experiment to one of its variants (a rollout's shadow stage:
+   * the control answers, the candidate is only watched), logged as that variant's `shadow`
+   * side; same deadline and cap rules as a shadow experiment. Never throws, never waits.
+   */
+  mirrorVariant(experiment: string, variant: { name: string; model: string; version?: string | undefined }, request: InferRequest, context: InferContext): void {
+    this.send(experiment, variant, { id: experiment, variant: variant.name, side: 'shadow' }, VARIANT_MIRROR, request, context);
+  }
+
+  private send(
+    id: string,
+    target: { model: string; version?: string | undefined },
+    tag: ExperimentTag,
+    limits: { timeout_ms: number; max_in_flight: number },
+    request: InferRequest,
+    context: InferContext,
+  ): void {
+    let counts = this.counts.get(id);
+    if (!counts) this.counts.set(id, (counts = { mirrored: 0, skipped: 0, in_flight: 0 }));
+    if (counts.in_flight >= limits.max_in_flight) {
       counts.skipped++;
       return;
     }
     counts.in_flight++;
+    const settled = counts;
     setImmediate(() => {
-      const { model: shadow, version } = experiment.shadow;
+      const { model, version } = target;
       let answer: Promise<InferResponse>;
       try {
-        const subject = version === undefined ? Subjects.infer(shadow) : Subjects.inferVersion(shadow, version);
-        answer = this.bus.requestInfer(subject, request, { deadline: Date.now() + experiment.timeout_ms, requestId: context.requestId, trace: context.trace });
+        const subject = version === undefined ? Subjects.infer(model) : Subjects.inferVersion(model, version);
+        answer = this.bus.requestInfer(subject, request, { deadline: Date.now() + limits.timeout_ms, requestId: context.requestId, trace: context.trace });
       } catch (error) {
         answer = Promise.reject(error instanceof Error ? error : new Error(String(error)));
       }
-      counts.mirrored++;
-      this.log.follow(
-        { requestId: context.requestId, pattern: 'shadow', model: shadow, version, inputs: request.inputs, experiment: { id: experiment.id, side: 'shadow' }, trace: context.trace },
-        answer,
-      );
+      settled.mirrored++;
+      this.log.follow({ requestId: context.requestId, pattern: 'shadow', model, version, inputs: request.inputs, experiment: tag, trace: context.trace }, answer);
       answer.then(
-        () => counts.in_flight--,
-        () => counts.in_flight--,
+        () => settled.in_flight--,
+        () => settled.in_flight--,
       );
     });
   }

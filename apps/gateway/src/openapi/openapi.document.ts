@@ -241,6 +241,22 @@ const schemas: Record<string, JsonObject> = {
       },
     },
   },
+  Rollout: {
+    type: 'object',
+    required: ['rollout', 'record'],
+    description: 'A rollout (`rollouts:` in EXPERIMENTS_FILE) and the registry\'s record of its last run (null: never ran).',
+    properties: {
+      rollout: {
+        type: 'object',
+        description: 'The declaration: id, experiment (AB), candidate (variant), shadow, steps (canary weights %), window_s, min_samples, max_step_s, bounds {error_rate, latency_p99_ratio, latency_p99_slack_ms, accuracy_drop, min_outcomes}.',
+      },
+      record: {
+        type: ['object', 'null'],
+        description:
+          'KV msp-rollouts: id, experiment, control and candidate {variant, model}, state (running, promoted, rolled_back, aborted), by, aborted_by, started_at, updated_at, steps [{stage (shadow, canary, promote), weight, started_at, ended_at, outcome (advanced, rolled_back, promoted), reasons, control and candidate {requests, errors, error_rate, p99_ms, outcomes, accuracy}}].',
+      },
+    },
+  },
   ParameterRecord: {
     type: 'object',
     required: ['value', 'by', 'at'],
@@ -312,7 +328,7 @@ const ERROR_MEANING: Record<number, string> = {
   404: 'Unknown model, version, job or id',
   401: 'A management change without x-management-token (MANAGEMENT_TOKEN is set)',
   403: 'A management change with a wrong x-management-token',
-  409: 'The Idempotency-Key names a job that no longer exists',
+  409: 'The Idempotency-Key names a job that no longer exists; or a rollout already running (start) or not running (abort)',
   413: 'The request body (or an uploaded file) is larger than the server accepts',
   415: 'Unsupported content type',
   422: 'The Idempotency-Key was used for a different request',
@@ -590,6 +606,41 @@ const paths: Record<string, JsonObject> = {
     },
   },
   ...compatPaths(),
+  '/v1/rollouts': {
+    get: {
+      tags: ['promotion'],
+      summary: 'Every declared rollout and its last run as the registry records it',
+      operationId: 'listRollouts',
+      responses: { '200': json({ type: 'object', properties: { rollouts: { type: 'array', items: ref('Rollout') } } }, 'The rollouts.'), ...errors(503) },
+    },
+  },
+  '/v1/rollouts/{id}': {
+    get: {
+      tags: ['promotion'],
+      summary: 'One rollout: its declaration and its record, each step with the figures that justified it',
+      operationId: 'getRollout',
+      parameters: [idParam('The rollout id.')],
+      responses: { '200': json(ref('Rollout'), 'The rollout.'), ...errors(404, 503) },
+    },
+  },
+  '/v1/rollouts/{id}/start': {
+    post: {
+      tags: ['promotion'],
+      summary: 'Starts a rollout in this gateway: shadow, canary steps, promote — advancing only within bounds, else rolled back. Needs x-management-token when MANAGEMENT_TOKEN is set',
+      operationId: 'startRollout',
+      parameters: [idParam('The rollout id.')],
+      responses: { '202': json(ref('Rollout'), 'Started; GET it to follow.'), ...errors(401, 403, 404, 409, 503) },
+    },
+  },
+  '/v1/rollouts/{id}/abort': {
+    post: {
+      tags: ['promotion'],
+      summary: 'Stops a running rollout and rolls it back (candidate weight 0, experiment off). Needs x-management-token when MANAGEMENT_TOKEN is set',
+      operationId: 'abortRollout',
+      parameters: [idParam('The rollout id.')],
+      responses: { '200': json(ref('Rollout'), 'Rolled back.'), ...errors(401, 403, 404, 409, 503) },
+    },
+  },
   '/v1/parameters': {
     get: {
       tags: ['parameters'],
@@ -603,7 +654,7 @@ const paths: Record<string, JsonObject> = {
       tags: ['parameters'],
       summary: 'One parameter: its value and its audit trail (oldest first)',
       operationId: 'getParameter',
-      parameters: [pathParam('name', 'models.<model>.enabled, experiments.<id>.enabled, experiments.<id>.weights or graphs.<graph>.<name>.')],
+      parameters: [pathParam('name', 'models.<model>.enabled, experiments.<id>.enabled, experiments.<id>.weights, experiments.<id>.shadow or graphs.<graph>.<name>.')],
       responses: {
         '200': json({ type: 'object', properties: { name: { type: 'string' }, current: ref('ParameterRecord'), history: { type: 'array', items: ref('ParameterRecord') } } }, 'The value and its history.'),
         ...errors(503),
@@ -751,6 +802,7 @@ export const OPENAPI_DOCUMENT: JsonObject = {
     { name: 'releases', description: 'Training-to-serving: released versions and their replicas' },
     { name: 'prediction-log', description: 'Every prediction logged (JetStream → store); ground truth joined later' },
     { name: 'compat', description: "The seeds' sample API beside OIP, so their clients work unchanged" },
+    { name: 'promotion', description: 'Metric-gated promotion and rollback: an AB candidate moved from shadow through canary weights to promotion, judged on the prediction log' },
     { name: 'parameters', description: 'Parameter-based serving: kill switches, weights and thresholds changed live through JetStream KV, audited' },
     { name: 'experiments', description: 'Shadow AB (traffic mirrored to a candidate) and online AB (a weighted, sticky split), reported from the prediction log' },
     { name: 'meta', description: 'Operations: metrics and this document' },

@@ -71,6 +71,12 @@ export class ParametersService implements OnApplicationBootstrap, OnModuleDestro
     return this.values.get(`experiments.${id}.weights`)?.value as Record<string, number> | undefined;
   }
 
+  /** The AB variant the control's requests are mirrored to (`experiments.<id>.shadow`), if set. */
+  experimentShadow(id: string): string | undefined {
+    const value = this.values.get(`experiments.${id}.shadow`)?.value;
+    return typeof value === 'string' ? value : undefined;
+  }
+
   /** A graph's named number (`parameter:` in a condition), if set. */
   graphNumber(graph: string, name: string): number | undefined {
     const value = this.values.get(`graphs.${graph}.${name}`)?.value;

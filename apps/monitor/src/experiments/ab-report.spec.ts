@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { abReport, isCorrect } from './ab-report.js';
 
 let n = 0;
-function exposure(variant: string, predicted: string, truth?: string, status = 200): LoggedPrediction {
+function exposure(variant: string, predicted: string, truth?: string, status = 200, side?: 'shadow'): LoggedPrediction {
   n++;
   return {
     request_id: `r${n}`,
@@ -13,7 +13,7 @@ function exposure(variant: string, predicted: string, truth?: string, status = 2
     input: { sha256: 'x', bytes: 1, truncated: false },
     status,
     latency_ms: { total: n % 10 },
-    experiment: { id: 'ab', variant },
+    experiment: { id: 'ab', variant, ...(side ? { side } : {}) },
     output: [{ name: 'label', datatype: 'BYTES', shape: [1], data: [predicted] }],
     ...(truth === undefined ? {} : { feedback: { label: truth, ts: n } }),
   };
@@ -37,6 +37,24 @@ describe('abReport', () => {
     expect(report.variants[1]?.versus_control).toMatchObject({ significant: true });
     expect(report.variants[1]?.versus_control?.z).toBeLessThan(-7);
     expect(report.variants[2]?.versus_control).toBeUndefined();
+    expect(report.variants.map((variant) => [variant.errors, variant.statuses])).toEqual([
+      [0, {}],
+      [1, { 503: 1 }],
+      [0, {}],
+    ]);
+  });
+
+  it('counts requests mirrored to a variant apart from its exposures', () => {
+    const records = [
+      ...Array.from({ length: 10 }, () => exposure('a', 'setosa')),
+      ...Array.from({ length: 8 }, () => exposure('b', 'setosa', undefined, 200, 'shadow')),
+      ...Array.from({ length: 2 }, () => exposure('b', 'setosa', undefined, 504, 'shadow')),
+    ];
+    const [a, b] = abReport('ab', ['a', 'b'], records, 1000).variants;
+    expect(a).toMatchObject({ exposures: 10, errors: 0 });
+    expect(a?.mirrored).toBeUndefined();
+    expect(b).toMatchObject({ exposures: 0, errors: 0, mirrored: { requests: 10, errors: 2 } });
+    expect(b?.mirrored?.latency_ms.p99).toEqual(expect.any(Number));
   });
 
   it('judges an answer by its labels against the posted truth', () => {

@@ -20,31 +20,49 @@ export function isCorrect(record: LoggedPrediction): boolean {
   return predicted.length === expected.length && predicted.every((label, i) => String(label) === expected[i]);
 }
 
+const latencyOf = (records: readonly LoggedPrediction[]): { p50?: number; p99?: number } => {
+  const latencies = records.map((record) => record.latency_ms['total'] ?? 0);
+  const p50 = percentile(latencies, 50);
+  const p99 = percentile(latencies, 99);
+  return { ...(p50 === undefined ? {} : { p50: round(p50) }), ...(p99 === undefined ? {} : { p99: round(p99) }) };
+};
+
+interface Sides {
+  live: LoggedPrediction[];
+  mirrored: LoggedPrediction[];
+}
+
 /**
- * An online AB experiment's report from its logged exposures (answered requests tagged with a
- * variant): per variant, exposures, latency, the outcomes whose ground truth was posted and
- * their accuracy; each variant after the first tested against it (two-proportion z-test).
- * `variants` gives their order (the first is the control); a variant never exposed still appears.
+ * An online AB experiment's report from its logged records (requests tagged with a variant):
+ * per variant, exposures (answered requests), failures by status, latency, the outcomes whose
+ * ground truth was posted and their accuracy; each variant after the first tested against it
+ * (two-proportion z-test). Requests mirrored to a variant (side `shadow`: a rollout's shadow
+ * stage) are counted apart, under `mirrored`. `variants` gives their order (the first is the
+ * control); a variant never exposed still appears.
  */
 export function abReport(id: string, variants: readonly string[], records: readonly LoggedPrediction[], window: number): AbReport {
-  const byVariant = new Map<string, LoggedPrediction[]>(variants.map((name) => [name, []]));
+  const byVariant = new Map<string, Sides>(variants.map((name) => [name, { live: [], mirrored: [] }]));
   for (const record of records) {
     const variant = record.experiment?.id === id ? record.experiment.variant : undefined;
-    if (variant === undefined || record.status !== 200) continue;
-    if (!byVariant.has(variant)) byVariant.set(variant, []);
-    byVariant.get(variant)!.push(record);
+    if (variant === undefined) continue;
+    if (!byVariant.has(variant)) byVariant.set(variant, { live: [], mirrored: [] });
+    byVariant.get(variant)![record.experiment?.side === 'shadow' ? 'mirrored' : 'live'].push(record);
   }
-  const figures: AbVariantFigures[] = [...byVariant].map(([name, exposures]) => {
-    const latencies = exposures.map((record) => record.latency_ms['total'] ?? 0);
+  const figures: AbVariantFigures[] = [...byVariant].map(([name, { live, mirrored }]) => {
+    const exposures = live.filter((record) => record.status === 200);
+    const statuses: Record<string, number> = {};
+    for (const record of live) if (record.status !== 200) statuses[record.status] = (statuses[record.status] ?? 0) + 1;
     const judged = exposures.filter((record) => record.feedback !== undefined);
     const correct = judged.filter(isCorrect).length;
-    const p50 = percentile(latencies, 50);
-    const p99 = percentile(latencies, 99);
+    const mirroredOk = mirrored.filter((record) => record.status === 200);
     return {
       name,
       exposures: exposures.length,
-      latency_ms: { ...(p50 === undefined ? {} : { p50: round(p50) }), ...(p99 === undefined ? {} : { p99: round(p99) }) },
+      errors: live.length - exposures.length,
+      statuses,
+      latency_ms: latencyOf(exposures),
       outcomes: { samples: judged.length, correct, ...(judged.length > 0 ? { accuracy: round(correct / judged.length) } : {}) },
+      ...(mirrored.length > 0 ? { mirrored: { requests: mirrored.length, errors: mirrored.length - mirroredOk.length, latency_ms: latencyOf(mirroredOk) } } : {}),
     };
   });
   const control = figures[0];

@@ -90,12 +90,12 @@ export class LogStoreRepository {
     return rows.map(withFeedback);
   }
 
-  /** An experiment's newest records (every side and variant), at most `limit`, with the feedback posted for each. */
-  async experiment(id: string, limit: number): Promise<LoggedPrediction[]> {
+  /** An experiment's newest records (every side and variant), at most `limit`, at or after `since` (epoch ms), with the feedback posted for each. */
+  async experiment(id: string, limit: number, since = 0): Promise<LoggedPrediction[]> {
     const rows = await this.sql.query<LoggedRow>(
       `select p.record, f.label, f.ts as feedback_ts from predictions p left join feedback f on f.request_id = p.request_id
-       where p.record->'experiment'->>'id' = $1 order by p.ts desc, p.seq desc limit $2`,
-      [id, limit],
+       where p.record->'experiment'->>'id' = $1 and p.ts >= $3 order by p.ts desc, p.seq desc limit $2`,
+      [id, limit, since],
     );
     return rows.map(withFeedback);
   }

@@ -16,6 +16,8 @@ const ExperimentQuerySchema = z.object({
   kind: z.enum(['shadow', 'ab']).default('shadow'),
   /** AB: the variants in order, the control first. */
   variants: z.array(z.string().min(1).max(128)).max(100).default([]),
+  /** Only records at or after this epoch ms (a rollout step's window); default: the whole log. */
+  since: z.number().int().min(0).default(0),
 });
 
 /** Reads the prediction log back and joins ground truth to it (the gateway's /v1/logs and /v1/feedback). */
@@ -37,8 +39,8 @@ export class LogController {
   async experiment(@Payload() body: unknown): Promise<ShadowReport | AbReport> {
     const parsed = ExperimentQuerySchema.safeParse(body);
     if (!parsed.success) throw MspError.badRequest('an experiment report needs {"id": "<experiment id>", "kind": "shadow"|"ab"}');
-    const { id, kind, variants } = parsed.data;
-    const records = await this.store.experiment(id, EXPERIMENT_WINDOW);
+    const { id, kind, variants, since } = parsed.data;
+    const records = await this.store.experiment(id, EXPERIMENT_WINDOW, since);
     return kind === 'ab' ? abReport(id, variants, records, EXPERIMENT_WINDOW) : shadowReport(id, records, EXPERIMENT_WINDOW);
   }
 
