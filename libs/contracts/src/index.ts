@@ -124,3 +124,14 @@ export type {
 } from './prediction-log.js';
 export { PARAMETER_NAMES, ParameterRecordSchema, Parameters, parseParameter } from './parameters.js';
 export type { ParameterRecord } from './parameters.js';
+export { inboxPrefixOf, natsUsers, predictorUser } from './nats-users.js';
+export type { NatsPermissionSettings, NatsUser } from './nats-users.js';
+export {
+  NATS_AUTH_CONFIG_FILE,
+  NATS_BASE_CONFIG_FILE,
+  NATS_LIVENESS,
+  natsAuthConfig,
+  natsBaseConfig,
+  natsPasswordVariable,
+} from './nats-server.config.js';
+export type { AuthConfigOptions } from './nats-server.config.js';

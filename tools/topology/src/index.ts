@@ -12,6 +12,8 @@ export type { NatsCluster, NatsClusterNode, NatsClusterOptions } from './nats-cl
 export { levelName, levelNumber, parseLogRecord, renderLogLine } from './log-format.js';
 export type { LogRecord, RenderOptions } from './log-format.js';
 export { seedItems } from './items-seed.js';
+export { natsUserOf, startSecureNats } from './secure-nats.js';
+export type { SecureNats, SecureNatsOptions } from './secure-nats.js';
 export { importModels } from './registry-import.js';
 export type { ImportModelsOptions } from './registry-import.js';
 export type { SeedItemsOptions } from './items-seed.js';

@@ -2,6 +2,7 @@ import { MODEL_NAMES, type ModelName } from '@msp/contracts';
 import { colourWanted } from './ansi.js';
 import { DEFAULT_NATS_URL } from './infra.js';
 import { findFreePort, isPortOpen } from './port.js';
+import { natsUserOf } from './secure-nats.js';
 import { appEntry, modelsDir, type AppName } from './repo-paths.js';
 import {
   labelled,
@@ -213,6 +214,11 @@ export interface TopologySettings {
   opsPorts?: Readonly<Record<string, number>>;
   /** Added to one service's environment, by service name, e.g. `{'predictor-iris-mlp': {FAULT_DELAY_MS: '300'}}`. */
   serviceEnv?: Readonly<Record<string, Readonly<Record<string, string | undefined>>>>;
+  /**
+   * Passwords of the NATS users (`startSecureNats`): each service then connects as its own user
+   * (NATS_USER, NATS_PASSWORD; `natsUserOf`). Unset: anonymous.
+   */
+  natsPasswords?: Readonly<Record<string, string>>;
 }
 
 export interface TopologyOptions extends TopologySettings {
@@ -286,6 +292,7 @@ export function planTopology(name: TopologyName, settings: TopologySettings = {}
         app: service.app,
         env: {
           ...appEnv,
+          ...natsCredentialsEnv(service, settings.natsPasswords),
           ...(opsPort === undefined ? {} : { OPS_PORT: String(opsPort) }),
           ...service.env,
           ...settings.env,
@@ -295,6 +302,14 @@ export function planTopology(name: TopologyName, settings: TopologySettings = {}
       };
     }),
   };
+}
+
+function natsCredentialsEnv(service: ServiceDefinition, passwords: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  if (passwords === undefined) return {};
+  const user = natsUserOf(service);
+  const password = passwords[user];
+  if (password === undefined) throw new Error(`no password for NATS user ${user} (service ${service.name})`);
+  return { NATS_USER: user, NATS_PASSWORD: password };
 }
 
 function readinessOf(
