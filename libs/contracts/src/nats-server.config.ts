@@ -62,7 +62,7 @@ export function natsAuthConfig(users: readonly NatsUser[], options: AuthConfigOp
       `      user: ${quote(user.user)}`,
       `      password: ${password === undefined ? `$${natsPasswordVariable(user.user)}` : quote(password)}`,
       '      permissions: {',
-      `        publish: { allow: ${list(user.publish)} }`,
+      `        publish: ${rule(user.publish)}`,
       `        subscribe: { allow: ${list(user.subscribe)} }`,
       ...(user.allowResponses ? ['        allow_responses: true'] : []),
       '      }',
