@@ -20,7 +20,7 @@ export class AppModule {
         ConfigModule.forRoot(CACHE_CONFIG, config),
         LoggerModule.forRoot(logger),
         TelemetryModule.forRoot(telemetry),
-        MessagingModule.forRoot({ servers: config.natsServers, jetStreamReplicas: config.jetStreamReplicas, name: 'cache' }),
+        MessagingModule.forRoot({ servers: config.natsServers, jetStreamReplicas: config.jetStreamReplicas, credentials: config.natsCredentials, name: 'cache' }),
         RedisModule.forRoot({ url: config.redisUrl, name: 'msp-cache' }),
         NatsServiceModule.forRootAsync({
           inject: [CACHE_CONFIG],

@@ -40,7 +40,7 @@ export class AppModule {
         LoggerModule.forRoot(logger),
         // The gateway's readiness is its OIP /v2/health/ready; Readiness here only satisfies the module.
         TelemetryModule.forRoot({ metrics, readiness: new Readiness([]) }),
-        MessagingModule.forRoot({ servers: config.natsServers, jetStreamReplicas: config.jetStreamReplicas, name: GATEWAY_SERVICE.name }),
+        MessagingModule.forRoot({ servers: config.natsServers, jetStreamReplicas: config.jetStreamReplicas, credentials: config.natsCredentials, name: GATEWAY_SERVICE.name }),
         RedisModule.forRoot({ url: config.redisUrl, name: GATEWAY_SERVICE.name }),
         PredictionLogModule.forRoot(config.predictionLog), // every prediction → JetStream MSP_PREDICTIONS
         ResilienceModule.forRoot(config.resilience), // breakers, shedding, failover per model

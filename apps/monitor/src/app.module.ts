@@ -21,7 +21,7 @@ export class AppModule {
         ConfigModule.forRoot(MONITOR_CONFIG, config),
         LoggerModule.forRoot(logger),
         TelemetryModule.forRoot(telemetry),
-        MessagingModule.forRoot({ servers: config.natsServers, jetStreamReplicas: config.jetStreamReplicas, name: 'monitor' }),
+        MessagingModule.forRoot({ servers: config.natsServers, jetStreamReplicas: config.jetStreamReplicas, credentials: config.natsCredentials, name: 'monitor' }),
         MonitoringModule,
         LogModule,
         NatsServiceModule.forRootAsync({

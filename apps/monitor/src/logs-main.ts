@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { connect } from '@nats-io/transport-node';
 import { deadlineIn, LogQuerySchema, LogSubjects, type LoggedPrediction } from '@msp/contracts';
-import { NatsBus } from '@msp/messaging';
+import { NatsEnvSchema, natsCredentialsOf, parseEnv } from '@msp/config';
+import { NatsBus, natsAuthOptions } from '@msp/messaging';
 import { newRequestId } from '@msp/telemetry';
 
 const USAGE = `pnpm logs [--model <m>] [--since <epoch ms | ISO date>] [--status <code>] [--id <request id>] [--limit <n>] [--json]
@@ -43,8 +44,8 @@ async function main(): Promise<number> {
     process.stderr.write(`logs: ${query.error.issues.map((issue) => `--${issue.path.join('.')}: ${issue.message}`).join('; ')}\n\n${USAGE}\n`);
     return 2;
   }
-  const servers = (process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222').split(',');
-  const nc = await connect({ servers, name: 'msp-logs', timeout: 5_000 });
+  const nats = parseEnv('logs', NatsEnvSchema, process.env);
+  const nc = await connect({ servers: nats.NATS_URL, name: 'msp-logs', timeout: 5_000, ...natsAuthOptions(natsCredentialsOf(nats)) });
   try {
     const { records } = await new NatsBus(nc).request<{ records: LoggedPrediction[] }>(LogSubjects.query, query.data, {
       deadline: deadlineIn(10_000),

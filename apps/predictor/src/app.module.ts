@@ -20,7 +20,7 @@ export class AppModule {
       ConfigModule.forRoot(PREDICTOR_CONFIG, config),
       LoggerModule.forRoot(logger),
       TelemetryModule.forRoot(telemetry),
-      MessagingModule.forRoot({ servers: config.natsServers, jetStreamReplicas: config.jetStreamReplicas, name: predictorName(config) }),
+      MessagingModule.forRoot({ servers: config.natsServers, jetStreamReplicas: config.jetStreamReplicas, credentials: config.natsCredentials, name: predictorName(config) }),
       ModelModule,
       InferenceModule,
     ];

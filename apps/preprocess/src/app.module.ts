@@ -18,7 +18,7 @@ export class AppModule {
         ConfigModule.forRoot(PREPROCESS_CONFIG, config),
         LoggerModule.forRoot(logger),
         TelemetryModule.forRoot(telemetry),
-        MessagingModule.forRoot({ servers: config.natsServers, jetStreamReplicas: config.jetStreamReplicas, name: 'preprocess' }),
+        MessagingModule.forRoot({ servers: config.natsServers, jetStreamReplicas: config.jetStreamReplicas, credentials: config.natsCredentials, name: 'preprocess' }),
         DigitsModule,
       ],
     };

@@ -1,5 +1,5 @@
 import { connect } from '@nats-io/transport-node';
-import { setJetStreamReplicas } from '@msp/messaging';
+import { natsAuthOptions, setJetStreamReplicas } from '@msp/messaging';
 import { loadItemsSeedConfig } from './config/items-seed.config.js';
 import { heldOutItems } from './items/held-out-items.js';
 import { seedItems } from './items/items-seed.js';
@@ -9,8 +9,8 @@ import { seedItems } from './items/items-seed.js';
  * carry the datasets): the held-out iris rows and MNIST digits into the data cache's KV bucket.
  */
 async function main(): Promise<void> {
-  const { natsServers, jetStreamReplicas, mnistCount } = loadItemsSeedConfig();
-  const nc = await connect({ servers: natsServers, name: 'items-seed', timeout: 5_000 });
+  const { natsServers, jetStreamReplicas, natsCredentials, mnistCount } = loadItemsSeedConfig();
+  const nc = await connect({ servers: natsServers, name: 'items-seed', timeout: 5_000, ...natsAuthOptions(natsCredentials) });
   setJetStreamReplicas(nc, jetStreamReplicas);
   try {
     const started = Date.now();

@@ -1,5 +1,5 @@
 import { connect } from '@nats-io/transport-node';
-import { setJetStreamReplicas } from '@msp/messaging';
+import { natsAuthOptions, setJetStreamReplicas } from '@msp/messaging';
 import { ModelRegistry } from '@msp/registry';
 import { CliArgsError, parseCliArgs, USAGE } from './cli/cli-args.parser.js';
 import { loadTrainerConfig } from './config/trainer.config.js';
@@ -29,7 +29,7 @@ async function main(): Promise<number> {
   console.log(`trainer: ${args.models.join(', ')} → ${target} (seed ${config.seed}${args.shuffleLabels ? ', LABELS SHUFFLED on purpose' : ''})`);
   // `--model`: the registry takes the place of models/ (connect fails fast when NATS is down).
   const nc = args.registry
-    ? await connect({ servers: config.natsServers, name: 'trainer', timeout: NATS_CONNECT_TIMEOUT_MS }).catch((error: unknown) => {
+    ? await connect({ servers: config.natsServers, name: 'trainer', timeout: NATS_CONNECT_TIMEOUT_MS, ...natsAuthOptions(config.natsCredentials) }).catch((error: unknown) => {
         throw new Error(`cannot reach the registry's NATS at ${config.natsServers.join(', ')} (${String(error)}); \`pnpm start\` runs one`);
       })
     : undefined;

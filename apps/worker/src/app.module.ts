@@ -22,7 +22,7 @@ export class AppModule {
         ConfigModule.forRoot(WORKER_CONFIG, config),
         LoggerModule.forRoot(logger),
         TelemetryModule.forRoot(telemetry),
-        MessagingModule.forRoot({ servers: config.natsServers, jetStreamReplicas: config.jetStreamReplicas, name: WORKER_SERVICE.name }),
+        MessagingModule.forRoot({ servers: config.natsServers, jetStreamReplicas: config.jetStreamReplicas, credentials: config.natsCredentials, name: WORKER_SERVICE.name }),
         RedisModule.forRoot({ url: config.redisUrl, name: WORKER_SERVICE.name }),
         PredictionLogModule.forRoot(config.predictionLog),
         JobsModule,

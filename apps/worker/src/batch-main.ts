@@ -49,7 +49,7 @@ async function main(argv: readonly string[]): Promise<number> {
   let nc: NatsConnection | undefined;
   try {
     nc = await withTimeout(
-      connectNats({ servers: options.natsServers, jetStreamReplicas: options.jetStreamReplicas, name: `msp-batch-${options.model}` }, logger),
+      connectNats({ servers: options.natsServers, jetStreamReplicas: options.jetStreamReplicas, credentials: options.natsCredentials, name: `msp-batch-${options.model}` }, logger),
       NATS_CONNECT_TIMEOUT_MS,
       `cannot reach NATS at ${options.natsServers.join(', ')} within ${NATS_CONNECT_TIMEOUT_MS} ms`,
     );

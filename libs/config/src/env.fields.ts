@@ -58,10 +58,33 @@ export const natsServers = (fallback = 'nats://127.0.0.1:4222') =>
 export const jetStreamReplicas = () => integer(1, 1, 5);
 
 /**
- * The NATS variables alone (NATS_URL, JETSTREAM_REPLICAS), for the command-line tools that read
- * no other schema (trainer, items seed, models CLI).
+ * NATS_USER and NATS_PASSWORD: the service's own NATS user, when the server has users with
+ * permissions (docs/deploy.md, "NATS users"); unset = anonymous. NATS_PASSWORD is a Secret's
+ * value in k8s, an env file's in compose. Use with `natsCredentialsOf`.
  */
-export const NatsEnvSchema = z.object({ NATS_URL: natsServers(), JETSTREAM_REPLICAS: jetStreamReplicas() });
+export const natsAuthEnv = {
+  NATS_USER: z.preprocess(
+    unsetIfEmpty,
+    z.string().trim().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'expected a NATS user name: lower-case letters, digits and dashes').optional(),
+  ),
+  NATS_PASSWORD: z.preprocess(unsetIfEmpty, z.string().optional()),
+};
+
+export interface NatsCredentials {
+  user: string;
+  password: string | undefined;
+}
+
+/** The credentials to connect with, or undefined (anonymous) when NATS_USER is unset. */
+export function natsCredentialsOf(e: { NATS_USER?: string | undefined; NATS_PASSWORD?: string | undefined }): NatsCredentials | undefined {
+  return e.NATS_USER === undefined ? undefined : { user: e.NATS_USER, password: e.NATS_PASSWORD };
+}
+
+/**
+ * The NATS variables alone (NATS_URL, JETSTREAM_REPLICAS, NATS_USER, NATS_PASSWORD), for the
+ * command-line tools that read no other schema (trainer, items seed, models CLI).
+ */
+export const NatsEnvSchema = z.object({ NATS_URL: natsServers(), JETSTREAM_REPLICAS: jetStreamReplicas(), ...natsAuthEnv });
 
 export const logLevel = () =>
   z.preprocess(

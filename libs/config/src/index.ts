@@ -4,6 +4,8 @@ export {
   LOG_LEVELS,
   logLevel,
   NatsEnvSchema,
+  natsAuthEnv,
+  natsCredentialsOf,
   natsServers,
   opsPort,
   optionalInteger,
@@ -15,6 +17,6 @@ export {
   unsetIfEmpty,
   wholeNumber,
 } from './env.fields.js';
-export type { LogLevel, PredictionLogSettings } from './env.fields.js';
+export type { LogLevel, NatsCredentials, PredictionLogSettings } from './env.fields.js';
 export { ConfigError, parseEnv } from './env.loader.js';
 export { ConfigModule } from './config.module.js';

@@ -127,3 +127,14 @@ export { PARAMETER_NAMES, ParameterRecordSchema, Parameters, parseParameter } fr
 export type { ParameterRecord } from './parameters.js';
 export { ArmFiguresSchema, ROLLOUT_STATES, RolloutRecordSchema, Rollouts, RolloutStepSchema } from './rollouts.js';
 export type { ArmFigures, RolloutRecord, RolloutState, RolloutStep } from './rollouts.js';
+export { inboxPrefixOf, natsUsers, predictorUser } from './nats-users.js';
+export type { NatsPermissionSettings, NatsUser } from './nats-users.js';
+export {
+  NATS_AUTH_CONFIG_FILE,
+  NATS_BASE_CONFIG_FILE,
+  NATS_LIVENESS,
+  natsAuthConfig,
+  natsBaseConfig,
+  natsPasswordVariable,
+} from './nats-server.config.js';
+export type { AuthConfigOptions } from './nats-server.config.js';

@@ -1,6 +1,13 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
+import { inboxPrefixOf } from '@msp/contracts';
 import type { Logger } from '@msp/telemetry';
 import { setJetStreamReplicas } from './jetstream.storage.js';
+
+/** A service's NATS user (NATS_USER / NATS_PASSWORD); see natsUsers for what each may do. */
+export interface NatsUserCredentials {
+  user: string;
+  password?: string | undefined;
+}
 
 export interface NatsOptions {
   servers: string[];
@@ -8,6 +15,17 @@ export interface NatsOptions {
   name: string;
   /** Replicas of every stream and bucket this connection creates (JETSTREAM_REPLICAS); default 1. */
   jetStreamReplicas?: number;
+  /** Connect as this user; anonymous without. */
+  credentials?: NatsUserCredentials | undefined;
+}
+
+/**
+ * The connect options of a NATS user: name, password and the user's own inbox prefix, which is
+ * the only inbox its permissions let it subscribe to. Empty for an anonymous client.
+ */
+export function natsAuthOptions(credentials: NatsUserCredentials | undefined): Pick<ConnectionOptions, 'user' | 'pass' | 'inboxPrefix'> {
+  if (credentials === undefined) return {};
+  return { user: credentials.user, inboxPrefix: inboxPrefixOf(credentials.user), ...(credentials.password === undefined ? {} : { pass: credentials.password }) };
 }
 
 /**
@@ -18,6 +36,7 @@ export async function connectNats(options: NatsOptions, logger: Logger): Promise
   const nc = await connect({
     servers: options.servers,
     name: options.name,
+    ...natsAuthOptions(options.credentials),
     waitOnFirstConnect: true,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
@@ -26,7 +45,7 @@ export async function connectNats(options: NatsOptions, logger: Logger): Promise
     noAsyncTraces: true,
   });
   setJetStreamReplicas(nc, options.jetStreamReplicas ?? 1);
-  logger.info({ server: nc.getServer(), jetStreamReplicas: options.jetStreamReplicas ?? 1 }, 'connected to NATS');
+  logger.info({ server: nc.getServer(), user: options.credentials?.user, jetStreamReplicas: options.jetStreamReplicas ?? 1 }, 'connected to NATS');
   return nc;
 }
 

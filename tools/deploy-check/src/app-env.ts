@@ -160,6 +160,9 @@ const LOGS_PREDICTIONS: readonly AppName[] = ['gateway', 'predictor', 'worker'];
 export const REDIS_ENV: readonly string[] = ['REDIS_URL', 'REDIS_PASSWORD'];
 const USES_REDIS: readonly AppName[] = ['gateway', 'worker', 'cache'];
 
+/** The service's NATS user (`natsAuthEnv` in libs/config), read by every app with a NATS connection. */
+export const NATS_AUTH_ENV: readonly string[] = ['NATS_USER', 'NATS_PASSWORD'];
+
 /** The standard OpenTelemetry variables (`OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_SDK_DISABLED`…), read by its SDK in every app. */
 const OTEL_ENV = /^OTEL_[A-Z0-9_]+$/;
 
@@ -169,7 +172,8 @@ export function isKnownEnv(app: AppName, name: string): boolean {
     RUNTIME_ENV.includes(name) ||
     OTEL_ENV.test(name) ||
     (LOGS_PREDICTIONS.includes(app) && PREDICTION_LOG_ENV.includes(name)) ||
-    (USES_REDIS.includes(app) && REDIS_ENV.includes(name))
+    (USES_REDIS.includes(app) && REDIS_ENV.includes(name)) ||
+    NATS_AUTH_ENV.includes(name)
   );
 }
 

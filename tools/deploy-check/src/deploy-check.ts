@@ -5,6 +5,7 @@ import { checkCompose, type ComposeSummary } from './compose/compose.check.js';
 import { checkDockerfile, type ParsedDockerfile } from './dockerfile/dockerfile.check.js';
 import { checkK8s, type K8sSummary } from './k8s/k8s.check.js';
 import { knownModels } from './known-models.js';
+import { checkNatsConfigs } from './nats/nats-config.js';
 import { checkObservability } from './observability/observability.check.js';
 import { checkPatternGraphs, TOOLING_PROFILES } from './patterns.js';
 import { CheckReport } from './report.js';
@@ -50,6 +51,7 @@ export async function runDeployChecks(root: string, options: DeployCheckOptions 
   }
   checkDockerignore(path(DEPLOY_FILES.dockerignore), report);
   checkProjectReferences(root, report);
+  checkNatsConfigs(root, report);
 
   let compose: ComposeSummary | undefined;
   try {

@@ -2,7 +2,7 @@
 // `pnpm models …`: registry commands (list, show, promote, retire, rollback, import); without
 // one, trains the models missing under models/ as `pnpm models` always did.
 import { connect } from '@nats-io/transport-node';
-import { setJetStreamReplicas } from '@msp/messaging';
+import { natsAuthOptions, setJetStreamReplicas } from '@msp/messaging';
 import { ModelRegistry, RoutingTable } from '@msp/registry';
 import { ensureModels } from '@msp/topology';
 import { loadModelsCliConfig } from './cli.config.js';
@@ -27,7 +27,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const config = loadModelsCliConfig();
-  const nc = await connect({ servers: config.natsServers, name: 'models-cli', timeout: CONNECT_TIMEOUT_MS }).catch((error: unknown) => {
+  const nc = await connect({ servers: config.natsServers, name: 'models-cli', timeout: CONNECT_TIMEOUT_MS, ...natsAuthOptions(config.natsCredentials) }).catch((error: unknown) => {
     throw new Error(`cannot reach NATS at ${config.natsServers.join(', ')} (${String(error)}); \`pnpm start\` runs one`);
   });
   setJetStreamReplicas(nc, config.jetStreamReplicas);

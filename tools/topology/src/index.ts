@@ -14,6 +14,8 @@ export { formatMemory, residentBytes, topologyMemory } from './memory.js';
 export type { MemoryReport } from './memory.js';
 export type { LogRecord, RenderOptions } from './log-format.js';
 export { seedItems } from './items-seed.js';
+export { natsUserOf, startSecureNats } from './secure-nats.js';
+export type { SecureNats, SecureNatsOptions } from './secure-nats.js';
 export { importModels } from './registry-import.js';
 export type { ImportModelsOptions } from './registry-import.js';
 export type { SeedItemsOptions } from './items-seed.js';

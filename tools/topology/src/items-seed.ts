@@ -7,6 +7,8 @@ export interface SeedItemsOptions extends Pick<ServiceOptions, 'output' | 'colou
   natsUrl: string;
   /** JETSTREAM_REPLICAS of the buckets it creates; default the program's own (1). */
   jetStreamReplicas?: number;
+  /** Added to its environment, e.g. NATS_USER and NATS_PASSWORD. */
+  env?: Readonly<Record<string, string>>;
   /** Aborting stops the seeder. */
   signal?: AbortSignal;
 }
@@ -18,7 +20,7 @@ export interface SeedItemsOptions extends Pick<ServiceOptions, 'output' | 'colou
  */
 export async function seedItems(options: SeedItemsOptions): Promise<number> {
   const seeder = startService(
-    { name: 'items-seed', command: process.execPath, args: [join(repoRoot(), 'apps', 'trainer', 'dist', 'items-seed-main.js')], env: { NATS_URL: options.natsUrl, ...(options.jetStreamReplicas === undefined ? {} : { JETSTREAM_REPLICAS: String(options.jetStreamReplicas) }) } },
+    { name: 'items-seed', command: process.execPath, args: [join(repoRoot(), 'apps', 'trainer', 'dist', 'items-seed-main.js')], env: { NATS_URL: options.natsUrl, ...(options.jetStreamReplicas === undefined ? {} : { JETSTREAM_REPLICAS: String(options.jetStreamReplicas) }), ...options.env } },
     { output: options.output, colour: options.colour, job: true },
   );
   return jobExitCode(seeder, options.signal);

@@ -7,6 +7,8 @@ export interface ImportModelsOptions extends Pick<ServiceOptions, 'output' | 'co
   natsUrl: string;
   /** JETSTREAM_REPLICAS of the buckets it creates; default the program's own (1). */
   jetStreamReplicas?: number;
+  /** Added to its environment, e.g. NATS_USER and NATS_PASSWORD. */
+  env?: Readonly<Record<string, string>>;
   /** Aborting stops the import. */
   signal?: AbortSignal;
 }
@@ -22,7 +24,7 @@ export async function importModels(options: ImportModelsOptions): Promise<number
       name: 'registry',
       command: process.execPath,
       args: [join(repoRoot(), 'tools', 'models-cli', 'dist', 'main.js'), 'import'],
-      env: { NATS_URL: options.natsUrl, ...(options.jetStreamReplicas === undefined ? {} : { JETSTREAM_REPLICAS: String(options.jetStreamReplicas) }) },
+      env: { NATS_URL: options.natsUrl, ...(options.jetStreamReplicas === undefined ? {} : { JETSTREAM_REPLICAS: String(options.jetStreamReplicas) }), ...options.env },
     },
     { output: options.output, colour: options.colour, job: true },
   );

@@ -7,6 +7,8 @@ import { MODEL_NAMES } from '@msp/contracts';
 import { colourWanted, style } from './ansi.js';
 import { DEFAULT_NATS_URL, DEFAULT_REDIS_URL, ensureInfra, type InfraHandle } from './infra.js';
 import { DEFAULT_CLUSTER_PORTS, startNatsCluster, type NatsCluster } from './nats-cluster.js';
+import { parseHostPort } from './port.js';
+import { startSecureNats, type SecureNats } from './secure-nats.js';
 import { seedItems } from './items-seed.js';
 import { importModels } from './registry-import.js';
 import { ensureModels } from './models.js';
@@ -23,10 +25,13 @@ import {
   type TopologyName,
 } from './topology.js';
 
-const USAGE = `usage: pnpm start [--pattern <${TOPOLOGY_NAMES.join('|')}>] [--cluster]
+const USAGE = `usage: pnpm start [--pattern <${TOPOLOGY_NAMES.join('|')}>] [--cluster | --secure]
   --pattern   default: all (cluster with --cluster)
   --cluster   three nats-server nodes on loopback (cluster routes, JetStream file storage), every
               stream and bucket with 3 replicas; NATS_URL is then ignored
+  --secure    a nats-server started here on NATS_URL's port with one user per service and least
+              privilege (docs/deploy.md, "NATS users"), fresh passwords each start; every service
+              connects as its own user
 environment: PORT (gateway, default ${DEFAULT_PORTS.gateway}), GATEWAY_2_PORT (second gateway, default ${DEFAULT_PORTS.gateway2}),
              WEB_SINGLE_PORT (default ${DEFAULT_PORTS.webSingle}), NATS_URL (default ${DEFAULT_NATS_URL}),
              REDIS_URL (default ${DEFAULT_REDIS_URL}), NATS_CLUSTER_PORTS (default ${DEFAULT_CLUSTER_PORTS.join(',')})`;
@@ -49,6 +54,8 @@ interface Settings {
   webSinglePort: number;
   /** Client ports of a three-node cluster started here, or undefined for NATS_URL. */
   clusterPorts: number[] | undefined;
+  /** A NATS with users and permissions started here on NATS_URL's port. */
+  secure: boolean;
   natsUrl: string;
   redisUrl: string;
 }
@@ -56,9 +63,10 @@ interface Settings {
 function readSettings(argv: readonly string[], env: NodeJS.ProcessEnv): Settings | 'help' {
   const { values } = parseArgs({
     args: [...argv],
-    options: { pattern: { type: 'string', short: 'p' }, cluster: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: { pattern: { type: 'string', short: 'p' }, cluster: { type: 'boolean' }, secure: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
   });
   if (values.help) return 'help';
+  if (values.cluster && values.secure) throw new UsageError('--secure and --cluster cannot be combined yet');
   const pattern = values.pattern ?? (values.cluster ? 'cluster' : 'all');
   if (!isTopologyName(pattern)) {
     throw new UsageError(`unknown pattern "${pattern}"; known: ${TOPOLOGY_NAMES.join(', ')}`);
@@ -68,6 +76,7 @@ function readSettings(argv: readonly string[], env: NodeJS.ProcessEnv): Settings
     gatewayPort: readPort(env, 'PORT', DEFAULT_PORTS.gateway),
     gateway2Port: readPort(env, 'GATEWAY_2_PORT', DEFAULT_PORTS.gateway2),
     clusterPorts: values.cluster ? readClusterPorts(env) : undefined,
+    secure: values.secure ?? false,
     webSinglePort: readPort(env, 'WEB_SINGLE_PORT', DEFAULT_PORTS.webSingle),
     natsUrl: env['NATS_URL'] || DEFAULT_NATS_URL,
     redisUrl: env['REDIS_URL'] || DEFAULT_REDIS_URL,
@@ -138,6 +147,7 @@ async function main(): Promise<number> {
 
   let infra: InfraHandle | undefined;
   let cluster: NatsCluster | undefined;
+  let secure: SecureNats | undefined;
   let topology: RunningTopology | undefined;
   let natsUrl = settings.natsUrl;
   const jetStreamReplicas = settings.clusterPorts ? CLUSTER_REPLICAS : undefined;
@@ -147,18 +157,26 @@ async function main(): Promise<number> {
       cluster = await startNatsCluster({ ports: settings.clusterPorts, colour, detached: true });
       natsUrl = cluster.urls.join(',');
     }
+    if (settings.secure) {
+      const port = parseHostPort(natsUrl, 4222).port;
+      say(`starting NATS with one user per service (least privilege) on 127.0.0.1:${port}`);
+      secure = await startSecureNats({ port, colour, detached: true });
+      natsUrl = secure.url;
+    }
+    // The operators' tools (registry import, items seed) run as the admin user.
+    const adminEnv = secure ? secure.envOf('admin') : undefined;
     // With a cluster, ensureInfra finds its first node answering and starts only Redis (if needed).
     infra = await ensureInfra({ natsUrl: cluster?.urls[0] ?? natsUrl, redisUrl: settings.redisUrl, colour, detached: true });
     if (shutdown.signal.aborted) return 130;
     // The registry (training-to-serving) starts from what the trainer wrote under models/.
-    const imported = await importModels({ natsUrl, jetStreamReplicas, colour, signal: shutdown.signal });
+    const imported = await importModels({ natsUrl, jetStreamReplicas, env: adminEnv, colour, signal: shutdown.signal });
     if (shutdown.signal.aborted) return 130;
     if (imported !== 0) throw new Error(`pnpm models import exited with code ${imported}`);
     const definition: { seedsItems?: boolean } = TOPOLOGIES[pattern];
     if (definition.seedsItems) {
       // Before the gateway is up, so `{"parameters":{"item_id":"iris-0"}}` works at once.
       say('seeding the data cache’s items (held-out iris rows and digits) into JetStream KV');
-      const seeded = await seedItems({ natsUrl, jetStreamReplicas, colour, signal: shutdown.signal });
+      const seeded = await seedItems({ natsUrl, jetStreamReplicas, env: adminEnv, colour, signal: shutdown.signal });
       if (shutdown.signal.aborted) return 130;
       if (seeded !== 0) throw new Error(`items:seed exited with code ${seeded}`);
     }
@@ -166,6 +184,7 @@ async function main(): Promise<number> {
       ports: { gateway: settings.gatewayPort, gateway2: settings.gateway2Port, webSingle: settings.webSinglePort },
       natsUrl,
       ...(jetStreamReplicas === undefined ? {} : { env: { JETSTREAM_REPLICAS: String(jetStreamReplicas) } }),
+      ...(secure ? { natsPasswords: secure.passwords } : {}),
       colour,
       detached: true,
       signal: shutdown.signal,
@@ -178,10 +197,11 @@ async function main(): Promise<number> {
     if (!topology) {
       await infra?.stop();
       await cluster?.stop();
+      await secure?.stop();
     }
   }
 
-  printBanner(topology, infra, cluster);
+  printBanner(topology, infra, cluster, secure);
   // What the topology costs, once ready (services only: NATS and Redis are not counted).
   const memory = await topologyMemory(topology.services);
   if (memory) say(`memory: ${formatMemory(memory)}`);
@@ -189,6 +209,7 @@ async function main(): Promise<number> {
   await topology.stop();
   await infra.stop();
   await cluster?.stop();
+  await secure?.stop();
   say('stopped');
   return code;
 }
@@ -208,7 +229,7 @@ function untilStopped(topology: RunningTopology, signal: AbortSignal): Promise<n
   });
 }
 
-function printBanner(topology: RunningTopology, infra: InfraHandle, cluster: NatsCluster | undefined): void {
+function printBanner(topology: RunningTopology, infra: InfraHandle, cluster: NatsCluster | undefined, secure: SecureNats | undefined): void {
   const bold = (text: string): string => style(colour, 'bold', text);
   const origin = (started: boolean): string => (started ? 'started here' : 'already running');
   const rows: [string, string, string][] = [];
@@ -218,7 +239,8 @@ function printBanner(topology: RunningTopology, infra: InfraHandle, cluster: Nat
   if (cluster) {
     for (const node of cluster.nodes) rows.push([`NATS ${node.name}`, node.url, `started here, cluster node, JetStream R${CLUSTER_REPLICAS}`]);
   } else {
-    rows.push(['NATS', infra.nats.url, `${origin(infra.nats.started)}${infra.nats.jetstream ? ', JetStream on' : ', JetStream OFF'}`]);
+    const users = secure ? `, one user per service (admin: NATS_USER=admin NATS_PASSWORD=${secure.passwords['admin'] ?? ''})` : '';
+    rows.push(['NATS', infra.nats.url, `${origin(infra.nats.started || secure !== undefined)}${infra.nats.jetstream ? ', JetStream on' : ', JetStream OFF'}${users}`]);
   }
   rows.push(['Redis', infra.redis.url, origin(infra.redis.started)]);
   const body = JSON.stringify({ inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: [5.1, 3.5, 1.4, 0.2] }] });

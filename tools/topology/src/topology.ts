@@ -2,6 +2,7 @@ import { MODEL_NAMES, type ModelName } from '@msp/contracts';
 import { colourWanted } from './ansi.js';
 import { DEFAULT_NATS_URL } from './infra.js';
 import { findFreePort, isPortOpen } from './port.js';
+import { natsUserOf } from './secure-nats.js';
 import { appEntry, modelsDir, type AppName } from './repo-paths.js';
 import {
   labelled,
@@ -237,6 +238,11 @@ export interface TopologySettings {
   opsPorts?: Readonly<Record<string, number>>;
   /** Added to one service's environment, by service name, e.g. `{'predictor-iris-mlp': {FAULT_DELAY_MS: '300'}}`. */
   serviceEnv?: Readonly<Record<string, Readonly<Record<string, string | undefined>>>>;
+  /**
+   * Passwords of the NATS users (`startSecureNats`): each service then connects as its own user
+   * (NATS_USER, NATS_PASSWORD; `natsUserOf`). Unset: anonymous.
+   */
+  natsPasswords?: Readonly<Record<string, string>>;
 }
 
 export interface TopologyOptions extends TopologySettings {
@@ -310,6 +316,7 @@ export function planTopology(name: TopologyName, settings: TopologySettings = {}
         app: service.app,
         env: {
           ...appEnv,
+          ...natsCredentialsEnv(service, settings.natsPasswords),
           ...(opsPort === undefined ? {} : { OPS_PORT: String(opsPort) }),
           ...service.env,
           ...settings.env,
@@ -324,6 +331,14 @@ export function planTopology(name: TopologyName, settings: TopologySettings = {}
 /** One model: `MODEL_NAME`; several in one process: `MODEL_NAMES` (the other cleared, so the caller's env cannot add one). */
 function modelEnv(models: readonly ModelName[]): Record<string, string | undefined> {
   return models.length === 1 ? { MODEL_NAME: models[0], MODEL_NAMES: undefined } : { MODEL_NAME: undefined, MODEL_NAMES: models.join(',') };
+}
+
+function natsCredentialsEnv(service: ServiceDefinition, passwords: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  if (passwords === undefined) return {};
+  const user = natsUserOf(service);
+  const password = passwords[user];
+  if (password === undefined) throw new Error(`no password for NATS user ${user} (service ${service.name})`);
+  return { NATS_USER: user, NATS_PASSWORD: password };
 }
 
 function readinessOf(

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { integer, logLevel, jetStreamReplicas, natsServers, opsPort, parseEnv, text, type LogLevel, redisEnv, redisUrlOf } from '@msp/config';
+import { integer, logLevel, jetStreamReplicas, natsServers, opsPort, parseEnv, text, type LogLevel, redisEnv, redisUrlOf, natsAuthEnv, natsCredentialsOf, type NatsCredentials } from '@msp/config';
 
 /** The cache service's environment: every variable, its default, and what is valid. */
 export const CacheEnvSchema = z.object({
   NATS_URL: natsServers(),
+  ...natsAuthEnv,
   JETSTREAM_REPLICAS: jetStreamReplicas(),
   ...redisEnv(),
   REQUEST_TIMEOUT_MS: integer(10_000, 1),
@@ -27,6 +28,8 @@ export interface CacheConfig {
   natsServers: string[];
   /** Replicas of the streams and buckets it creates (JETSTREAM_REPLICAS). */
   jetStreamReplicas: number;
+  /** NATS_USER / NATS_PASSWORD; anonymous when unset. */
+  natsCredentials?: NatsCredentials | undefined;
   redisUrl: string;
   /** Deadline of a request that carries none (NATS `Msp-Deadline`). */
   requestTimeoutMs: number;
@@ -47,6 +50,7 @@ export function loadCacheConfig(env: Record<string, string | undefined>): CacheC
   return {
     natsServers: vars.NATS_URL,
     jetStreamReplicas: vars.JETSTREAM_REPLICAS,
+    natsCredentials: natsCredentialsOf(vars),
     redisUrl: redisUrlOf(vars),
     requestTimeoutMs: vars.REQUEST_TIMEOUT_MS,
     ttlSeconds: vars.CACHE_TTL_S,

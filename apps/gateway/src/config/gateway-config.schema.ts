@@ -4,7 +4,7 @@ import { DEFAULT_JOBS_NAMESPACE, isJobsNamespace } from '@msp/contracts';
 import type { DataCacheOptions } from '../data-cache/data-cache.options.js';
 import type { PredictionCacheOptions } from '../cache/prediction-cache.options.js';
 import type { ResilienceOptions } from '../resilience/resilience.options.js';
-import { integer, logLevel, jetStreamReplicas, natsServers, parseEnv, text, type LogLevel, predictionLogEnv, predictionLogSettings, type PredictionLogSettings, redisEnv, redisUrlOf } from '@msp/config';
+import { integer, logLevel, jetStreamReplicas, natsServers, parseEnv, text, type LogLevel, predictionLogEnv, predictionLogSettings, type PredictionLogSettings, redisEnv, redisUrlOf, natsAuthEnv, natsCredentialsOf, type NatsCredentials } from '@msp/config';
 
 /** The gateway's environment: every variable, its default, and what is valid. */
 export const GatewayEnvSchema = z
@@ -12,6 +12,7 @@ export const GatewayEnvSchema = z
     PORT: integer(8080, 0, 65_535),
     HOST: text('0.0.0.0'),
     NATS_URL: natsServers(),
+    ...natsAuthEnv,
     JETSTREAM_REPLICAS: jetStreamReplicas(),
     ...redisEnv(),
     REQUEST_TIMEOUT_MS: integer(10_000, 1),
@@ -76,6 +77,8 @@ export interface GatewayConfig {
   natsServers: string[];
   /** Replicas of the streams and buckets it creates (JETSTREAM_REPLICAS). */
   jetStreamReplicas: number;
+  /** NATS_USER / NATS_PASSWORD; anonymous when unset. */
+  natsCredentials?: NatsCredentials | undefined;
   /** Job state (asynchronous) and late answers (time-lag); the synchronous path never needs it. */
   redisUrl: string;
   requestTimeoutMs: number;
@@ -113,6 +116,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     host: e.HOST,
     natsServers: e.NATS_URL,
     jetStreamReplicas: e.JETSTREAM_REPLICAS,
+    natsCredentials: natsCredentialsOf(e),
     redisUrl: redisUrlOf(e),
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     maxTimeoutMs: e.MAX_TIMEOUT_MS,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { integer, logLevel, jetStreamReplicas, natsServers, opsPort, parseEnv, text, unsetIfEmpty, type LogLevel } from '@msp/config';
+import { integer, logLevel, jetStreamReplicas, natsServers, opsPort, parseEnv, text, unsetIfEmpty, type LogLevel, natsAuthEnv, natsCredentialsOf, type NatsCredentials } from '@msp/config';
 
 const POSTGRES_URL = /^postgres(ql)?:\/\/\S+$/;
 
@@ -42,6 +42,7 @@ const thresholdsJson = z.preprocess(
 /** The monitor's environment (prediction log store, prediction monitoring): every variable, its default, and what is valid. */
 export const MonitorEnvSchema = z.object({
   NATS_URL: natsServers(),
+  ...natsAuthEnv,
   JETSTREAM_REPLICAS: jetStreamReplicas(),
   /** PostgreSQL for deployments; unset, the log lives in an embedded PostgreSQL (PGlite) under LOG_DATA_DIR. */
   LOG_DATABASE_URL: z.preprocess(unsetIfEmpty, z.string().trim().regex(POSTGRES_URL, 'expected postgres://user@host:port/db').optional()),
@@ -65,6 +66,8 @@ export interface MonitorConfig {
   natsServers: string[];
   /** Replicas of the streams and buckets it creates (JETSTREAM_REPLICAS). */
   jetStreamReplicas: number;
+  /** NATS_USER / NATS_PASSWORD; anonymous when unset. */
+  natsCredentials?: NatsCredentials | undefined;
   /** A PostgreSQL URL, or an embedded store directory. */
   store: { kind: 'postgres'; url: string } | { kind: 'embedded'; dataDir: string };
   batchSize: number;
@@ -87,6 +90,7 @@ export function loadMonitorConfig(env: Record<string, string | undefined>): Moni
   return {
     natsServers: vars.NATS_URL,
     jetStreamReplicas: vars.JETSTREAM_REPLICAS,
+    natsCredentials: natsCredentialsOf(vars),
     store: vars.LOG_DATABASE_URL ? { kind: 'postgres', url: vars.LOG_DATABASE_URL } : { kind: 'embedded', dataDir: vars.LOG_DATA_DIR },
     batchSize: vars.LOG_BATCH_SIZE,
     requestTimeoutMs: vars.REQUEST_TIMEOUT_MS,

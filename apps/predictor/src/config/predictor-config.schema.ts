@@ -2,7 +2,7 @@
 import { loadApiKeys } from '@msp/oip-server/api-keys';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { integer, logLevel, jetStreamReplicas, natsServers, opsPort, optionalInteger, parseEnv, text, unsetIfEmpty, type LogLevel, predictionLogEnv, predictionLogSettings, type PredictionLogSettings } from '@msp/config';
+import { integer, logLevel, jetStreamReplicas, natsServers, opsPort, optionalInteger, parseEnv, text, unsetIfEmpty, type LogLevel, predictionLogEnv, predictionLogSettings, type PredictionLogSettings, natsAuthEnv, natsCredentialsOf, type NatsCredentials } from '@msp/config';
 
 export type { LogLevel };
 
@@ -69,6 +69,7 @@ export const PredictorEnvSchema = z
     ),
     MODEL_VERSION: z.preprocess(unsetIfEmpty, z.string().trim().regex(/^[1-9][0-9]*$/, 'must be a registry version number such as 3').optional()),
     NATS_URL: natsServers(),
+    ...natsAuthEnv,
     JETSTREAM_REPLICAS: jetStreamReplicas(),
     HTTP_PORT: optionalInteger(0, 65_535),
     HTTP_HOST: text('0.0.0.0'),
@@ -136,6 +137,8 @@ export interface PredictorConfig {
   natsServers: string[];
   /** Replicas of the streams and buckets it creates (JETSTREAM_REPLICAS). */
   jetStreamReplicas: number;
+  /** NATS_USER / NATS_PASSWORD; anonymous when unset. */
+  natsCredentials?: NatsCredentials | undefined;
   /** Set when the process also serves the OIP v2 REST routes itself (web-single). */
   http?: { port: number; host: string; bodyLimitBytes: number };
   /** Deadline of a request that carries none (NATS `Msp-Deadline`, HTTP `x-timeout-ms`). */
@@ -175,6 +178,7 @@ export function loadPredictorConfig(env: Record<string, string | undefined>, cwd
     ...(vars.MODEL_VERSION === undefined ? {} : { modelVersion: vars.MODEL_VERSION }),
     natsServers: vars.NATS_URL,
     jetStreamReplicas: vars.JETSTREAM_REPLICAS,
+    natsCredentials: natsCredentialsOf(vars),
     ...(vars.HTTP_PORT === undefined
       ? {}
       : { http: { port: vars.HTTP_PORT, host: vars.HTTP_HOST, bodyLimitBytes: vars.BODY_LIMIT_BYTES } }),

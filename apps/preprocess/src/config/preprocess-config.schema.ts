@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { integer, logLevel, jetStreamReplicas, natsServers, opsPort, parseEnv, type LogLevel } from '@msp/config';
+import { integer, logLevel, jetStreamReplicas, natsServers, opsPort, parseEnv, type LogLevel, natsAuthEnv, natsCredentialsOf, type NatsCredentials } from '@msp/config';
 
 /** The preprocess service's environment: every variable, its default, and what is valid. */
 export const PreprocessEnvSchema = z.object({
   NATS_URL: natsServers(),
+  ...natsAuthEnv,
   JETSTREAM_REPLICAS: jetStreamReplicas(),
   REQUEST_TIMEOUT_MS: integer(10_000, 1),
   /** More images in one request are refused with a 400. */
@@ -22,6 +23,8 @@ export interface PreprocessConfig {
   natsServers: string[];
   /** Replicas of the streams and buckets it creates (JETSTREAM_REPLICAS). */
   jetStreamReplicas: number;
+  /** NATS_USER / NATS_PASSWORD; anonymous when unset. */
+  natsCredentials?: NatsCredentials | undefined;
   /** Deadline of a request that carries none (NATS `Msp-Deadline`). */
   requestTimeoutMs: number;
   maxImages: number;
@@ -39,6 +42,7 @@ export function loadPreprocessConfig(env: Record<string, string | undefined>): P
   return {
     natsServers: vars.NATS_URL,
     jetStreamReplicas: vars.JETSTREAM_REPLICAS,
+    natsCredentials: natsCredentialsOf(vars),
     requestTimeoutMs: vars.REQUEST_TIMEOUT_MS,
     maxImages: vars.MAX_IMAGES,
     maxImageBytes: vars.MAX_IMAGE_BYTES,

@@ -1,9 +1,10 @@
-import { NatsEnvSchema, parseEnv } from '@msp/config';
+import { NatsEnvSchema, natsCredentialsOf, parseEnv, type NatsCredentials } from '@msp/config';
 
 /** What `pnpm items:seed` (dist/items-seed-main.js) reads from the environment. */
 export interface ItemsSeedConfig {
   natsServers: string[];
   jetStreamReplicas: number;
+  natsCredentials?: NatsCredentials | undefined;
   /** At most this many held-out digits (default: all 2,000). */
   mnistCount: number | undefined;
 }
@@ -16,5 +17,5 @@ export function loadItemsSeedConfig(env: NodeJS.ProcessEnv = process.env): Items
   if (mnistCount !== undefined && !(Number.isInteger(mnistCount) && mnistCount >= 0)) {
     throw new Error(`ITEMS_MNIST_COUNT=${raw}: expected a whole number of digits`);
   }
-  return { natsServers: nats.NATS_URL, jetStreamReplicas: nats.JETSTREAM_REPLICAS, mnistCount };
+  return { natsServers: nats.NATS_URL, jetStreamReplicas: nats.JETSTREAM_REPLICAS, natsCredentials: natsCredentialsOf(nats), mnistCount };
 }

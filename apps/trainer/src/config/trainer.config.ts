@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NatsEnvSchema, parseEnv } from '@msp/config';
+import { NatsEnvSchema, natsCredentialsOf, parseEnv, type NatsCredentials } from '@msp/config';
 import { DEFAULT_SEED } from '@msp/datasets';
 
 export interface TrainerConfig {
@@ -16,6 +16,8 @@ export interface TrainerConfig {
   natsServers: string[];
   /** Replicas of the registry's buckets when it creates them (JETSTREAM_REPLICAS). */
   jetStreamReplicas: number;
+  /** NATS_USER / NATS_PASSWORD (the `admin` user where NATS has users). */
+  natsCredentials?: NatsCredentials | undefined;
   /** Recorded as the release's owner: MSP_OWNER, else the login name. */
   owner: string;
   /** CODE_REVISION, else `git rev-parse HEAD` when the code sits in a git checkout. */
@@ -35,6 +37,7 @@ export function loadTrainerConfig(env: NodeJS.ProcessEnv = process.env): Trainer
     producerVersion: pkg.version ?? '0.0.0',
     natsServers: nats.NATS_URL,
     jetStreamReplicas: nats.JETSTREAM_REPLICAS,
+    natsCredentials: natsCredentialsOf(nats),
     owner: env['MSP_OWNER'] || userInfo().username,
     codeRevision: env['CODE_REVISION'] || gitRevision(),
   };

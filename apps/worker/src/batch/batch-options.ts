@@ -1,7 +1,7 @@
 import { extname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { ConfigError, integer, logLevel, jetStreamReplicas, natsServers, parseEnv, text, unsetIfEmpty, type LogLevel, predictionLogEnv, predictionLogSettings, type PredictionLogSettings } from '@msp/config';
+import { ConfigError, integer, logLevel, jetStreamReplicas, natsServers, parseEnv, text, unsetIfEmpty, type LogLevel, predictionLogEnv, predictionLogSettings, type PredictionLogSettings, natsAuthEnv, natsCredentialsOf, type NatsCredentials } from '@msp/config';
 
 export type InputFormat = 'csv' | 'ndjson';
 
@@ -26,6 +26,8 @@ export interface BatchOptions {
   natsServers: string[];
   /** Replicas of the streams and buckets it creates (JETSTREAM_REPLICAS). */
   jetStreamReplicas: number;
+  /** NATS_USER / NATS_PASSWORD; anonymous when unset. */
+  natsCredentials?: NatsCredentials | undefined;
   logLevel: LogLevel;
   /** Every chunk's prediction to the prediction log (PREDICTION_LOG*). */
   predictionLog: PredictionLogSettings;
@@ -74,6 +76,7 @@ const BatchEnvSchema = z.object({
   BATCH_PROGRESS_MS: integer(500, 50),
   BATCH_OVERWRITE: text('false').pipe(z.enum(['true', 'false', '1', '0'])),
   NATS_URL: natsServers(),
+  ...natsAuthEnv,
   JETSTREAM_REPLICAS: jetStreamReplicas(),
   LOG_LEVEL: logLevel(),
   ...predictionLogEnv,
@@ -165,6 +168,7 @@ export function parseBatchCommand(
       progressMs: e.BATCH_PROGRESS_MS,
       natsServers: e.NATS_URL,
       jetStreamReplicas: e.JETSTREAM_REPLICAS,
+      natsCredentials: natsCredentialsOf(e),
       logLevel: e.LOG_LEVEL,
       predictionLog: predictionLogSettings(e),
     },

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { DEFAULT_JOBS_NAMESPACE, isJobsNamespace } from '@msp/contracts';
-import { integer, logLevel, jetStreamReplicas, natsServers, opsPort, parseEnv, text, type LogLevel, predictionLogEnv, predictionLogSettings, type PredictionLogSettings, redisEnv, redisUrlOf } from '@msp/config';
+import { integer, logLevel, jetStreamReplicas, natsServers, opsPort, parseEnv, text, type LogLevel, predictionLogEnv, predictionLogSettings, type PredictionLogSettings, redisEnv, redisUrlOf, natsAuthEnv, natsCredentialsOf, type NatsCredentials } from '@msp/config';
 
 /** The worker's environment (asynchronous pattern): every variable, its default, and what is valid. */
 export const WorkerEnvSchema = z
   .object({
     NATS_URL: natsServers(),
+    ...natsAuthEnv,
     JETSTREAM_REPLICAS: jetStreamReplicas(),
     ...redisEnv(),
     JOBS_NAMESPACE: text(DEFAULT_JOBS_NAMESPACE).refine(isJobsNamespace, 'expected lower-case letters, digits and dashes'),
@@ -25,6 +26,8 @@ export interface WorkerConfig {
   natsServers: string[];
   /** Replicas of the streams and buckets it creates (JETSTREAM_REPLICAS). */
   jetStreamReplicas: number;
+  /** NATS_USER / NATS_PASSWORD; anonymous when unset. */
+  natsCredentials?: NatsCredentials | undefined;
   redisUrl: string;
   /** Derives the stream, consumer, subjects and Redis keys (shared with the gateway). */
   jobsNamespace: string;
@@ -55,6 +58,7 @@ export function loadWorkerConfig(env: Record<string, string | undefined> = proce
   return {
     natsServers: e.NATS_URL,
     jetStreamReplicas: e.JETSTREAM_REPLICAS,
+    natsCredentials: natsCredentialsOf(e),
     redisUrl: redisUrlOf(e),
     jobsNamespace: e.JOBS_NAMESPACE,
     concurrency: e.WORKER_CONCURRENCY,

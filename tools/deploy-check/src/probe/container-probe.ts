@@ -27,7 +27,7 @@ import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { LogServiceName, PredictorMetadataKeys, ServiceNames } from '@msp/contracts';
+import { inboxPrefixOf, LogServiceName, PredictorMetadataKeys, ServiceNames } from '@msp/contracts';
 
 export type ProbeMode = 'ready' | 'live';
 
@@ -59,7 +59,7 @@ export async function probe(mode: ProbeMode, env: Env, options: ProbeOptions = {
   // The ops port (OPS_PORT) answers for this very replica: exact where it is set.
   const opsPort = env['OPS_PORT'];
   if (app !== 'gateway' && opsPort) return httpProbe(`http://127.0.0.1:${opsPort}/health/${mode}`, timeoutMs);
-  const natsUrl = env['NATS_URL'] || DEFAULT_NATS_URL;
+  const natsUrl = withNatsUser(env['NATS_URL'] || DEFAULT_NATS_URL, env);
   if (app === 'preprocess' || app === 'cache' || app === 'worker' || app === 'monitor') {
     if (mode === 'live') return { ok: true, message: `alive (the ${app} has no health endpoint)` };
     try {
@@ -138,7 +138,9 @@ export function findServiceInstance(
   timeoutMs: number,
 ): Promise<PredictorInstance | undefined> {
   const url = new URL(natsUrl.split(',')[0]!.trim());
-  const inbox = `_INBOX.probe${process.pid}x${Date.now().toString(36)}`;
+  // A NATS user may subscribe only to its own inbox prefix (libs/contracts nats-users.ts).
+  const user = url.password ? decodeURIComponent(url.username) : '';
+  const inbox = `${user ? inboxPrefixOf(user) : '_INBOX'}.probe${process.pid}x${Date.now().toString(36)}`;
   const subject = service === undefined ? undefined : `$SRV.INFO.${service}`;
 
   return new Promise((resolve, reject) => {
@@ -267,6 +269,18 @@ function credentials(url: URL): Record<string, string> {
   if (user && pass) return { user, pass };
   if (user) return { auth_token: user };
   return {};
+}
+
+/** The service's NATS user (NATS_USER / NATS_PASSWORD) put into the first server's URL, unless it names one. */
+function withNatsUser(natsUrl: string, env: Env): string {
+  const user = env['NATS_USER'];
+  if (!user) return natsUrl;
+  const first = natsUrl.split(',')[0]!.trim();
+  const url = new URL(first.includes('://') ? first : `nats://${first}`);
+  if (url.username) return natsUrl;
+  url.username = encodeURIComponent(user);
+  url.password = encodeURIComponent(env['NATS_PASSWORD'] ?? '');
+  return url.toString();
 }
 
 function redactUrl(natsUrl: string): string {

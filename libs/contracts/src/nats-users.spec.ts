@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { jobQueueNames } from './jobs.js';
+import { MODEL_NAMES } from './manifest.schema.js';
+import { natsAuthConfig, natsBaseConfig, natsPasswordVariable, NATS_LIVENESS } from './nats-server.config.js';
+import { inboxPrefixOf, natsUsers, predictorUser } from './nats-users.js';
+import { QueueGroups, Subjects } from './subjects.js';
+
+const userOf = (name: string) => {
+  const user = natsUsers().find((candidate) => candidate.user === name);
+  if (!user) throw new Error(`no user ${name}`);
+  return user;
+};
+
+describe('natsUsers (the permissions table)', () => {
+  it('has one user per service and one per model’s predictors', () => {
+    expect(natsUsers().map((user) => user.user)).toEqual([
+      'gateway',
+      'worker',
+      'preprocess',
+      'cache',
+      'monitor',
+      'admin',
+      ...MODEL_NAMES.map(predictorUser),
+    ]);
+    expect(natsUsers({ models: ['my-model'] }).map((user) => user.user)).toContain('predictor-my-model');
+  });
+
+  it('lets a predictor subscribe to its own model only, in its own queue group, and to its own inbox', () => {
+    const predictor = userOf(predictorUser('iris-mlp'));
+    expect(predictor.subscribe).toContain(`${Subjects.infer('iris-mlp')} ${QueueGroups.predictor('iris-mlp')}`);
+    expect(predictor.subscribe).toContain(`${inboxPrefixOf('predictor-iris-mlp')}.>`);
+    expect(predictor.subscribe.join(' ')).not.toMatch(/iris-softmax|msp\.infer\.>|_INBOX\.>/);
+    expect(predictor.allowResponses).toBe(true);
+  });
+
+  it('never lets a predictor write the registry, the routing table or another model’s log', () => {
+    const publish = userOf(predictorUser('iris-mlp')).publish;
+    expect(publish.filter((subject) => subject.startsWith('$KV.') || subject.startsWith('$O.'))).toEqual([]);
+    expect(publish.filter((subject) => /STREAM\.(DELETE|PURGE)/.test(subject))).toEqual([]);
+    expect(publish).toContain('msp.log.iris-mlp');
+    expect(publish).not.toContain('msp.log.>');
+  });
+
+  it('lets the gateway ask every service but serve none, and write only the parameters bucket', () => {
+    const gateway = userOf('gateway');
+    expect(gateway.publish).toContain('msp.infer.>');
+    expect(gateway.subscribe).toEqual([`${inboxPrefixOf('gateway')}.>`]);
+    expect(gateway.publish.filter((subject) => subject.startsWith('$KV.'))).toEqual(['$KV.msp-parameters.>']);
+  });
+
+  it('follows the jobs namespace', () => {
+    const worker = natsUsers({ jobsNamespace: 'e2e' }).find((user) => user.user === 'worker')!;
+    expect(worker.publish).toContain(`$JS.ACK.${jobQueueNames('e2e').stream}.>`);
+  });
+});
+
+describe('nats-server config', () => {
+  it('drops a frozen client after the liveness pings', () => {
+    expect(natsBaseConfig()).toContain(`ping_interval: "${NATS_LIVENESS.pingIntervalS}s"`);
+    expect(natsBaseConfig()).toContain(`ping_max: ${NATS_LIVENESS.pingMax}`);
+  });
+
+  it('reads each password from a variable of its own, or writes the given ones', () => {
+    const users = natsUsers();
+    const fromEnv = natsAuthConfig(users);
+    expect(fromEnv).toContain('include nats.conf');
+    expect(fromEnv).toContain(`password: $${natsPasswordVariable('predictor-iris-mlp')}`);
+    expect(natsPasswordVariable('predictor-iris-mlp')).toBe('MSP_NATS_PASSWORD_PREDICTOR_IRIS_MLP');
+    const passwords = Object.fromEntries(users.map((user) => [user.user, `pw-${user.user}`]));
+    const inline = natsAuthConfig(users, { passwords, inlineBase: true });
+    expect(inline).toContain('password: "pw-gateway"');
+    expect(inline).toContain('ping_max');
+    expect(() => natsAuthConfig(users, { passwords: { gateway: 'x' } })).toThrow(/no password for NATS user worker/);
+  });
+
+  it('denies everything rather than allowing all when a user may publish nothing', () => {
+    expect(natsAuthConfig([{ user: 'quiet', description: 'nothing', publish: [], subscribe: ['a'], allowResponses: true }])).toContain('publish: { deny: [">"] }');
+  });
+});
