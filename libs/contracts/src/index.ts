@@ -26,6 +26,8 @@ export type {
   ServerMetadata,
   TensorData,
 } from './oip.schema.js';
+export { ARTEFACT_DIGEST_HEADER, ArtefactReplySchema } from './artefact.js';
+export type { ArtefactReply } from './artefact.js';
 export { decodePredictorMetadata, encodePredictorMetadata } from './predictor-metadata.js';
 export type { PredictorModel } from './predictor-metadata.js';
 export {

@@ -8,12 +8,15 @@ import type { PredictorConfig } from '../config/predictor-config.schema.js';
 export const InferEndpoints = {
   infer: 'infer',
   inferVersion: 'infer-version',
+  /** The ONNX file this version runs (edge prediction in the console). */
+  artefact: 'artefact',
 } as const;
 
 /**
  * The model served as a NATS micro service (`$SRV.PING|INFO|STATS.msp-predictor`) whose
  * metadata says which model and version it serves, with two endpoints in the model's queue
- * group: `msp.infer.<model>` and `msp.infer.<model>.<version>`.
+ * group: `msp.infer.<model>` and `msp.infer.<model>.<version>`, and `msp.artefact.<model>.<version>`,
+ * which hands out the ONNX file itself.
  */
 export function inferenceServiceOptions(runner: ModelRunner, config: PredictorConfig): NatsServiceOptions {
   const { name, version } = runner;
@@ -35,6 +38,7 @@ export function inferenceServiceOptions(runner: ModelRunner, config: PredictorCo
         numbersAs: 'typed',
       },
       [InferEndpoints.inferVersion]: { subject: Subjects.inferVersion(name, version), queue, numbersAs: 'typed' },
+      [InferEndpoints.artefact]: { subject: Subjects.artefact(name, version), queue },
     },
     defaultTimeoutMs: config.requestTimeoutMs,
     shutdownGraceMs: config.requestTimeoutMs,

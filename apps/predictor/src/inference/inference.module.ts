@@ -5,6 +5,7 @@ import { PREDICTOR_CONFIG } from '../config/config.module.js';
 import type { PredictorConfig } from '../config/predictor-config.schema.js';
 import { ModelModule } from '../model/model.module.js';
 import { inferenceServiceOptions } from './inference.endpoints.js';
+import { ArtefactController } from './artefact.controller.js';
 import { InferenceController } from './inference.controller.js';
 import { InferenceService } from './inference.service.js';
 import { ModelReleaseWatcher } from './model-release.watcher.js';
@@ -19,7 +20,7 @@ import { ModelReleaseWatcher } from './model-release.watcher.js';
       useFactory: (runner: ModelRunner, config: PredictorConfig) => inferenceServiceOptions(runner, config),
     }),
   ],
-  controllers: [InferenceController],
+  controllers: [InferenceController, ArtefactController],
   providers: [InferenceService, ModelReleaseWatcher],
   exports: [InferenceService],
 })
