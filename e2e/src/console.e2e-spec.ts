@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// The functions given to page.evaluate and waitForFunction run in the page: they use its DOM.
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
