@@ -117,7 +117,7 @@ describe('web console (headless Chromium)', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'console-iris.png'), fullPage: true });
   }, 60_000);
 
-  it('lists every running predictor in the live topology', async (test) => {
+  it('lists every running predictor in the live topology, with throughput and latency refreshed in place', async (test) => {
     needChromium(test);
     const listing = (await (await fetch(`${target().gatewayUrl}/v1/models`)).json()) as { models: { name: string; versions: { replicas: number }[] }[] };
     const running = listing.models.filter((model) => model.versions.some((version) => version.replicas > 0)).map((model) => model.name);
@@ -128,9 +128,19 @@ describe('web console (headless Chromium)', () => {
       running,
       { timeout: 30_000 },
     );
-    // Throughput is a difference between two refreshes: wait for the second.
-    await page.waitForFunction(() => !document.querySelector('#models')?.textContent?.includes('…'), undefined, { timeout: 15_000 });
+    // Live numbers without a reload: the page itself sends iris-mlp requests for a while, and the
+    // model's throughput (a difference between two refreshes of the gateway's /metrics) turns positive.
+    const load = page.evaluate(async () => {
+      const body = JSON.stringify({ inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: [5.1, 3.5, 1.4, 0.2] }] });
+      const until = Date.now() + 8_000;
+      while (Date.now() < until) await fetch('v2/models/iris-mlp/infer', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    });
+    await page.waitForFunction(() => /[1-9][0-9.]*\/s/.test(document.querySelector('#models tr[data-model="iris-mlp"] td:nth-child(4)')?.textContent ?? ''), undefined, {
+      timeout: 20_000,
+    });
+    await page.waitForFunction(() => /ms$/.test(document.querySelector('#models tr[data-model="iris-mlp"] td:nth-child(5)')?.textContent ?? ''), undefined, { timeout: 10_000 });
     await page.screenshot({ path: join(ARTIFACTS, 'console-topology.png'), fullPage: true });
+    await load;
   }, 60_000);
 
   it('logged no errors in the browser console', (test) => {
