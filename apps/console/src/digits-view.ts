@@ -115,8 +115,9 @@ export function digitsView(): HTMLElement {
           (error: unknown) => current() && fail('mnist-image', error),
         ),
     );
-    tasks.push(timeLag(tensor, shape, current, show, fail));
-    tasks.push(asyncJob(tensor, shape, current, show, fail, cells.get('async')!.note));
+    const sink: RowSink = { current, show, fail };
+    tasks.push(timeLag(tensor, shape, sink));
+    tasks.push(asyncJob(tensor, shape, sink, cells.get('async')!.note));
     await Promise.all(tasks);
     if (!current()) return;
     status.textContent = '';
@@ -186,13 +187,14 @@ function agreementText(server: Map<string, Answer>, browser: Map<string, number[
   return parts.length > 0 ? parts.join(' · ') : 'No browser/server pair answered.';
 }
 
-async function timeLag(
-  tensor: Float32Array,
-  shape: number[],
-  current: () => boolean,
-  show: (key: string, answer: Pick<Answer, 'label' | 'confidence' | 'version' | 'ms'>, note?: string) => void,
-  fail: (key: string, error: unknown) => void,
-): Promise<void> {
+/** Where a pattern's answer goes: its row, whether it is still the current round, how it is shown. */
+interface RowSink {
+  current: () => boolean;
+  show: (key: string, answer: Pick<Answer, 'label' | 'confidence' | 'version' | 'ms'>, note?: string) => void;
+  fail: (key: string, error: unknown) => void;
+}
+
+async function timeLag(tensor: Float32Array, shape: number[], { current, show, fail }: RowSink): Promise<void> {
   const id = requestId('console');
   const started = performance.now();
   try {
@@ -210,14 +212,7 @@ async function timeLag(
   }
 }
 
-async function asyncJob(
-  tensor: Float32Array,
-  shape: number[],
-  current: () => boolean,
-  show: (key: string, answer: Pick<Answer, 'label' | 'confidence' | 'version' | 'ms'>, note?: string) => void,
-  fail: (key: string, error: unknown) => void,
-  note: HTMLElement,
-): Promise<void> {
+async function asyncJob(tensor: Float32Array, shape: number[], { current, show, fail }: RowSink, note: HTMLElement): Promise<void> {
   const started = performance.now();
   const states: string[] = [];
   try {

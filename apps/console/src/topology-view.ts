@@ -1,20 +1,8 @@
+import type { Topology } from '@msp/contracts';
 import { getJson } from './api.js';
 import { errorText, h, ms } from './dom.js';
 import { parseInferCounters, type Counters } from './metrics.js';
 
-interface TopologyInstance {
-  service: string;
-  id: string;
-  version: string;
-  model?: string;
-  modelVersion?: string;
-  started?: string;
-  endpoints: { name: string; subject: string; requests: number; errors: number }[];
-}
-interface Topology {
-  at: number;
-  instances: TopologyInstance[];
-}
 interface ModelListing {
   registry: string;
   models: { name: string; serving?: string; versions: { version: string; status?: string; replicas: number; accuracy?: number }[] }[];

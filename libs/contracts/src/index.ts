@@ -28,6 +28,7 @@ export type {
 } from './oip.schema.js';
 export { ARTEFACT_DIGEST_HEADER, ArtefactReplySchema } from './artefact.js';
 export type { ArtefactReply } from './artefact.js';
+export type { Topology, TopologyInstance } from './topology.js';
 export { decodePredictorMetadata, encodePredictorMetadata } from './predictor-metadata.js';
 export type { PredictorModel } from './predictor-metadata.js';
 export {

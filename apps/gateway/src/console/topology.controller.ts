@@ -1,6 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { discoverAllServices, NATS_CONNECTION, type NatsConnection } from '@msp/messaging';
-import { joinTopology, type Topology } from './topology.js';
+import type { Topology } from '@msp/contracts';
+import { joinTopology } from './topology.js';
 
 /** How long the gateway collects `$SRV.INFO` / `$SRV.STATS` answers. */
 const TOPOLOGY_WAIT_MS = 300;

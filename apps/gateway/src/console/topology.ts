@@ -1,23 +1,5 @@
-import { decodePredictorMetadata } from '@msp/contracts';
+import { decodePredictorMetadata, type Topology, type TopologyInstance } from '@msp/contracts';
 import type { ServiceInfo, ServiceStats } from '@msp/messaging';
-
-/** One running service instance as `GET /v1/topology` shows it. */
-export interface TopologyInstance {
-  service: string;
-  id: string;
-  version: string;
-  /** For a predictor: the model and version it serves. */
-  model?: string;
-  modelVersion?: string;
-  started?: string;
-  endpoints: { name: string; subject: string; requests: number; errors: number }[];
-}
-
-export interface Topology {
-  /** When the gateway asked (epoch ms): rates are differences between two of these. */
-  at: number;
-  instances: TopologyInstance[];
-}
 
 /**
  * Joins the micro services' `$SRV.INFO` and `$SRV.STATS` answers by instance id: who runs (every
