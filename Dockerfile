@@ -55,8 +55,11 @@ RUN pnpm install --frozen-lockfile --offline --store-dir /pnpm/store
 # the libraries are compiled once per build, not once per image. tools/deploy-check holds the
 # container probe (dist/probe/container-probe.js) used by HEALTHCHECK and the k8s exec probes.
 # (Each app's tsconfig must still reference every lib it uses: deploy-check checks that.)
+# The web console (apps/console) is no Node app: Vite builds its static files (with onnxruntime-web's
+# WebAssembly runtime) here, and the gateway image carries them (/app/console, its CONSOLE_DIR).
 FROM workspace AS compiled
-RUN pnpm exec tsc -b $(for app in apps/*/; do case "${app}" in *trainer*) ;; *) printf '%s ' "${app}" ;; esac; done) tools/deploy-check
+RUN pnpm exec tsc -b $(for app in apps/*/; do case "${app}" in *trainer*|*console*) ;; *) printf '%s ' "${app}" ;; esac; done) tools/deploy-check \
+ && pnpm --filter @msp/console build
 
 # ---------------------------------------------------------------------------------------------
 # A serving app, pruned to its production dependencies in /out.
@@ -70,13 +73,14 @@ RUN case "${APP}" in \
 # Prune to production dependencies; keep only this platform's onnxruntime-node binaries (the
 # package ships them for every OS and CPU); then, since training code in serving is an
 # anti-pattern, fail the build if any training dependency leaked in. The gateway also gets the inference graph
-# definitions (graphs/*.yaml → /app/graphs, its GRAPHS_DIR in Compose and k8s) and the experiments
-# (experiments/*.yaml → /app/experiments, named by EXPERIMENTS_FILE in the shadow-ab pattern).
+# definitions (graphs/*.yaml → /app/graphs, its GRAPHS_DIR in Compose and k8s), the experiments
+# (experiments/*.yaml → /app/experiments, named by EXPERIMENTS_FILE in the shadow-ab pattern) and the
+# web console's built files (→ /app/console, its CONSOLE_DIR).
 RUN pnpm --filter "@msp/${APP}" deploy --prod --offline --store-dir /pnpm/store /out \
  && cp tools/deploy-check/dist/probe/container-probe.js /out/deploy-probe.js \
  && sh tools/docker/prune-onnxruntime.sh /out \
  && rm -f /out/pnpm-lock.yaml /out/pnpm-workspace.yaml \
- && if [ "${APP}" = gateway ]; then cp -r graphs /out/graphs && cp -r experiments /out/experiments; fi \
+ && if [ "${APP}" = gateway ]; then cp -r graphs /out/graphs && cp -r experiments /out/experiments && cp -r apps/console/dist /out/console; fi \
  && if ls /out/node_modules/.pnpm | grep -E -f tools/docker/training-deps.regex; then \
       echo "training dependencies in the ${APP} image" >&2; exit 1; \
     fi
@@ -136,6 +140,8 @@ CMD ["node", "dist/main.js"]
 # One small stage per serving app: the ports it listens on. 9090 is the ops port (OPS_PORT:
 # /health/live, /health/ready, /metrics) of the services without HTTP of their own.
 FROM runtime-base AS app-gateway
+# The web console's files, served at / (copied into the build by the `build` stage).
+ENV CONSOLE_DIR=/app/console
 EXPOSE 8080
 
 # HTTP_PORT (8081) only as web-single; otherwise NATS only.

@@ -12,6 +12,7 @@ import { GatewayBackend } from './backend/gateway.backend.js';
 
 import { PredictionCacheModule } from './cache/prediction-cache.module.js';
 import { CompatModule } from './compat/compat.module.js';
+import { ConsoleModule } from './console/console.module.js';
 import { DataCacheModule } from './data-cache/data-cache.module.js';
 import type { GatewayConfig } from './config/gateway-config.schema.js';
 import { LogsModule } from './logs/logs.module.js';
@@ -57,6 +58,7 @@ export class AppModule {
         // Asynchronous jobs (/v1/async, /v1/jobs): JetStream queue, state in Redis.
         AsyncJobsModule,
         CompatModule, // the seeds' sample API under /compat/<model>/
+        ConsoleModule, // GET /v1/models/:model/artefact: the ONNX file, for edge prediction in the web console
         LogsModule, // GET /v1/logs, POST /v1/feedback (prediction log, via apps/monitor)
         OpenApiModule, // GET /openapi.json, /openapi.yaml
         ReleasesModule, // GET /v1/models: registry status and replicas per version (training-to-serving)

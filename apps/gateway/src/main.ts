@@ -4,6 +4,7 @@ import { createOipApp } from '@msp/oip-server';
 import { createLogger, Metrics, startTracing } from '@msp/telemetry';
 import { AppModule } from './app.module.js';
 import { loadGatewayConfig } from './config/gateway-config.schema.js';
+import { registerConsole } from './console/console.plugin.js';
 import { UPLOAD_MAX_FILES } from './upload/upload.options.js';
 import { registerUploads } from './upload/upload.plugin.js';
 
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
     apiKeys: config.apiKeys,
   });
   await registerUploads(app, { maxFileBytes: config.bodyLimitBytes, maxFiles: UPLOAD_MAX_FILES });
+  await registerConsole(app, config.consoleDir, logger);
   await app.listen(config.port, config.host);
   logger.info({ port: config.port, host: config.host, nats: config.natsServers, apiKeys: config.apiKeys.length }, 'gateway listening');
 }

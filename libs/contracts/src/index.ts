@@ -26,6 +26,9 @@ export type {
   ServerMetadata,
   TensorData,
 } from './oip.schema.js';
+export { ARTEFACT_DIGEST_HEADER, ArtefactReplySchema } from './artefact.js';
+export type { ArtefactReply } from './artefact.js';
+export type { Topology, TopologyInstance } from './topology.js';
 export { decodePredictorMetadata, encodePredictorMetadata } from './predictor-metadata.js';
 export type { PredictorModel } from './predictor-metadata.js';
 export {
@@ -127,7 +130,7 @@ export { PARAMETER_NAMES, ParameterRecordSchema, Parameters, parseParameter } fr
 export type { ParameterRecord } from './parameters.js';
 export { ArmFiguresSchema, ROLLOUT_STATES, RolloutRecordSchema, Rollouts, RolloutStepSchema } from './rollouts.js';
 export type { ArmFigures, RolloutRecord, RolloutState, RolloutStep } from './rollouts.js';
-export { inboxPrefixOf, natsUsers, predictorUser } from './nats-users.js';
+export { inboxPrefixOf, natsUsers, PREDICTOR_GROUPS, predictorUser } from './nats-users.js';
 export type { NatsPermissionSettings, NatsUser } from './nats-users.js';
 export {
   NATS_AUTH_CONFIG_FILE,

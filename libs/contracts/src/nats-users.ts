@@ -1,9 +1,10 @@
 import { ItemStore } from './items.js';
 import { jobQueueNames } from './jobs.js';
-import { MODEL_NAMES } from './manifest.schema.js';
+import { MODEL_NAMES, type ModelName } from './manifest.schema.js';
 import { Parameters } from './parameters.js';
-import { ExperimentSubjects, LogQueueGroup, LogServiceName, LogSubjects, MonitoringSubjects, PredictionLogStream } from './prediction-log.js';
+import { AlertStates, ExperimentSubjects, LogQueueGroup, LogServiceName, LogSubjects, MonitoringSubjects, PredictionLogStream } from './prediction-log.js';
 import { Registry, Routing } from './registry.js';
+import { Rollouts } from './rollouts.js';
 import { QueueGroups, ServiceNames, Subjects } from './subjects.js';
 
 /**
@@ -30,6 +31,8 @@ export interface NatsUser {
 export interface NatsPermissionSettings {
   /** The models whose predictors get a user each (`predictor-<model>`); default MODEL_NAMES. */
   models?: readonly string[];
+  /** Multi-model predictors (`MODEL_NAMES`), a user each (`predictor-<group>`) with its models' rights; default PREDICTOR_GROUPS. */
+  groups?: Readonly<Record<string, readonly string[]>>;
   /** The jobs namespace of the asynchronous pattern (JOBS_NAMESPACE); default `msp`. */
   jobsNamespace?: string;
 }
@@ -39,9 +42,18 @@ export function inboxPrefixOf(user: string): string {
   return `_INBOX_${user}`;
 }
 
-/** The NATS user a predictor of `model` connects as. */
-export function predictorUser(model: string): string {
-  return `predictor-${model}`;
+/**
+ * The multi-model predictors of `pnpm start` and of compose's and k8s's multi-model pattern: the
+ * iris models in one process, the digit models in another.
+ */
+export const PREDICTOR_GROUPS: { readonly iris: readonly ModelName[]; readonly mnist: readonly ModelName[] } = {
+  iris: MODEL_NAMES.filter((model) => model.startsWith('iris-')),
+  mnist: MODEL_NAMES.filter((model) => model.startsWith('mnist-')),
+};
+
+/** The NATS user a predictor of `model` (or of a group in PREDICTOR_GROUPS) connects as. */
+export function predictorUser(modelOrGroup: string): string {
+  return `predictor-${modelOrGroup}`;
 }
 
 const JS = '$JS.API';
@@ -94,27 +106,36 @@ export function natsUsers(settings: NatsPermissionSettings = {}): NatsUser[] {
   const jobs = jobQueueNames(settings.jobsNamespace);
   const self = (user: string): string => `${inboxPrefixOf(user)}.>`;
 
-  const predictors = models.map((model): NatsUser => {
-    const user = predictorUser(model);
-    return {
-      user,
-      description: `a predictor of ${model} (every replica, and the web-single server of it)`,
-      publish: [
-        ...JETSTREAM_CLIENT,
-        ...predictionLog(PredictionLogStream.subject(model)),
-        // model-load: the serving version from the registry, and release records watched.
-        ...readKv(Registry.releases),
-        ...readObjects(Registry.artefacts),
-      ],
-      subscribe: [
+  // A predictor may serve its models' subjects only; a multi-model one, each of its models'.
+  const predictor = (user: string, served: readonly string[], description: string): NatsUser => ({
+    user,
+    description,
+    publish: [
+      ...JETSTREAM_CLIENT,
+      ...served.map((model) => PredictionLogStream.subject(model)),
+      ...ownStream(PredictionLogStream.name),
+      // model-load: the serving version from the registry, and release records watched.
+      ...readKv(Registry.releases),
+      ...readObjects(Registry.artefacts),
+    ],
+    subscribe: [
+      ...served.flatMap((model) => [
         `${Subjects.infer(model)} ${QueueGroups.predictor(model)}`,
         `${Subjects.inferVersion(model, '*')} ${QueueGroups.predictor(model)}`,
-        ...discoverable(ServiceNames.predictor),
-        self(user),
-      ],
-      allowResponses: true,
-    };
+        // Edge prediction: the ONNX file handed to the console.
+        `${Subjects.artefact(model, '*')} ${QueueGroups.predictor(model)}`,
+      ]),
+      ...discoverable(ServiceNames.predictor),
+      self(user),
+    ],
+    allowResponses: true,
   });
+  const predictors = [
+    ...models.map((model) => predictor(predictorUser(model), [model], `a predictor of ${model} (every replica, and the web-single server of it)`)),
+    ...Object.entries(settings.groups ?? PREDICTOR_GROUPS).map(([group, served]) =>
+      predictor(predictorUser(group), served, `a multi-model predictor of ${served.join(', ')} (MODEL_NAMES)`),
+    ),
+  ];
 
   return [
     {
@@ -132,6 +153,10 @@ export function natsUsers(settings: NatsPermissionSettings = {}): NatsUser[] {
         ExperimentSubjects.report,
         MonitoringSubjects.view,
         ...discover(ServiceNames.predictor, ServiceNames.preprocess, ServiceNames.cache, LogServiceName),
+        // The console: every service instance (GET /v1/topology) and a model's ONNX file.
+        '$SRV.INFO',
+        '$SRV.STATS',
+        Subjects.artefact('*', '*'),
         ...ownStream(jobs.stream),
         ...ownStream(jobs.deadStream),
         jobs.subjects,
@@ -140,8 +165,10 @@ export function natsUsers(settings: NatsPermissionSettings = {}): NatsUser[] {
         // Release records watched (GET /v2/models/{m} versions); the registry opens its artefact store too.
         ...readKv(Registry.releases),
         ...readObjects(Registry.artefacts),
-        // PUT /v1/parameters (behind MANAGEMENT_TOKEN) writes this bucket.
+        // PUT /v1/parameters (behind MANAGEMENT_TOKEN) and rollouts write this bucket.
         ...writeKv(Parameters.bucket),
+        // Metric-gated promotion records each step in the registry.
+        ...writeKv(Rollouts.bucket),
       ],
       subscribe: [self('gateway')],
       allowResponses: false,
@@ -191,6 +218,8 @@ export function natsUsers(settings: NatsPermissionSettings = {}): NatsUser[] {
         ...ownStream(PredictionLogStream.name),
         `$JS.ACK.${PredictionLogStream.name}.>`,
         MonitoringSubjects.alerts,
+        // The alerts firing now, shared by the replicas (each start and end announced once).
+        ...writeKv(AlertStates.bucket),
         ...discover(ServiceNames.predictor),
       ],
       subscribe: [

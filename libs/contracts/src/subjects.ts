@@ -7,6 +7,8 @@ export const Subjects = {
   infer: (model: string): string => `msp.infer.${model}`,
   /** Request-reply inference pinned to one version. */
   inferVersion: (model: string, version: string): string => `msp.infer.${model}.${version}`,
+  /** The ONNX artefact one version's predictors run (`ArtefactReply`), for edge prediction in the console. */
+  artefact: (model: string, version: string): string => `msp.artefact.${model}.${version}`,
   /** Request-reply preprocessing of one kind of input, e.g. `msp.prep.mnist` (prep-pred pattern). */
   prep: (kind: string): string => `msp.prep.${kind}`,
   /** Prediction cache (apps/cache): an OIP request in (model in headers), a CacheLookupReply out. */

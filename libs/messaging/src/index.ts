@@ -1,4 +1,4 @@
-export { discoverServices } from './discovery.js';
+export { discoverAllServices, discoverServices } from './discovery.js';
 export {
   ensureStream,
   isTransientJetStreamError,
@@ -29,4 +29,4 @@ export type { NatsServiceModuleOptions } from './nats-service.module.js';
 export { NatsReadiness, NatsTransport } from './nats.transport.js';
 export type { EndpointSpec, NatsConsumer, NatsServiceOptions, NatsServiceUnit } from './nats.transport.js';
 export type { NatsConnection } from '@nats-io/transport-node';
-export type { Service, ServiceInfo } from '@nats-io/services';
+export type { Service, ServiceInfo, ServiceStats } from '@nats-io/services';

@@ -24,6 +24,8 @@ export interface LoadedModel {
   onnxPath: string;
   sha256: string;
   bytes: number;
+  /** The verified ONNX bytes the session was made from (edge prediction serves the same file). */
+  onnx: Uint8Array;
   /** Reading, verifying and creating the session, in ms. */
   loadMs: number;
   /** The first (zero-row) inference, in ms. */
@@ -101,7 +103,7 @@ export async function loadModelFromArtefact(options: LoadArtefactOptions): Promi
     } catch (error) {
       throw new ModelLoadError(`${onnxPath} failed its warm-up run: ${messageOf(error)}`, onnxPath, { cause: error });
     }
-    return { runner, manifest, manifestPath, onnxPath, sha256, bytes: bytes.byteLength, loadMs, warmUpMs };
+    return { runner, manifest, manifestPath, onnxPath, sha256, bytes: bytes.byteLength, onnx: bytes, loadMs, warmUpMs };
   } catch (error) {
     await session.release().catch(() => undefined);
     throw error;

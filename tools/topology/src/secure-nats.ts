@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { natsAuthConfig, natsUsers, predictorUser, type NatsPermissionSettings } from '@msp/contracts';
+import { natsAuthConfig, natsUsers, PREDICTOR_GROUPS, predictorUser, type NatsPermissionSettings } from '@msp/contracts';
 import { colourWanted } from './ansi.js';
 import { findExecutable, InfraError } from './infra.js';
 import { findFreePort, isPortOpen } from './port.js';
@@ -10,12 +10,15 @@ import { labelled, startService, stdoutSink, type LineSink, type ServiceProcess 
 import type { ServiceDefinition } from './topology.js';
 
 /** The NATS user a service of a topology connects as (libs/contracts nats-users.ts). */
-export function natsUserOf(service: Pick<ServiceDefinition, 'app' | 'model'>): string {
-  if (service.app === 'predictor') {
-    if (service.model === undefined) throw new Error('a predictor without a model has no NATS user');
-    return predictorUser(service.model);
-  }
-  return service.app;
+export function natsUserOf(service: Pick<ServiceDefinition, 'app' | 'models'>): string {
+  if (service.app !== 'predictor') return service.app;
+  const models = service.models ?? [];
+  if (models.length === 1) return predictorUser(models[0]!);
+  // A multi-model predictor connects as its group's user, which has each of its models' rights.
+  const served = [...models].sort().join(',');
+  const group = Object.entries(PREDICTOR_GROUPS).find(([, members]) => [...members].sort().join(',') === served)?.[0];
+  if (group === undefined) throw new Error(`no NATS user serves the models ${models.join(', ')} together (PREDICTOR_GROUPS in libs/contracts nats-users.ts)`);
+  return predictorUser(group);
 }
 
 export interface SecureNatsOptions extends NatsPermissionSettings {

@@ -234,6 +234,7 @@ function printBanner(topology: RunningTopology, infra: InfraHandle, cluster: Nat
   const origin = (started: boolean): string => (started ? 'started here' : 'already running');
   const rows: [string, string, string][] = [];
   if (topology.urls.gateway) rows.push(['gateway', topology.urls.gateway, 'Open Inference Protocol v2 over NATS predictors']);
+  if (topology.urls.gateway) rows.push(['console', `${topology.urls.gateway}/`, 'the web console: every pattern, edge prediction, live topology']);
   if (topology.urls.gateway2) rows.push(['gateway-2', topology.urls.gateway2, 'the second gateway: clients may list both']);
   if (topology.urls.webSingle) rows.push(['web-single', topology.urls.webSingle, 'iris-mlp served in-process (OIP v2)']);
   if (cluster) {
@@ -252,6 +253,7 @@ function printBanner(topology: RunningTopology, infra: InfraHandle, cluster: Nat
     '  try:',
     `    curl -s ${topology.baseUrl}/v2/models/iris-mlp/infer -H 'content-type: application/json' \\`,
     `      -d '${body}'`,
+    ...(topology.urls.gateway ? [`    or open ${bold(`${topology.urls.gateway}/`)} in a browser (the web console)`] : []),
     '',
     style(colour, 'dim', '  Ctrl-C stops everything (and the NATS / Redis started here).'),
     '',

@@ -1,4 +1,4 @@
-import { MODEL_NAMES, type ModelName } from '@msp/contracts';
+import { MODEL_NAMES, PREDICTOR_GROUPS, type ModelName } from '@msp/contracts';
 import { colourWanted } from './ansi.js';
 import { DEFAULT_NATS_URL } from './infra.js';
 import { findFreePort, isPortOpen } from './port.js';
@@ -44,8 +44,6 @@ const predictor = (model: ModelName): ServiceDefinition => ({ name: `predictor-$
 
 const webSinglePredictor: ServiceDefinition = { name: 'web-single', app: 'predictor', models: ['iris-mlp'], http: 'webSingle' };
 
-const IRIS_MODELS = MODEL_NAMES.filter((model) => model.startsWith('iris-'));
-const MNIST_MODELS = MODEL_NAMES.filter((model) => model.startsWith('mnist-'));
 /**
  * Multi-model predictors (`MODEL_NAMES`), where a process per model would only cost memory: the
  * iris models in one process, the digit models in another — each model still has its own
@@ -57,7 +55,7 @@ const predictorGroup = (group: string, models: readonly ModelName[]): ServiceDef
   app: 'predictor',
   models,
 });
-const modelPredictors: readonly ServiceDefinition[] = [predictorGroup('iris', IRIS_MODELS), predictorGroup('mnist', MNIST_MODELS)];
+const modelPredictors: readonly ServiceDefinition[] = [predictorGroup('iris', PREDICTOR_GROUPS.iris), predictorGroup('mnist', PREDICTOR_GROUPS.mnist)];
 
 const synchronous: TopologyDefinition = {
   description: 'gateway → NATS request-reply → multi-model predictors (iris models in one, mnist in another)',
@@ -77,7 +75,7 @@ const preprocess = (name = 'preprocess'): ServiceDefinition => ({ name, app: 'pr
 
 const prepPred: TopologyDefinition = {
   description: 'gateway → NATS → 2 preprocess replicas (image → tensor) → NATS → mnist predictors; mnist-image is the pipeline',
-  services: [gateway, preprocess('preprocess-1'), preprocess('preprocess-2'), predictorGroup('mnist', MNIST_MODELS)],
+  services: [gateway, preprocess('preprocess-1'), preprocess('preprocess-2'), predictorGroup('mnist', PREDICTOR_GROUPS.mnist)],
 };
 
 /** The prediction cache (apps/cache) in front of Redis; the gateway asks it for the models in CACHE_MODELS. */

@@ -16,6 +16,7 @@ describe('loadGatewayConfig', () => {
       discoveryIntervalMs: 2_000,
       modelForgetMs: 300_000,
       graphsDir: 'graphs',
+      consoleDir: 'apps/console/dist',
       experimentsFile: '',
       jobs: { namespace: 'msp', ttlSeconds: 86_400 },
       resilience: {
@@ -47,6 +48,7 @@ describe('loadGatewayConfig', () => {
       DISCOVERY_INTERVAL_MS: '300',
       MODEL_FORGET_MS: '60000',
       GRAPHS_DIR: '/etc/msp/graphs',
+      CONSOLE_DIR: '/app/console',
       EXPERIMENTS_FILE: 'experiments/shadow-ab.yaml',
       MANAGEMENT_TOKEN: 'secret',
       JOBS_NAMESPACE: 'e2e-7',
@@ -80,6 +82,7 @@ describe('loadGatewayConfig', () => {
       discoveryIntervalMs: 300,
       modelForgetMs: 60_000,
       graphsDir: '/etc/msp/graphs',
+      consoleDir: '/app/console',
       experimentsFile: 'experiments/shadow-ab.yaml',
       jobs: { namespace: 'e2e-7', ttlSeconds: 60 },
       resilience: {

@@ -21,6 +21,8 @@ export const GatewayEnvSchema = z
     DISCOVERY_INTERVAL_MS: integer(2_000, 100),
     MODEL_FORGET_MS: integer(300_000, 0),
     GRAPHS_DIR: text('graphs'),
+    /** The web console's built assets (apps/console, `pnpm build`), served at `/`. */
+    CONSOLE_DIR: text('apps/console/dist'),
     /** Shadow experiments (YAML); empty: none. */
     EXPERIMENTS_FILE: text(''),
     JOBS_NAMESPACE: text(DEFAULT_JOBS_NAMESPACE).refine(isJobsNamespace, 'expected lower-case letters, digits and dashes'),
@@ -89,6 +91,8 @@ export interface GatewayConfig {
   modelForgetMs: number;
   /** Inference graph definitions (`*.yaml`), served as models; relative to the working directory. */
   graphsDir: string;
+  /** The web console's built assets, served at `/`; relative to the working directory. */
+  consoleDir: string;
   /** Experiments (shadow AB) as data; '' for none. */
   experimentsFile: string;
   /** Asynchronous jobs: the queue's namespace (stream, subjects, Redis keys) and how long job state lives. */
@@ -124,6 +128,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     discoveryIntervalMs: e.DISCOVERY_INTERVAL_MS,
     modelForgetMs: e.MODEL_FORGET_MS,
     graphsDir: e.GRAPHS_DIR,
+    consoleDir: e.CONSOLE_DIR,
     experimentsFile: e.EXPERIMENTS_FILE,
     jobs: { namespace: e.JOBS_NAMESPACE, ttlSeconds: e.JOB_TTL_S },
     resilience: {

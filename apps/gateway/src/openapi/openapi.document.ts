@@ -147,6 +147,36 @@ const timeLagRecord: JsonObject = {
   },
 };
 
+/** One endpoint of a micro service instance, with its counters ($SRV.STATS). */
+const topologyEndpoint: JsonObject = {
+  type: 'object',
+  required: ['name', 'subject', 'requests', 'errors'],
+  properties: { name: { type: 'string' }, subject: { type: 'string' }, requests: { type: 'integer' }, errors: { type: 'integer' } },
+};
+
+const topologyInstance: JsonObject = {
+  type: 'object',
+  required: ['service', 'id', 'version', 'endpoints'],
+  properties: {
+    service: { type: 'string', description: 'The micro service name, e.g. `msp-predictor`.' },
+    id: { type: 'string' },
+    version: { type: 'string' },
+    model: { type: 'string', description: "A predictor's model." },
+    modelVersion: { type: 'string', description: "A predictor's model version." },
+    started: { type: 'string', format: 'date-time' },
+    endpoints: { type: 'array', items: topologyEndpoint },
+  },
+};
+
+const topology: JsonObject = {
+  type: 'object',
+  required: ['at', 'instances'],
+  properties: {
+    at: { type: 'integer', description: 'When the gateway asked, epoch ms.' },
+    instances: { type: 'array', items: topologyInstance },
+  },
+};
+
 const modelListing: JsonObject = {
   type: 'object',
   required: ['registry', 'models'],
@@ -204,6 +234,7 @@ const schemas: Record<string, JsonObject> = {
   JobView: jobView,
   TimeLagRecord: timeLagRecord,
   ModelListing: modelListing,
+  Topology: topology,
   Experiment: {
     type: 'object',
     required: ['id', 'kind', 'model'],
@@ -355,6 +386,29 @@ const json = (schema: JsonObject, description: string, headers?: JsonObject): Js
   ...(headers ? { headers } : {}),
   content: { 'application/json': { schema } },
 });
+
+/** Edge prediction: an ONNX file with its digest (`GET /v1/models/{model}[/versions/{version}]/artefact`). */
+function artefactOperation(summary: string, operationId: string, parameters: JsonObject[]): JsonObject {
+  return {
+    tags: ['console'],
+    summary,
+    description:
+      "Edge prediction: the ONNX file one of the model's predictors runs, fetched from it over NATS (`msp.artefact.<model>.<version>`) and checked, with its SHA-256 (hex) in `x-msp-sha256` for the browser to check again before it runs the file (onnxruntime-web). Graphs have no artefact (404).",
+    operationId,
+    parameters: [...parameters, requestIdHeader],
+    responses: {
+      '200': {
+        description: 'The ONNX file.',
+        headers: {
+          'x-msp-sha256': { description: 'SHA-256 of the body, hex.', schema: { type: 'string', pattern: '^[a-f0-9]{64}$' } },
+          'x-msp-model-version': { description: 'The version the file is.', schema: { type: 'string' } },
+        },
+        content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } },
+      },
+      ...errors(404, 413, 503, 504),
+    },
+  };
+}
 
 /** A Server-Sent Events response; `events` names each event and the JSON in its `data`. */
 function eventStream(description: string, events: Record<string, string>): JsonObject {
@@ -728,6 +782,20 @@ const paths: Record<string, JsonObject> = {
       responses: { '200': json(ref('ModelListing'), 'The models, newest version first.'), ...errors(503) },
     },
   },
+  '/v1/models/{model}/artefact': { get: artefactOperation("The ONNX file the model's newest running version runs", 'artefact', [model]) },
+  '/v1/models/{model}/versions/{version}/artefact': {
+    get: artefactOperation('The ONNX file one version of the model runs', 'artefactVersion', [model, version]),
+  },
+  '/v1/topology': {
+    get: {
+      tags: ['console'],
+      summary: 'Every running NATS micro service instance, what it serves, and its request counters',
+      description:
+        'From NATS discovery (`$SRV.INFO` and `$SRV.STATS` of every micro service, answers collected for 300 ms): predictors (with model and version), preprocess, cache, monitor. `at` is when the gateway asked; request rates are differences between two polls.',
+      operationId: 'topology',
+      responses: { '200': json(ref('Topology'), 'The instances, sorted by service, model and id.'), ...errors(503) },
+    },
+  },
   '/v1/models/{model}/upload': {
     post: {
       tags: ['upload'],
@@ -800,6 +868,7 @@ export const OPENAPI_DOCUMENT: JsonObject = {
     { name: 'time-lag', description: 'Multi-stage (time-lag) pattern: fast answer now, better answer later' },
     { name: 'upload', description: 'Multipart image uploads' },
     { name: 'releases', description: 'Training-to-serving: released versions and their replicas' },
+    { name: 'console', description: 'What the web console (at `/`) reads beyond OIP: model artefacts for edge prediction, the live topology' },
     { name: 'prediction-log', description: 'Every prediction logged (JetStream → store); ground truth joined later' },
     { name: 'compat', description: "The seeds' sample API beside OIP, so their clients work unchanged" },
     { name: 'promotion', description: 'Metric-gated promotion and rollback: an AB candidate moved from shadow through canary weights to promotion, judged on the prediction log' },

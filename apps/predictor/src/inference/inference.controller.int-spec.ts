@@ -1,7 +1,11 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
 import { headers as natsHeaders, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
+  ArtefactReplySchema,
   decodePredictorMetadata,
   Headers,
   ServiceNames,
@@ -127,7 +131,17 @@ describe('predictor over NATS (fixture model)', () => {
     expect(found?.info.endpoints.map((endpoint) => [endpoint.name, endpoint.subject, endpoint.queue_group])).toEqual([
       ['infer', `msp.infer.${fixture.name}`, `msp.predictor.${fixture.name}`],
       ['infer-version', `msp.infer.${fixture.name}.3`, `msp.predictor.${fixture.name}`],
+      ['artefact', `msp.artefact.${fixture.name}.3`, `msp.predictor.${fixture.name}`],
     ]);
+  });
+
+  it('hands out the ONNX file it runs, byte for byte, with its SHA-256 (edge prediction)', async () => {
+    const reply = await nc.request(Subjects.artefact(fixture.name, '3'), '{}', { timeout: 2000 });
+    const artefact = ArtefactReplySchema.parse(reply.json());
+    const onFile = await readFile(join(fixture.modelsDir, fixture.name, 'model.onnx'));
+    expect(artefact).toMatchObject({ model: fixture.name, version: '3', bytes: onFile.byteLength });
+    expect(Buffer.from(artefact.onnx, 'base64').equals(onFile)).toBe(true);
+    expect(artefact.sha256).toBe(createHash('sha256').update(onFile).digest('hex'));
   });
 
   it('does no work for a request whose deadline has already passed', async () => {

@@ -9,13 +9,16 @@ import type { ServedModels } from '../model/served-model.js';
 export const InferEndpoints = {
   infer: 'infer',
   inferVersion: 'infer-version',
+  /** The ONNX file this version runs (edge prediction in the console). */
+  artefact: 'artefact',
 } as const;
 
 /**
  * One model served as a NATS micro service (`$SRV.PING|INFO|STATS.msp-predictor`) whose
  * metadata says which model and version it serves, with two endpoints in the model's queue
- * group: `msp.infer.<model>` and `msp.infer.<model>.<version>`. Both tell the handler which
- * model they serve (`context.tag`), as one process may serve several.
+ * group: `msp.infer.<model>` and `msp.infer.<model>.<version>`, and `msp.artefact.<model>.<version>`,
+ * which hands out the ONNX file itself. Each tells the handler which model it serves
+ * (`context.tag`), as one process may serve several.
  */
 export function inferenceServiceUnit(runner: ModelRunner, config: PredictorConfig): NatsServiceUnit {
   const { name, version } = runner;
@@ -39,6 +42,7 @@ export function inferenceServiceUnit(runner: ModelRunner, config: PredictorConfi
         tag: name,
       },
       [InferEndpoints.inferVersion]: { subject: Subjects.inferVersion(name, version), queue, numbersAs: 'typed', tag: name },
+      [InferEndpoints.artefact]: { subject: Subjects.artefact(name, version), queue, tag: name },
     },
     metricsModel: name,
   };

@@ -5,6 +5,7 @@ import type { PredictorConfig } from '../config/predictor-config.schema.js';
 import { ModelModule } from '../model/model.module.js';
 import { ServedModels } from '../model/served-model.js';
 import { inferenceServiceOptions } from './inference.endpoints.js';
+import { ArtefactController } from './artefact.controller.js';
 import { InferenceController } from './inference.controller.js';
 import { InferenceService } from './inference.service.js';
 import { ModelReleaseWatcher } from './model-release.watcher.js';
@@ -19,7 +20,7 @@ import { ModelReleaseWatcher } from './model-release.watcher.js';
       useFactory: (models: ServedModels, config: PredictorConfig) => inferenceServiceOptions(models, config),
     }),
   ],
-  controllers: [InferenceController],
+  controllers: [InferenceController, ArtefactController],
   providers: [InferenceService, ModelReleaseWatcher],
   exports: [InferenceService],
 })
