@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { jobQueueNames } from './jobs.js';
 import { MODEL_NAMES } from './manifest.schema.js';
 import { natsAuthConfig, natsBaseConfig, natsPasswordVariable, NATS_LIVENESS } from './nats-server.config.js';
-import { inboxPrefixOf, natsUsers, predictorUser } from './nats-users.js';
+import { inboxPrefixOf, natsUsers, PREDICTOR_GROUPS, predictorUser } from './nats-users.js';
 import { QueueGroups, Subjects } from './subjects.js';
 
 const userOf = (name: string) => {
@@ -21,6 +21,8 @@ describe('natsUsers (the permissions table)', () => {
       'monitor',
       'admin',
       ...MODEL_NAMES.map(predictorUser),
+      'predictor-iris',
+      'predictor-mnist',
     ]);
     expect(natsUsers({ models: ['my-model'] }).map((user) => user.user)).toContain('predictor-my-model');
   });
@@ -41,11 +43,27 @@ describe('natsUsers (the permissions table)', () => {
     expect(publish).not.toContain('msp.log.>');
   });
 
-  it('lets the gateway ask every service but serve none, and write only the parameters bucket', () => {
+  it('lets a multi-model predictor serve and log each of its models, and no other', () => {
+    const iris = userOf(predictorUser('iris'));
+    expect(PREDICTOR_GROUPS.iris).toEqual(['iris-softmax', 'iris-mlp', 'iris-trees']);
+    for (const model of PREDICTOR_GROUPS.iris) {
+      expect(iris.subscribe).toContain(`${Subjects.infer(model)} ${QueueGroups.predictor(model)}`);
+      expect(iris.subscribe).toContain(`${Subjects.artefact(model, '*')} ${QueueGroups.predictor(model)}`);
+      expect(iris.publish).toContain(`msp.log.${model}`);
+    }
+    expect([...iris.subscribe, ...iris.publish].join(' ')).not.toMatch(/mnist/);
+  });
+
+  it('lets the gateway ask every service but serve none, and write only the parameters and rollouts buckets', () => {
     const gateway = userOf('gateway');
     expect(gateway.publish).toContain('msp.infer.>');
+    expect(gateway.publish).toEqual(expect.arrayContaining(['$SRV.INFO', '$SRV.STATS', 'msp.artefact.*.*']));
     expect(gateway.subscribe).toEqual([`${inboxPrefixOf('gateway')}.>`]);
-    expect(gateway.publish.filter((subject) => subject.startsWith('$KV.'))).toEqual(['$KV.msp-parameters.>']);
+    expect(gateway.publish.filter((subject) => subject.startsWith('$KV.'))).toEqual(['$KV.msp-parameters.>', '$KV.msp-rollouts.>']);
+  });
+
+  it('lets the monitor write only the shared alert states', () => {
+    expect(userOf('monitor').publish.filter((subject) => subject.startsWith('$KV.'))).toEqual(['$KV.msp-alerts.>']);
   });
 
   it('follows the jobs namespace', () => {
