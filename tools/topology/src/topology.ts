@@ -1,4 +1,4 @@
-import { MODEL_NAMES, PREDICTOR_GROUPS, type ModelName } from '@msp/contracts';
+import { PREDICTOR_GROUPS, type ModelName } from '@msp/contracts';
 import { colourWanted } from './ansi.js';
 import { DEFAULT_NATS_URL } from './infra.js';
 import { findFreePort, isPortOpen } from './port.js';
