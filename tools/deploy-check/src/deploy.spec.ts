@@ -31,6 +31,7 @@ const PATTERNS = [
   'data-cache',
   'microservice-horizontal',
   'microservice-vertical',
+  'multi-model',
   'multi-stage',
   'online-ab',
   'prediction-cache',
@@ -52,10 +53,11 @@ function composeProblems(document: unknown): string[] {
 
 // Every overlay rendered once by `kubectl kustomize`; tests change clones of it.
 const rendered = new Map<string, K8sObject[]>();
+// 60 s: 18 `kubectl kustomize` processes at once took longer than vitest's 10 s default on two loaded cores.
 beforeAll(async () => {
   const objects = await Promise.all(PATTERNS.map((pattern) => kustomize(join(root, 'k8s', 'overlays', pattern))));
   for (const [index, pattern] of PATTERNS.entries()) rendered.set(pattern, objects[index]!);
-});
+}, 60_000);
 
 function overlay(pattern: string): K8sObject[] {
   const objects = rendered.get(pattern);
@@ -129,6 +131,16 @@ describe('compose checks', () => {
     expect(problems).toMatch(/predictor-iris-mlp: environment NATS_SERVERS is not read by the predictor/);
     expect(problems).toMatch(/profile synchronous: no predictor serves iris-mlp/);
     expect(problems).toMatch(/web-single: publishes container port 9000, but the predictor listens on 8081/);
+  });
+
+  it('reads a multi-model predictor\'s MODEL_NAMES: an unknown model in it, or a model left out of it', () => {
+    const document = composeDocument();
+    const services = document['services'] as Record<string, Record<string, Record<string, unknown>>>;
+    services['predictor-iris']!['environment']!['MODEL_NAMES'] = 'iris-softmax,iris-xgboost';
+    const problems = composeProblems(document).join('\n');
+    expect(problems).toMatch(/predictor-iris: MODEL_NAMES iris-xgboost is not one of iris-mlp, iris-softmax/);
+    expect(problems).toMatch(/profile multi-model: no predictor serves iris-mlp/);
+    expect(problems).not.toMatch(/profile multi-model: no predictor serves iris-softmax/);
   });
 
   it('rejects a trainer built as a serving image and an unpinned third-party image', () => {

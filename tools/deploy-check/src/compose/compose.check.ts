@@ -200,7 +200,7 @@ function checkEnv(service: ComposeService, models: readonly string[], where: str
     const served = predictorModels(service.env);
     if (served.length === 0) report.problem(where, 'a predictor needs MODEL_NAME (or MODEL_NAMES)');
     for (const model of served) {
-      if (!models.includes(model)) report.problem(where, `model ${model} is not one of ${models.join(', ')}`);
+      if (!models.includes(model)) report.problem(where, `${service.env.has('MODEL_NAME') ? 'MODEL_NAME' : 'MODEL_NAMES'} ${model} is not one of ${models.join(', ')}`);
     }
   }
 }

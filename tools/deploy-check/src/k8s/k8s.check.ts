@@ -357,7 +357,8 @@ function checkWorkload(workload: K8sObject, { claims, services, models }: Worklo
     if (app === 'predictor') {
       const served = predictorModels(env);
       if (served.length === 0) report.problem(cwhere, 'a predictor needs MODEL_NAME (or MODEL_NAMES)');
-      for (const model of served) if (!models.includes(model)) report.problem(cwhere, `model ${model} is not one of ${models.join(', ')}`);
+      const variable = env.has('MODEL_NAME') ? 'MODEL_NAME' : 'MODEL_NAMES';
+      for (const model of served) if (!models.includes(model)) report.problem(cwhere, `${variable} ${model} is not one of ${models.join(', ')}`);
       for (const mount of Array.isArray(container['volumeMounts']) ? container['volumeMounts'].filter(isRecord) : []) {
         if (mount['mountPath'] === '/models' && mount['readOnly'] !== true) report.problem(cwhere, 'mounts /models writable; predictors read models only');
       }

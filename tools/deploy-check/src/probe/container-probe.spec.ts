@@ -231,38 +231,33 @@ describe('container probe for preprocess and the worker', () => {
 });
 
 describe('wait-model', () => {
-  it('resolves once <MODELS_DIR>/<MODEL_NAME>/manifest.json exists', async () => {
+  /** Starts waiting with `present` models on disk, checks it still waits, writes `late`'s manifest, expects that path. */
+  async function expectWaitsFor(env: Record<string, string>, present: readonly string[], late: string): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), 'deploy-probe-'));
     try {
-      const waiting = waitForModel({ MODELS_DIR: dir, MODEL_NAME: 'iris-mlp' }, { pollMs: 10 });
+      for (const model of present) {
+        mkdirSync(join(dir, model));
+        writeFileSync(join(dir, model, 'manifest.json'), '{}');
+      }
+      const waiting = waitForModel({ MODELS_DIR: dir, ...env }, { pollMs: 10 });
       let done = false;
       void waiting.then(() => (done = true));
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(done).toBe(false);
-      mkdirSync(join(dir, 'iris-mlp'));
-      writeFileSync(join(dir, 'iris-mlp', 'manifest.json'), '{}');
-      await expect(waiting).resolves.toBe(join(dir, 'iris-mlp', 'manifest.json'));
+      mkdirSync(join(dir, late));
+      writeFileSync(join(dir, late, 'manifest.json'), '{}');
+      await expect(waiting).resolves.toBe(join(dir, late, 'manifest.json'));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  it('resolves once <MODELS_DIR>/<MODEL_NAME>/manifest.json exists', async () => {
+    await expectWaitsFor({ MODEL_NAME: 'iris-mlp' }, [], 'iris-mlp');
   });
 
   it('with MODEL_NAMES (a multi-model predictor) waits for every model', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'deploy-probe-'));
-    try {
-      mkdirSync(join(dir, 'iris-mlp'));
-      writeFileSync(join(dir, 'iris-mlp', 'manifest.json'), '{}');
-      const waiting = waitForModel({ MODELS_DIR: dir, MODEL_NAMES: 'iris-mlp, iris-trees' }, { pollMs: 10 });
-      let done = false;
-      void waiting.then(() => (done = true));
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(done).toBe(false);
-      mkdirSync(join(dir, 'iris-trees'));
-      writeFileSync(join(dir, 'iris-trees', 'manifest.json'), '{}');
-      await expect(waiting).resolves.toBe(join(dir, 'iris-trees', 'manifest.json'));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    await expectWaitsFor({ MODEL_NAMES: 'iris-mlp, iris-trees' }, ['iris-mlp'], 'iris-trees');
   });
 
   it('needs MODEL_NAME', async () => {
