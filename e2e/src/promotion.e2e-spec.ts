@@ -68,6 +68,7 @@ async function rollOutUnderLoad(gateway: string, which: ReturnType<typeof names>
     const start = await postJson<Described>(`${gateway}/v1/rollouts/${which.rollout}/start`, {}, managed);
     expect(start.status).toBe(202);
     expect(start.body.record).toMatchObject({ state: 'running', by: 'e2e-promotion' });
+    expect((await postJson(`${gateway}/v1/rollouts/${which.rollout}/start`, {}, managed)).status).toBe(409); // one run at a time
     for (;;) {
       const { body: described } = await http<Described>(`${gateway}/v1/rollouts/${which.rollout}`);
       if (described.record && described.record.state !== 'running') {

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// `pnpm models …`: registry commands (list, show, promote, retire, rollback, import); without
+// `pnpm models …`: registry commands (list, show, promote, retire, rollback, route, import, rollouts); without
 // one, trains the models missing under models/ as `pnpm models` always did.
 import { connect } from '@nats-io/transport-node';
 import { natsAuthOptions, setJetStreamReplicas } from '@msp/messaging';
-import { ModelRegistry, RoutingTable } from '@msp/registry';
+import { ModelRegistry, RolloutLog, RoutingTable } from '@msp/registry';
 import { ensureModels } from '@msp/topology';
 import { loadModelsCliConfig } from './cli.config.js';
 import { runModelsCommand } from './models.cli.js';
@@ -36,6 +36,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return await runModelsCommand(command, {
       registry,
       routing: await RoutingTable.open(nc),
+      rollouts: await RolloutLog.open(nc),
       modelsDir: config.modelsDir,
       owner: config.owner,
       out: (line) => console.log(line),

@@ -4,6 +4,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { connect } from '@nats-io/transport-node';
+import { RolloutLog } from '@msp/registry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /** Integration: `pnpm models …` as a user runs it (the built main.js), against the real NATS. */
@@ -121,5 +123,36 @@ describe('pnpm models against the registry', () => {
     const run = await models('retire', model, '1', '--reason', 'spec is done');
     expect(run).toMatchObject({ code: 0, stdout: `${model} v1 is retired\n` });
     expect((await models('list', model)).stdout).toMatch(/retired\s+0\.9667.*spec is done/);
+  });
+
+  it('shows the rollouts the gateway recorded, each step with its figures and reasons', async () => {
+    const nc = await connect({ servers: NATS_URL });
+    const id = `spec-rollout-${process.pid}`;
+    try {
+      const arm = (p99: number) => ({ requests: 120, errors: 0, error_rate: 0, p99_ms: p99, outcomes: 0 });
+      await (await RolloutLog.open(nc)).put({
+        id,
+        experiment: 'iris-canary',
+        control: { variant: 'mlp', model: 'iris-mlp' },
+        candidate: { variant: 'softmax', model: 'iris-softmax' },
+        state: 'rolled_back',
+        by: 'spec',
+        started_at: 1,
+        updated_at: 2,
+        steps: [
+          { stage: 'shadow', weight: 0, started_at: 1, ended_at: 2, outcome: 'advanced', reasons: [], control: arm(9), candidate: arm(8) },
+          { stage: 'canary', weight: 5, started_at: 2, ended_at: 3, outcome: 'rolled_back', reasons: ['p99 400 ms > 33.5 ms'], control: arm(9), candidate: arm(400) },
+        ],
+      });
+    } finally {
+      await nc.drain();
+    }
+    const listed = await models('rollouts');
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(new RegExp(`^${id}\\s+rolled_back\\s+softmax \\(iris-softmax\\)\\s+shadow → 5%✗\\s+1970-01-01 00:00:00$`, 'm'));
+    const one = await models('rollouts', id);
+    expect(one.stdout).toContain(`${id}: rolled_back — softmax (iris-softmax) against mlp (iris-mlp) in iris-canary, started by spec`);
+    expect(one.stdout).toMatch(/canary\s+5 %\s+rolled_back\s+candidate 120 req, 0 err, p99 400 ms\s+control 120 req, 0 err, p99 9 ms\s+— p99 400 ms > 33.5 ms/);
+    expect((await models('rollouts', `${id}-nope`)).code).toBe(2);
   });
 });

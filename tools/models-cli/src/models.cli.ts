@@ -1,5 +1,5 @@
-import type { ReleaseRecord, RoutingPolicy } from '@msp/contracts';
-import { RegistryError, type ModelRegistry, type RoutingTable } from '@msp/registry';
+import type { ArmFigures, ReleaseRecord, RolloutRecord, RoutingPolicy } from '@msp/contracts';
+import { RegistryError, type ModelRegistry, type RolloutLog, type RoutingTable } from '@msp/registry';
 import { importArtefacts } from './artefact.importer.js';
 import type { ModelsCommand } from './models.command.js';
 
@@ -11,6 +11,7 @@ export interface CliOutput {
 export interface CliContext extends CliOutput {
   registry: ModelRegistry;
   routing: RoutingTable;
+  rollouts: RolloutLog;
   modelsDir: string;
   owner: string;
 }
@@ -27,8 +28,23 @@ export async function runModelsCommand(command: ModelsCommand, context: CliConte
   }
 }
 
-async function run(command: ModelsCommand, { registry, routing, out, modelsDir, owner }: CliContext): Promise<void> {
+async function run(command: ModelsCommand, { registry, routing, rollouts, out, modelsDir, owner }: CliContext): Promise<void> {
   switch (command.kind) {
+    case 'rollouts': {
+      if (command.id === undefined) {
+        const records = await rollouts.list();
+        out(records.length === 0 ? 'no rollout has run: POST /v1/rollouts/<id>/start on the gateway starts one' : formatRollouts(records));
+        return;
+      }
+      const record = await rollouts.get(command.id);
+      if (!record) throw new RegistryError('unknown-model', `no rollout '${command.id}' has run (pnpm models rollouts lists those that have)`);
+      out(`${record.id}: ${record.state} — ${record.candidate.variant} (${record.candidate.model}) against ${record.control.variant} (${record.control.model}) in ${record.experiment}, started by ${record.by}`);
+      for (const step of record.steps) {
+        const figures = step.candidate && step.control ? `  candidate ${formatArm(step.candidate)}  control ${formatArm(step.control)}` : '';
+        out(`  ${step.stage.padEnd(7)} ${String(step.weight).padStart(3)} %  ${(step.outcome ?? 'running').padEnd(11)}${figures}${step.reasons.length > 0 ? `  — ${step.reasons.join('; ')}` : ''}`);
+      }
+      return;
+    }
     case 'list': {
       const names = command.model !== undefined ? [command.model] : await registry.models();
       if (names.length === 0) {
@@ -116,9 +132,14 @@ export function formatTable(records: readonly ReleaseRecord[]): string {
     record.digest.slice(0, 12),
     record.reason ?? '',
   ]);
-  const table = [[...COLUMNS], ...rows];
-  const widths = COLUMNS.map((_, column) => Math.max(...table.map((row) => row[column]?.length ?? 0)));
-  return table.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()).join('\n');
+  return table(COLUMNS, rows);
+}
+
+/** Rows under a header, each column as wide as its widest cell. */
+function table(columns: readonly string[], rows: readonly string[][]): string {
+  const all = [[...columns], ...rows];
+  const widths = columns.map((_, column) => Math.max(...all.map((row) => row[column]?.length ?? 0)));
+  return all.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()).join('\n');
 }
 
 function policyVersions(policy: RoutingPolicy): string[] {
@@ -140,3 +161,16 @@ export function describePolicy(policy: RoutingPolicy): string {
     }
   }
 }
+
+function formatRollouts(records: readonly RolloutRecord[]): string {
+  const rows = records.map((record) => [
+    record.id,
+    record.state,
+    `${record.candidate.variant} (${record.candidate.model})`,
+    record.steps.map((step) => `${step.stage === 'canary' ? `${step.weight}%` : step.stage}${step.outcome === 'rolled_back' ? '✗' : ''}`).join(' → '),
+    new Date(record.updated_at).toISOString().replace('T', ' ').slice(0, 19),
+  ]);
+  return table(['ROLLOUT', 'STATE', 'CANDIDATE', 'STEPS', 'UPDATED'], rows);
+}
+
+const formatArm = (arm: ArmFigures): string => `${arm.requests} req, ${arm.errors} err, p99 ${arm.p99_ms === undefined ? '-' : `${Math.round(arm.p99_ms * 10) / 10} ms`}${arm.accuracy === undefined ? '' : `, acc ${arm.accuracy}`}`;

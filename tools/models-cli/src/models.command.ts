@@ -18,6 +18,8 @@ export const USAGE = `Usage: pnpm models [trainer options]          train the mo
                                                 (no argument: show the current policy)
        pnpm models import                       register models/<name> as serving v1 for every model the
                                                 registry does not know yet (pnpm start does this)
+       pnpm models rollouts [id]                metric-gated promotions as recorded (KV msp-rollouts): every
+                                                rollout's state, or one rollout's steps with their figures
 
 The registry lives in NATS JetStream (NATS_URL, default nats://127.0.0.1:4222).
 Exit codes: 0 done, 1 refused or failed, 2 bad usage or unknown model/version.`;
@@ -30,9 +32,10 @@ export type ModelsCommand =
   | { kind: 'retire-below'; model: string; metric: string; min: number }
   | { kind: 'rollback'; model: string }
   | { kind: 'route'; model: string; policy?: RoutingPolicy }
-  | { kind: 'import' };
+  | { kind: 'import' }
+  | { kind: 'rollouts'; id?: string };
 
-export const SUBCOMMANDS = ['list', 'show', 'promote', 'retire', 'rollback', 'route', 'import'] as const;
+export const SUBCOMMANDS = ['list', 'show', 'promote', 'retire', 'rollback', 'route', 'import', 'rollouts'] as const;
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -106,6 +109,10 @@ export function parseModelsCommand(argv: readonly string[]): ModelsCommand {
     case 'import':
       positional(0, 'no arguments');
       return { kind };
+    case 'rollouts': {
+      const [id] = positional(1, '[rollout id]');
+      return { kind, ...(id !== undefined ? { id } : {}) };
+    }
     default:
       throw new UsageError(`unknown command '${kind ?? ''}' (commands: ${SUBCOMMANDS.join(', ')})`);
   }

@@ -15,6 +15,8 @@ import { judge, type Verdict } from './rollout.judge.js';
 const POLL_MS = 1_000;
 /** The monitor's report, at most this long. */
 const REPORT_TIMEOUT_MS = 5_000;
+/** A running record not rewritten for this long has no live controller (its gateway died): another gateway may start it again. */
+const ORPHANED_AFTER_MS = 3 * POLL_MS + REPORT_TIMEOUT_MS;
 
 type Stage = { stage: 'shadow' | 'canary'; weight: number };
 
@@ -31,7 +33,8 @@ interface Running {
  * control) — in the audited `msp-parameters` bucket, and judging each step from the prediction
  * log (the monitor's report of the experiment since the step began). Each step is recorded,
  * with the figures that justified it, in the registry's `msp-rollouts` bucket. The loop runs in
- * the gateway that started it; every gateway serves the parameters it sets.
+ * the gateway that started it and rewrites the record every poll; every gateway serves the
+ * parameters it sets, and any can abort it.
  */
 @Injectable()
 export class PromotionService implements OnModuleDestroy {
@@ -76,7 +79,7 @@ export class PromotionService implements OnModuleDestroy {
     return (await this.log()).get(id);
   }
 
-  /** Starts a rollout here (409 when it already runs in this gateway); resolves to its first record. */
+  /** Starts a rollout here (409 while it runs, here or in a gateway whose record is fresh); resolves to its first record. */
   async start(id: string, by: string): Promise<RolloutRecord> {
     const rollout = this.find(id);
     if (this.running.has(id)) throw MspError.conflict(`rollout '${id}' is already running (POST /v1/rollouts/${id}/abort stops it)`);
@@ -96,6 +99,10 @@ export class PromotionService implements OnModuleDestroy {
       steps: [],
     };
     const log = await this.log();
+    const previous = await log.get(id);
+    if (previous?.state === 'running' && now - previous.updated_at < ORPHANED_AFTER_MS) {
+      throw MspError.conflict(`rollout '${id}' is running in another gateway (started by ${previous.by}); POST /v1/rollouts/${id}/abort stops it`);
+    }
     await log.put(record);
     const running: Running = { stop: new AbortController(), done: Promise.resolve() };
     running.done = this.run(rollout, experiment, record, running).finally(() => this.running.delete(id));
@@ -128,10 +135,10 @@ export class PromotionService implements OnModuleDestroy {
     try {
       for (const stage of plan) {
         await this.apply(rollout, experiment, record, stage);
-        const step: RolloutStep = { ...stage, started_at: Date.now(), reasons: [] };
+        const step: RolloutStep & Stage = { ...stage, started_at: Date.now(), reasons: [] };
         record.steps.push(step);
         await this.save(record);
-        const verdict = await this.watch(rollout, experiment, record, stage, step.started_at, running.stop.signal);
+        const verdict = await this.watch(rollout, experiment, record, step, running.stop.signal);
         Object.assign(step, { ended_at: Date.now(), control: verdict.control, candidate: verdict.candidate, reasons: verdict.reasons });
         if (running.stop.signal.aborted) {
           step.outcome = 'rolled_back';
@@ -152,6 +159,10 @@ export class PromotionService implements OnModuleDestroy {
       await this.save(record);
       this.logger.info({ rollout: rollout.id }, `rollout ${rollout.id}: ${record.candidate.variant} promoted`);
     } catch (error) {
+      if (error instanceof Superseded) {
+        this.logger.warn({ rollout: rollout.id }, `rollout ${rollout.id}: ${error.message}; this gateway stops running it`);
+        return;
+      }
       this.logger.error({ err: error, rollout: rollout.id }, `rollout ${rollout.id} failed; rolling back`);
       const step = record.steps.at(-1);
       if (step && step.outcome === undefined) Object.assign(step, { ended_at: Date.now(), outcome: 'rolled_back' });
@@ -162,9 +173,18 @@ export class PromotionService implements OnModuleDestroy {
   }
 
   /** Polls the step's window until it passes (whole window within bounds), fails (out of bounds, or too few samples by max_step_s), or is aborted. */
-  private async watch(rollout: Rollout, experiment: AbExperiment, record: RolloutRecord, stage: Stage, since: number, signal: AbortSignal): Promise<Verdict> {
+  private async watch(rollout: Rollout, experiment: AbExperiment, record: RolloutRecord, step: RolloutStep & Stage, signal: AbortSignal): Promise<Verdict> {
+    const since = step.started_at;
     let last: Verdict | undefined;
     for (;;) {
+      if (last) {
+        // Aborted from another gateway (or started again there): that one has rolled back and owns the record now.
+        const stored = await (await this.log()).get(record.id);
+        if (stored?.state !== 'running' || stored.started_at !== record.started_at) throw new Superseded(stored?.aborted_by ?? 'another gateway');
+        // The step's figures so far, readable while it runs; the rewrite is also the sign that this controller is alive.
+        Object.assign(step, { control: last.control, candidate: last.candidate, reasons: last.reasons });
+        await this.save(record);
+      }
       await sleep(POLL_MS, undefined, { signal }).catch(() => undefined); // aborted: judged below
       if (signal.aborted) return last ?? { verdict: 'fail', reasons: [], control: emptyArm(), candidate: emptyArm() };
       const elapsed = Date.now() - since;
@@ -174,7 +194,7 @@ export class PromotionService implements OnModuleDestroy {
           { id: experiment.id, kind: 'ab', variants: experiment.variants.map((variant) => variant.name), since },
           { deadline: deadlineIn(REPORT_TIMEOUT_MS), requestId: `rollout-${rollout.id}-${randomUUID()}` },
         );
-        last = judge(report, record.control.variant, record.candidate.variant, stage.stage, rollout.bounds, rollout.min_samples);
+        last = judge(report, record.control.variant, record.candidate.variant, step.stage, rollout.bounds, rollout.min_samples);
       } catch (error) {
         this.logger.warn({ err: error, rollout: rollout.id }, `rollout ${rollout.id}: no report from the monitor`);
         last = { verdict: 'wait', reasons: [`no report from the monitor: ${error instanceof Error ? error.message : String(error)}`], control: last?.control ?? emptyArm(), candidate: last?.candidate ?? emptyArm() };
@@ -240,3 +260,12 @@ export class PromotionService implements OnModuleDestroy {
 }
 
 const emptyArm = () => ({ requests: 0, errors: 0, error_rate: 0, outcomes: 0 });
+
+/** The record says the rollout was aborted or restarted elsewhere: this controller stops without touching anything. */
+class Superseded extends Error {
+  override readonly name = 'Superseded';
+
+  constructor(by: string) {
+    super(`aborted or restarted by ${by}`);
+  }
+}

@@ -9,6 +9,10 @@ function variant(name: string, figures: Partial<AbVariantFigures> = {}): AbVaria
   return { name, exposures: 200, errors: 0, statuses: {}, latency_ms: { p50: 5, p99: 40 }, outcomes: { samples: 0, correct: 0 }, ...figures };
 }
 const report = (...variants: AbVariantFigures[]): AbReport => ({ id: 'ab', variants, window: 20_000 });
+const outcomes = (samples: number, correct: number) => ({ samples, correct, accuracy: correct / samples });
+/** A canary step where the two sides differ only in the ground truth posted for them. */
+const byAccuracy = (control: AbVariantFigures['outcomes'], candidate: AbVariantFigures['outcomes']) =>
+  judge(report(variant('a', { outcomes: control }), variant('b', { outcomes: candidate })), 'a', 'b', 'canary', bounds, 100);
 
 describe('judge', () => {
   it('waits until both sides have min_samples requests', () => {
@@ -32,27 +36,11 @@ describe('judge', () => {
     expect(errors).toMatchObject({ verdict: 'fail', reasons: ["error rate 0.05 > control's 0 + 0.01"] });
     const slow = judge(report(variant('a'), variant('b', { latency_ms: { p99: 80.5 } })), 'a', 'b', 'canary', bounds, 100);
     expect(slow).toMatchObject({ verdict: 'fail', reasons: ["p99 80.5 ms > 80 ms (control's 40 ms × 1.5 + 20)"] });
-    const wrong = judge(
-      report(variant('a', { outcomes: { samples: 40, correct: 38, accuracy: 0.95 } }), variant('b', { outcomes: { samples: 40, correct: 32, accuracy: 0.8 } })),
-      'a',
-      'b',
-      'canary',
-      bounds,
-      100,
-    );
-    expect(wrong).toMatchObject({ verdict: 'fail', reasons: [expect.stringMatching(/^accuracy 0.8 < control's 0.95 − 0.05/)] });
+    expect(byAccuracy(outcomes(40, 38), outcomes(40, 32))).toMatchObject({ verdict: 'fail', reasons: [expect.stringMatching(/^accuracy 0.8 < control's 0.95 − 0.05/)] });
   });
 
   it('ignores accuracy below min_outcomes', () => {
-    const few = judge(
-      report(variant('a', { outcomes: { samples: 29, correct: 29, accuracy: 1 } }), variant('b', { outcomes: { samples: 29, correct: 0, accuracy: 0 } })),
-      'a',
-      'b',
-      'canary',
-      bounds,
-      100,
-    );
-    expect(few.verdict).toBe('pass');
+    expect(byAccuracy(outcomes(29, 29), outcomes(29, 0)).verdict).toBe('pass');
   });
 
   it('judges the candidate by its mirrored requests in a shadow step', () => {

@@ -13,7 +13,7 @@ interface Described {
 
 /**
  * Metric-gated promotion: GET /v1/rollouts (every declared rollout and its last record), GET
- * /v1/rollouts/:id, POST /v1/rollouts/:id/start (202; 409 when it runs already) and POST
+ * /v1/rollouts/:id, POST /v1/rollouts/:id/start (202; 409 while it runs) and POST
  * /v1/rollouts/:id/abort (rolls back; 409 when it is not running). Start and abort are guarded
  * like PUT /v1/parameters (x-management-token when MANAGEMENT_TOKEN is set; x-actor recorded).
  */
