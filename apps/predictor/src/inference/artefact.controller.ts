@@ -1,6 +1,7 @@
 import { Controller } from '@nestjs/common';
-import { MessagePattern } from '@nestjs/microservices';
-import type { ArtefactReply } from '@msp/contracts';
+import { Ctx, MessagePattern } from '@nestjs/microservices';
+import { MspError, Subjects, type ArtefactReply } from '@msp/contracts';
+import type { NatsRequestContext } from '@msp/messaging';
 import { ServedModel } from '../model/served-model.js';
 import { InferEndpoints } from './inference.endpoints.js';
 
@@ -14,8 +15,12 @@ export class ArtefactController {
   constructor(private readonly served: ServedModel) {}
 
   @MessagePattern(InferEndpoints.artefact)
-  artefact(): ArtefactReply {
+  artefact(@Ctx() context: NatsRequestContext): ArtefactReply {
     const { runner, sha256, onnx } = this.served.loaded;
+    // A model-load predictor swaps versions in place: never hand out one version's file as another's.
+    if (context.subject !== Subjects.artefact(runner.name, runner.version)) {
+      throw MspError.notFound(`this predictor now serves ${runner.name}@${runner.version}, not what ${context.subject} names`);
+    }
     return { model: runner.name, version: runner.version, sha256, bytes: onnx.byteLength, onnx: Buffer.from(onnx).toString('base64') };
   }
 }
