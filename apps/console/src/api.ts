@@ -108,21 +108,24 @@ export async function inferImage(model: string, png: Uint8Array): Promise<Answer
   return readAnswer(answer.body as InferResponse, answer.ms, answer.headers);
 }
 
-/** Server-Sent Events until `end` (or `until` says so), each event to `onEvent`; closes after `timeoutMs`. */
+/**
+ * Follows Server-Sent Events, each to `onEvent`, until it returns true (resolves true), or the
+ * stream ends or `timeoutMs` passes first (resolves false).
+ */
 export function followEvents(
   path: string,
   events: readonly string[],
   onEvent: (type: string, data: unknown) => boolean | void,
   timeoutMs = 30_000,
-): Promise<void> {
+): Promise<boolean> {
   return new Promise((resolve) => {
     const source = new EventSource(path);
-    const done = (): void => {
+    const done = (ended: boolean): void => {
       clearTimeout(timer);
       source.close();
-      resolve();
+      resolve(ended);
     };
-    const timer = setTimeout(done, timeoutMs);
+    const timer = setTimeout(() => done(false), timeoutMs);
     for (const type of events) {
       source.addEventListener(type, (event) => {
         let data: unknown;
@@ -131,11 +134,11 @@ export function followEvents(
         } catch {
           data = (event as MessageEvent<string>).data;
         }
-        if (onEvent(type, data) === true) done();
+        if (onEvent(type, data) === true) done(true);
       });
     }
     // The server closes the stream after the last event; EventSource would reconnect.
-    source.addEventListener('error', done);
+    source.addEventListener('error', () => done(false));
   });
 }
 

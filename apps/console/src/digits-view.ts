@@ -201,12 +201,15 @@ async function timeLag(tensor: Float32Array, shape: number[], { current, show, f
     const fast = await inferFloats('mnist-time-lag', shape, tensor, { 'x-request-id': id });
     if (!current()) return;
     show('time-lag-fast', fast, 'mnist-mlp answers now');
+    let better = false;
     await followEvents(`v1/time-lag/${encodeURIComponent(id)}/events`, ['better', 'end'], (type, data) => {
       if (type === 'better' && current()) {
+        better = true;
         show('time-lag-better', readAnswer(data as InferResponse, performance.now() - started, new Headers()), 'mnist-cnn, pushed later (SSE)');
       }
       return type === 'end';
     });
+    if (!better && current()) fail('time-lag-better', new Error('the better answer did not arrive (its stream ended or 30 s passed)'));
   } catch (error) {
     if (current()) fail('time-lag-fast', error);
   }
@@ -220,7 +223,7 @@ async function asyncJob(tensor: Float32Array, shape: number[], { current, show, 
     const job = submitted.body as { job_id: string; status: string; events_url: string };
     states.push(job.status);
     if (current()) note.textContent = `job ${job.job_id.slice(0, 8)}: ${states.join(' → ')}`;
-    await followEvents(job.events_url.replace(/^\//, ''), ['status'], (_type, data) => {
+    const finished = await followEvents(job.events_url.replace(/^\//, ''), ['status'], (_type, data) => {
       const event = data as { status: string; result?: InferResponse; error?: string };
       if (states.at(-1) !== event.status) states.push(event.status);
       if (!current()) return true;
@@ -233,6 +236,7 @@ async function asyncJob(tensor: Float32Array, shape: number[], { current, show, 
       }
       return event.status === 'succeeded' || event.status === 'failed';
     });
+    if (!finished && current()) fail('async', new Error(`no final state within 30 s (${states.join(' → ')}): is a worker running?`));
   } catch (error) {
     if (current()) fail('async', error);
   }

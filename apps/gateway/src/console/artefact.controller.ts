@@ -47,7 +47,9 @@ export class ArtefactController {
     const answer = ArtefactReplySchema.safeParse(
       await this.bus.request(Subjects.artefact(model, served), {}, { deadline: deadlineIn(ARTEFACT_TIMEOUT_MS), requestId: resolveRequestId(request) }),
     );
-    if (!answer.success) throw MspError.internal(`the predictor of '${model}@${served}' answered an artefact request with something else`);
+    if (!answer.success || answer.data.model !== model || answer.data.version !== served) {
+      throw MspError.internal(`the predictor of '${model}@${served}' answered an artefact request with something else`);
+    }
     const onnx = Buffer.from(answer.data.onnx, 'base64');
     const digest = createHash('sha256').update(onnx).digest('hex');
     if (digest !== answer.data.sha256 || onnx.byteLength !== answer.data.bytes) {

@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, MessagePattern } from '@nestjs/microservices';
-import type { ArtefactReply } from '@msp/contracts';
+import { MspError, Subjects, type ArtefactReply } from '@msp/contracts';
 import type { NatsRequestContext } from '@msp/messaging';
 import { InferEndpoints } from './inference.endpoints.js';
 import { InferenceService } from './inference.service.js';
@@ -18,6 +18,10 @@ export class ArtefactController {
   artefact(@Ctx() context: NatsRequestContext): ArtefactReply {
     // Every endpoint is tagged with its model (inference.endpoints.ts); one process may serve several.
     const { runner, sha256, onnx } = this.inference.served(context.tag!).loaded;
+    // A model-load predictor swaps versions in place: never hand out one version's file as another's.
+    if (context.subject !== Subjects.artefact(runner.name, runner.version)) {
+      throw MspError.notFound(`this predictor now serves ${runner.name}@${runner.version}, not what ${context.subject} names`);
+    }
     return { model: runner.name, version: runner.version, sha256, bytes: onnx.byteLength, onnx: Buffer.from(onnx).toString('base64') };
   }
 }
