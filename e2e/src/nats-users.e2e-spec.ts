@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inboxPrefixOf, NATS_LIVENESS, natsUsers, predictorUser, QueueGroups, Registry, Subjects } from '@msp/contracts';
@@ -20,6 +23,7 @@ const IRIS = ['iris-mlp', 'iris-softmax', 'iris-trees'] as const;
 
 describe.runIf(local)('NATS users per service, least privilege', () => {
   let nats: SecureNats;
+  const storeDir = join(tmpdir(), `msp-e2e-nats-users-${process.pid}`);
   const serverLog: string[] = [];
   const services: ServiceProcess[] = [];
   let gatewayUrl: string;
@@ -37,7 +41,7 @@ describe.runIf(local)('NATS users per service, least privilege', () => {
   const serviceViolations = (): string[] => serverLog.filter((line) => /Violation/i.test(line) && !line.includes('probe-'));
 
   beforeAll(async () => {
-    nats = await startSecureNats({ dir: `/tmp/msp-e2e-nats-users-${process.pid}`, output: (line) => serverLog.push(line), colour: false });
+    nats = await startSecureNats({ dir: storeDir, output: (line) => serverLog.push(line), colour: false });
     const gatewayPort = await findFreePort();
     gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
     const start = async (app: 'predictor' | 'worker', name: string, user: string, env: Record<string, string> = {}): Promise<void> => {
@@ -62,6 +66,7 @@ describe.runIf(local)('NATS users per service, least privilege', () => {
     await Promise.all(clients.map((nc) => nc.close()));
     await Promise.all(services.map((service) => service.stop()));
     await nats?.stop();
+    await rm(storeDir, { recursive: true, force: true });
   });
 
   it('serves a synchronous request, an async job and a graph with every service on its own user', async () => {

@@ -17,7 +17,7 @@ afterAll(() => {
 function repoCopy(): string {
   const root = mkdtempSync(join(tmpdir(), 'serving-template-'));
   temporary.push(root);
-  for (const path of ['k8s', 'graphs', 'observability', 'docker-compose.yml', 'Dockerfile', '.dockerignore', 'docs/deploy.md']) {
+  for (const path of ['k8s', 'graphs', 'observability', 'docker-compose.yml', 'Dockerfile', '.dockerignore', 'docs/deploy.md', 'tools/docker/nats']) {
     cpSync(join(repo, path), join(root, path), { recursive: true });
   }
   for (const app of readdirSync(join(repo, 'apps'))) {
