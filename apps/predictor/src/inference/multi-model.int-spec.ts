@@ -63,7 +63,15 @@ describe('a multi-model predictor (MODEL_NAMES)', () => {
       expect(info.endpoints.map((endpoint) => [endpoint.subject, endpoint.queue_group])).toEqual([
         [Subjects.infer(metadata.model), `msp.predictor.${metadata.model}`],
         [Subjects.inferVersion(metadata.model, metadata.version), `msp.predictor.${metadata.model}`],
+        [Subjects.artefact(metadata.model, metadata.version), `msp.predictor.${metadata.model}`],
       ]);
+    }
+  });
+
+  it('hands out each model\'s own ONNX file on its artefact subject', async () => {
+    for (const [model, version] of [[first, '3'], [second, '7']] as const) {
+      const reply = (await nc.request(Subjects.artefact(model, version), '{}', { timeout: 5_000 })).json<{ model: string; version: string }>();
+      expect({ model: reply.model, version: reply.version }).toEqual({ model, version });
     }
   });
 
