@@ -37,8 +37,11 @@ describe('ModelRegistry', () => {
     for (let round = 1; round < missesToForget(2_000); round++) registry.apply([]);
     expect(registry.find('iris')?.versions.map((v) => v.instances)).toEqual([0]);
     expect(registry.hasServableModel()).toBe(false);
+    // What the prediction cache keys by while no replica runs: the version that answered last.
+    expect(registry.liveVersion('iris')).toBe('1');
     registry.apply([]);
     expect(registry.find('iris')).toBeUndefined();
+    expect(registry.liveVersion('iris')).toBeUndefined();
   });
 
   it('forgets a version replaced by another within two rounds, as a rollout expects', () => {

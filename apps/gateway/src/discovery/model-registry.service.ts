@@ -87,8 +87,12 @@ export class ModelRegistry implements OnApplicationBootstrap, OnModuleDestroy {
   /** The route for a model (and version), or undefined when it is not known (yet). */
   /** The version that answers `msp.infer.<model>` when exactly one has instances (none during a rollout). */
   liveVersion(model: string): string | undefined {
-    const live = this.find(model)?.versions.filter((known) => known.instances > 0) ?? [];
-    return live.length === 1 ? live[0]!.model.version : undefined;
+    const versions = this.find(model)?.versions ?? [];
+    const live = versions.filter((known) => known.instances > 0);
+    if (live.length === 1) return live[0]!.model.version;
+    // Nothing running this moment (replicas restarting, or all gone for less than the forget
+    // time): the one version known is still what a cached answer belongs to.
+    return live.length === 0 && versions.length === 1 ? versions[0]!.model.version : undefined;
   }
 
   find(model: string, version?: string): ModelRoute | undefined {
