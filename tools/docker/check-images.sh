@@ -19,7 +19,8 @@ json='['
 printf '%-16s %10s  %s\n' image 'size MB' 'onnxruntime binaries'
 apps=("$@")
 if ((${#apps[@]} == 0)); then
-  for dir in apps/*/; do apps+=("$(basename "$dir")"); done
+  # The web console is no image of its own: the gateway image carries its files.
+  for dir in apps/*/; do [[ "$(basename "$dir")" == console ]] || apps+=("$(basename "$dir")"); done
 fi
 for app in "${apps[@]}"; do
   image="msp/$app:$tag"

@@ -103,11 +103,12 @@ step 'building images'
 secret=()
 ca=${NODE_EXTRA_CA_CERTS:-}
 [[ -n "$ca" && -s "$ca" ]] && secret=(--secret "id=npm-ca,src=$ca")
-# Every app under apps/ is a serving image, but the trainer, which has its own target.
+# Every app under apps/ is a serving image, but the trainer, which has its own target, and the
+# web console, whose static files the gateway image carries.
 apps=()
 for dir in apps/*/; do
   app=$(basename "$dir")
-  [[ "$app" == trainer ]] || apps+=("$app")
+  [[ "$app" == trainer || "$app" == console ]] || apps+=("$app")
 done
 for app in "${apps[@]}" trainer; do
   t0=$(date +%s)
