@@ -10,7 +10,9 @@ import { seedItems } from './items/items-seed.js';
  */
 async function main(): Promise<void> {
   const { natsServers, jetStreamReplicas, natsCredentials, mnistCount } = loadItemsSeedConfig();
-  const nc = await connect({ servers: natsServers, name: 'items-seed', timeout: 5_000, ...natsAuthOptions(natsCredentials) });
+  // A one-shot that starts with the whole stack (and a trainer busy on every core): a first connect
+  // slower than nats.js's default is no reason to fail the deployment.
+  const nc = await connect({ servers: natsServers, name: 'items-seed', timeout: 30_000, ...natsAuthOptions(natsCredentials) });
   setJetStreamReplicas(nc, jetStreamReplicas);
   try {
     const started = Date.now();
