@@ -98,7 +98,7 @@ const discover = (...services: string[]): string[] => services.map((service) => 
 const discoverable = (service: string): string[] => ['$SRV.*', `$SRV.*.${service}`, `$SRV.*.${service}.*`];
 
 /** Publishing prediction records (the stream is created by whoever publishes first). */
-const predictionLog = (subjects: string): string[] => [...ownStream(PredictionLogStream.name), subjects];
+const predictionLog = (...subjects: string[]): string[] => [...ownStream(PredictionLogStream.name), ...subjects];
 
 /** The users of a deployment, by service. */
 export function natsUsers(settings: NatsPermissionSettings = {}): NatsUser[] {
@@ -112,8 +112,7 @@ export function natsUsers(settings: NatsPermissionSettings = {}): NatsUser[] {
     description,
     publish: [
       ...JETSTREAM_CLIENT,
-      ...served.map((model) => PredictionLogStream.subject(model)),
-      ...ownStream(PredictionLogStream.name),
+      ...predictionLog(...served.map((model) => PredictionLogStream.subject(model))),
       // model-load: the serving version from the registry, and release records watched.
       ...readKv(Registry.releases),
       ...readObjects(Registry.artefacts),

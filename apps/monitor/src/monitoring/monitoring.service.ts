@@ -225,7 +225,7 @@ export class MonitoringService implements OnApplicationBootstrap, OnApplicationS
     }
     const seen = new Set<string>();
     for (const condition of conditions) {
-      const key = `${model}|${condition.kind}|${condition.feature ?? ''}`;
+      const key = alertKey(model, condition.kind, condition.feature);
       seen.add(key);
       const active = this.alerts.get(key);
       if (condition.firing && !active) this.fire(key, { model, ...condition, state: 'firing' });
@@ -266,7 +266,7 @@ export class MonitoringService implements OnApplicationBootstrap, OnApplicationS
         const entry = await kv.get(key);
         if (entry?.operation !== 'PUT') continue;
         const event = entry.json<AlertEvent>();
-        const local = `${event.model}|${event.kind}|${event.feature ?? ''}`;
+        const local = alertKey(event.model, event.kind, event.feature);
         if (!this.alerts.has(local)) this.alerts.set(local, { event });
       }
       return kv;
@@ -313,6 +313,11 @@ export class MonitoringService implements OnApplicationBootstrap, OnApplicationS
       this.logger.warn({ err: error }, 'alert event not published');
     }
   }
+}
+
+/** An alert's key in this replica's map: one per model, kind and feature. */
+function alertKey(model: string, kind: AlertKind, feature: string | undefined): string {
+  return `${model}|${kind}|${feature ?? ''}`;
 }
 
 function round(value: number): number {
