@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot } from '@msp/topology';
 import { setTimeout as sleep } from 'node:timers/promises';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { loadMnistSplit } from '@msp/datasets';
 import type { LoggedPrediction } from '@msp/contracts';
 import { http, postJson } from './support/http.js';
 import { target } from './support/target.js';
@@ -20,7 +22,8 @@ async function logged(gatewayUrl: string, ids: readonly string[], timeoutMs = 15
     for (const id of ids.filter((id) => !found.has(id))) {
       const answer = await http<{ records: LoggedPrediction[] }>(`${gatewayUrl}/v1/logs?request_id=${encodeURIComponent(id)}`, { timeoutMs: 5_000 });
       expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-      const record = answer.body.records[0];
+      // The request's own record: a graph's model steps share its request id (and name the graph).
+      const record = answer.body.records.find((candidate) => candidate.graph === undefined);
       if (record) found.set(id, record);
     }
     if (found.size === ids.length) return found;
@@ -82,6 +85,45 @@ describe.runIf(local)('prediction log: every prediction, whatever the pattern, r
     });
     const lines = cli.stdout.trim().split('\n').map((text) => JSON.parse(text) as LoggedPrediction);
     expect(lines).toEqual([expect.objectContaining({ request_id: id('sync-0'), feedback: expect.objectContaining({ label: 'setosa' }) })]);
+  });
+
+  it('logs an uploaded image under its graph, and the tensor it became under the model step, with its image statistics', async () => {
+    const { gatewayUrl } = target();
+    const requestId = `log-upload-${randomUUID().slice(0, 8)}`;
+    const digit = loadMnistSplit().test.images[0] as Float32Array;
+    const png = await sharp(Buffer.from(Uint8Array.from(digit, (v) => Math.round(v * 255))), { raw: { width: 28, height: 28, channels: 1 } }).png().toBuffer();
+    const boundary = `----msp${randomUUID()}`;
+    const body = Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="digit.png"\r\nContent-Type: image/png\r\n\r\n`),
+      png,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const upload = await http(`${gatewayUrl}/v1/models/mnist-image/upload`, {
+      method: 'POST',
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'x-request-id': requestId },
+      body,
+      timeoutMs: 30_000,
+    });
+    expect(upload.status, JSON.stringify(upload.body)).toBe(200);
+
+    const until = Date.now() + 15_000;
+    let records: LoggedPrediction[] = [];
+    while (Date.now() < until && records.length < 2) {
+      records = (await http<{ records: LoggedPrediction[] }>(`${gatewayUrl}/v1/logs?request_id=${requestId}`, { timeoutMs: 5_000 })).body.records;
+      if (records.length < 2) await sleep(200);
+    }
+    const byModel = new Map(records.map((record) => [record.model, record]));
+    expect(byModel.get('mnist-image')).toMatchObject({ pattern: 'graph', status: 200 });
+    expect(byModel.get('mnist-image')).not.toHaveProperty('graph');
+    const step = byModel.get('mnist-cnn');
+    expect(step).toMatchObject({ pattern: 'graph', graph: 'mnist-image', status: 200, version: expect.any(String) });
+    // [ink, centre_x, centre_y] of the one 28×28 image the preprocess step made: a digit has ink near the centre.
+    expect(step?.input.image).toHaveLength(1);
+    const [ink, x, y] = step?.input.image?.[0] ?? [];
+    expect(ink).toBeGreaterThan(0.05);
+    expect(ink).toBeLessThan(0.5);
+    expect(Math.abs((x ?? 0) - 0.5)).toBeLessThan(0.2);
+    expect(Math.abs((y ?? 0) - 0.5)).toBeLessThan(0.2);
   });
 
   it('answers 404 for feedback on an unknown request and 400 for a bad query', async () => {

@@ -73,6 +73,12 @@ export const PredictionRecordSchema = z.object({
    * share its request id), online AB the variant the request was assigned to (its exposure).
    */
   experiment: z.object({ id: z.string(), side: z.enum(EXPERIMENT_SIDES).optional(), variant: z.string().optional() }).optional(),
+  /**
+   * The graph a model step ran in: a graph's request is logged under the graph's name and each of
+   * its model steps under the model's (with the step's own inputs, e.g. the tensor an image
+   * became), so the model's monitoring sees what reached it through graphs too.
+   */
+  graph: z.string().optional(),
 });
 export type PredictionRecord = z.infer<typeof PredictionRecordSchema>;
 

@@ -2,6 +2,7 @@ export { loadApiKeys, requireApiKeys } from './api-keys.js';
 export { INFERENCE_BACKEND } from './inference.backend.js';
 export type { InferContext, InferenceBackend } from './inference.backend.js';
 export { HttpHeaders } from './http-headers.js';
+export { inferLogged } from './logged-inference.js';
 export { createOipApp, instrumentResponses } from './oip-app.js';
 export { traceOf } from './http-tracing.js';
 export type { OipAppOptions } from './oip-app.js';

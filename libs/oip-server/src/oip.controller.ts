@@ -8,6 +8,7 @@ import {
   type ServerMetadata,
 } from '@msp/contracts';
 import { PredictionLog } from '@msp/prediction-log';
+import { inferLogged } from './logged-inference.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpHeaders } from './http-headers.js';
 import { INFERENCE_BACKEND, type InferenceBackend } from './inference.backend.js';
@@ -123,10 +124,6 @@ export class OipController {
     }
     const inferRequest = parseInferRequest(body);
     const context = new HttpInferContext(requestId, deadlineIn(timeoutMs), reply);
-    const answer = this.backend.infer(model, version, inferRequest, context);
-    const pattern = this.backend.predictionPattern?.(model) ?? 'sync';
-    const experiment = this.backend.experimentOf?.(model, inferRequest, context);
-    this.predictionLog?.follow({ requestId, pattern, model, version, inputs: inferRequest.inputs, experiment, trace: context.trace }, answer);
-    return answer;
+    return inferLogged(this.backend, this.predictionLog, model, version, inferRequest, context);
   }
 }

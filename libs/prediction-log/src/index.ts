@@ -1,5 +1,5 @@
 export { PredictionLogModule } from './prediction-log.module.js';
 export { PredictionLog } from './prediction-log.publisher.js';
 export { ensurePredictionLogStream, predictionLogStreamConfig } from './prediction-log.stream.js';
-export { encodeRecord, toRecord } from './prediction.record.js';
+export { encodePrediction, encodeRecord, toRecord } from './prediction.record.js';
 export type { PredictionEntry } from './prediction.record.js';

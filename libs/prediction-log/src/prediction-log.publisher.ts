@@ -2,7 +2,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { ErrorCode, MspError, PredictionLogStream, type ExperimentTag, type InferResponse, type PredictionPattern } from '@msp/contracts';
 import type { PredictionLogSettings } from '@msp/config';
 import { traceIds, type Logger, type Metrics, type TraceContext } from '@msp/telemetry';
-import { encodeRecord, toRecord, type PredictionEntry } from './prediction.record.js';
+import { encodePrediction, type PredictionEntry } from './prediction.record.js';
 import { ensurePredictionLogStream } from './prediction-log.stream.js';
 
 /** A model name as one subject token (graph and model names are already; anything else is defused). */
@@ -54,11 +54,15 @@ export class PredictionLog {
   /** Queues one prediction; never throws, never waits. */
   record(entry: Omit<PredictionEntry, 'ts' | 'traceId'> & { ts?: number; traceId?: string }): void {
     if (!this.settings.enabled) return;
+    this.enqueue({ ...entry, ts: entry.ts ?? Date.now(), traceId: entry.traceId });
+  }
+
+  private enqueue(entry: PredictionEntry): void {
     if (this.pending.length >= this.settings.maxBuffered) {
       this.metrics?.predictionLog('dropped');
       return;
     }
-    this.pending.push({ ...entry, ts: entry.ts ?? Date.now(), traceId: entry.traceId });
+    this.pending.push(entry);
     if (!this.scheduled) {
       this.scheduled = true;
       setTimeout(() => this.flush(), FLUSH_MS).unref();
@@ -77,6 +81,8 @@ export class PredictionLog {
       version?: string | undefined;
       inputs: unknown;
       experiment?: ExperimentTag | undefined;
+      /** The graph this prediction is a model step of. */
+      graph?: string | undefined;
       /** The request's trace: its id joins the record to the trace and the log lines. */
       trace?: TraceContext | undefined;
     },
@@ -84,24 +90,33 @@ export class PredictionLog {
   ): void {
     if (!this.settings.enabled) return;
     const started = performance.now();
-    const { trace, ...fields } = base;
-    const traced = { ...fields, traceId: traceIds(trace)?.traceId };
+    const traceId = traceIds(base.trace)?.traceId;
+    // One object per record, its fields named: this runs for every prediction.
+    const entry = (settled: Pick<PredictionEntry, 'version' | 'outputs' | 'status' | 'error'>): PredictionEntry => ({
+      requestId: base.requestId,
+      pattern: base.pattern,
+      model: base.model,
+      version: settled.version,
+      inputs: base.inputs,
+      outputs: settled.outputs,
+      status: settled.status,
+      error: settled.error,
+      latencyMs: { total: performance.now() - started },
+      traceId,
+      ts: Date.now(),
+      experiment: base.experiment,
+      graph: base.graph,
+    });
     answer.then(
-      (response) =>
-        this.record({
-          ...traced,
-          version: response.model_version ?? base.version,
-          outputs: response.outputs,
-          status: 200,
-          latencyMs: { total: performance.now() - started },
-        }),
+      (response) => this.enqueue(entry({ version: response.model_version ?? base.version, outputs: response.outputs, status: 200 })),
       (error: unknown) =>
-        this.record({
-          ...traced,
-          status: MspError.is(error) ? error.code : ErrorCode.Internal,
-          error: error instanceof Error ? error.message : String(error),
-          latencyMs: { total: performance.now() - started },
-        }),
+        this.enqueue(
+          entry({
+            version: base.version,
+            status: MspError.is(error) ? error.code : ErrorCode.Internal,
+            error: error instanceof Error ? error.message : String(error),
+          }),
+        ),
     );
   }
 
@@ -125,7 +140,7 @@ export class PredictionLog {
     for (const entry of batch) {
       try {
         const token = SAFE_TOKEN.test(entry.model) ? entry.model : '_invalid';
-        this.nc.publish(PredictionLogStream.subject(token), encodeRecord(toRecord(entry, this.settings.maxDataBytes)));
+        this.nc.publish(PredictionLogStream.subject(token), encodePrediction(entry, this.settings.maxDataBytes));
         this.metrics?.predictionLog('published');
       } catch (error) {
         this.metrics?.predictionLog('dropped');

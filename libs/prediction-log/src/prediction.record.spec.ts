@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeRecord, toRecord, type PredictionEntry } from './prediction.record.js';
+import { encodePrediction, encodeRecord, toRecord, type PredictionEntry } from './prediction.record.js';
 
 const inputs = [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: [5.1, 3.5, 1.4, 0.2] }];
 const entry: PredictionEntry = {
@@ -58,6 +58,10 @@ describe('toRecord', () => {
         const json = JSON.stringify(inputs ?? null, plain);
         expect(record.input.sha256).toBe(createHash('sha256').update(json).digest('hex'));
         expect(encodeRecord(record)).toBe(JSON.stringify(record, plain));
+        // What is published: the same record, its tensors stringified once.
+        for (const cap of [1_000_000, 16]) {
+          expect(JSON.parse(encodePrediction({ ...entry, inputs, outputs }, cap))).toEqual(JSON.parse(encodeRecord(toRecord({ ...entry, inputs, outputs }, cap))));
+        }
       }),
     );
   });
@@ -78,6 +82,10 @@ describe('toRecord', () => {
       [0.0013, 1, 0.5185],
       [0.0013, 0, 0],
     ]);
+  });
+
+  it('names the graph a model step ran in', () => {
+    expect(JSON.parse(encodePrediction({ ...entry, graph: 'iris-checked' }, 4_096))).toMatchObject({ model: 'iris-mlp', graph: 'iris-checked', input: { data: inputs } });
   });
 
   it('adds no image statistics for feature rows', () => {

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import { deadlineIn, MspError, type InferRequest, type InferResponse, type ModelMetadata } from '@msp/contracts';
-import { HttpHeaders, HttpInferContext, INFERENCE_BACKEND, requestTimeoutMs, resolveRequestId, type InferenceBackend } from '@msp/oip-server';
+import { HttpHeaders, HttpInferContext, INFERENCE_BACKEND, inferLogged, requestTimeoutMs, resolveRequestId, type InferenceBackend } from '@msp/oip-server';
 import { PredictionLog } from '@msp/prediction-log';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { JobSubmitService } from '../async/job-submit.service.js';
@@ -106,8 +106,6 @@ export class CompatController {
     void reply.header(HttpHeaders.requestId, requestId);
     const timeouts = { defaultMs: this.config.requestTimeoutMs, maxMs: this.config.maxTimeoutMs };
     const context = new HttpInferContext(requestId, deadlineIn(requestTimeoutMs(request.headers[HttpHeaders.timeoutMs], timeouts)), reply);
-    const answer = this.backend.infer(model, undefined, inferRequest, context);
-    this.log.follow({ requestId, pattern: this.backend.predictionPattern?.(model) ?? 'sync', model, inputs: inferRequest.inputs, experiment: this.backend.experimentOf?.(model, inferRequest, context), trace: context.trace }, answer);
-    return answer;
+    return inferLogged(this.backend, this.log, model, undefined, inferRequest, context);
   }
 }

@@ -19,6 +19,8 @@ export interface GraphPorts {
 export interface StepContext {
   requestId: string;
   deadline: number;
+  /** The graph the step belongs to (a model step's prediction log record names it). */
+  graph?: string;
   /** The request's trace (the step's span in it), for the step's NATS calls; undefined when off. */
   trace?: TraceContext | undefined;
 }
@@ -184,7 +186,7 @@ export class GraphEngine {
       case 'model': {
         const response = await this.abortable(
           run,
-          this.ports.infer(node.model, node.version, { id: run.requestId, inputs }, { requestId: run.requestId, deadline, trace }),
+          this.ports.infer(node.model, node.version, { id: run.requestId, inputs }, { requestId: run.requestId, deadline, trace, graph: run.graph.name }),
         );
         if (response.model_version !== undefined) run.versions.set(name, response.model_version);
         return response.outputs;

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnModuleInit } from '@nestjs/common';
 import {
   MspError,
   type InferRequest,
@@ -7,6 +7,7 @@ import {
   type TensorSpec,
 } from '@msp/contracts';
 import type { InferContext } from '@msp/oip-server';
+import { PredictionLog } from '@msp/prediction-log';
 import { LOGGER, Metrics, type Logger } from '@msp/telemetry';
 import { ModelRegistry } from '../discovery/model-registry.service.js';
 import { NatsBackend } from '../inference/nats.backend.js';
@@ -42,10 +43,17 @@ export class GraphService implements OnModuleInit {
     @Inject(LOGGER) private readonly logger: Logger,
     metrics: Metrics,
     parameters: ParametersService,
+    @Optional() @Inject(PredictionLog) log?: PredictionLog,
   ) {
     this.graphs = new Map(graphs.map((graph) => [graph.name, graph]));
     this.engine = new GraphEngine({
-      infer: (model, version, request, context) => predictors.infer(model, version, request, context),
+      infer: (model, version, request, context) => {
+        const answer = predictors.infer(model, version, request, context);
+        // Each model step is a prediction of its model too: its monitoring sees what reached it
+        // through graphs (e.g. the tensor an uploaded image became, for image drift).
+        log?.follow({ requestId: context.requestId, pattern: 'graph', model, version, inputs: request.inputs, graph: context.graph, trace: context.trace }, answer);
+        return answer;
+      },
       parameter: (graph, name) => parameters.graphNumber(graph, name),
       preprocess: (kind, request, context) => preprocess.preprocess(kind, request, context),
       labelsOf: async (model) => {

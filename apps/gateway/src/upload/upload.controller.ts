@@ -1,6 +1,7 @@
-import { Controller, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { Controller, HttpCode, Inject, Optional, Param, Post, Req, Res } from '@nestjs/common';
 import { deadlineIn, MspError, type InferRequest, type InferResponse } from '@msp/contracts';
-import { HttpHeaders, INFERENCE_BACKEND, requestTimeoutMs, resolveRequestId, traceOf, type InferenceBackend } from '@msp/oip-server';
+import { HttpHeaders, INFERENCE_BACKEND, inferLogged, requestTimeoutMs, resolveRequestId, traceOf, type InferenceBackend } from '@msp/oip-server';
+import { PredictionLog } from '@msp/prediction-log';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { UPLOAD_INPUT, UPLOAD_OPTIONS, type UploadOptions } from './upload.options.js';
 
@@ -15,6 +16,7 @@ export class UploadController {
   constructor(
     @Inject(INFERENCE_BACKEND) private readonly backend: InferenceBackend,
     @Inject(UPLOAD_OPTIONS) private readonly options: UploadOptions,
+    @Optional() @Inject(PredictionLog) private readonly log?: PredictionLog,
   ) {}
 
   @Post(':model/upload')
@@ -32,7 +34,7 @@ export class UploadController {
       id: requestId,
       inputs: [{ name: UPLOAD_INPUT, datatype: 'BYTES', shape: [images.length], data: images }],
     };
-    return this.backend.infer(model, undefined, inferRequest, { requestId, deadline, trace: traceOf(request) });
+    return inferLogged(this.backend, this.log, model, undefined, inferRequest, { requestId, deadline, trace: traceOf(request) });
   }
 
   /** Every file part as base64 (the OIP JSON form of BYTES); other fields are ignored. */

@@ -24,7 +24,7 @@ describe('loadPredictorConfig', () => {
       maxTimeoutMs: 60_000,
       maxBatchRows: 1024,
       dynamicBatchRows: { 'iris-mlp': 1 },
-      maxInFlight: 64,
+      maxInFlight: 256,
       faultDelayMs: 0,
       faultBusyMs: 0,
       apiKeys: [],

@@ -80,7 +80,11 @@ export const PredictorEnvSchema = z
     MAX_BATCH_ROWS: integer(1024, 1, 1_000_000),
     /** Adaptive dynamic batching: rows one run may gather from requests that queued during the last (1: off); per model. */
     DYNAMIC_BATCH_ROWS: perModelInteger(1, 1, 1_000_000),
-    MAX_IN_FLIGHT: integer(64, 1, 1_000_000),
+    /**
+     * As many as one gateway's per-model bulkhead (MODEL_MAX_IN_FLIGHT) lets through, so a lone
+     * replica behind one gateway is never the first to refuse; the cap guards against several gateways.
+     */
+    MAX_IN_FLIGHT: integer(256, 1, 1_000_000),
     FAULT_DELAY_MS: integer(0, 0, 3_600_000),
     FAULT_BUSY_MS: integer(0, 0, 60_000),
     /** Clients must send one of these keys (comma-separated), or of the lines of API_KEYS_FILE; none: open. */
