@@ -88,6 +88,14 @@ describe('toRecord', () => {
     expect(JSON.parse(encodePrediction({ ...entry, graph: 'iris-checked' }, 4_096))).toMatchObject({ model: 'iris-mlp', graph: 'iris-checked', input: { data: inputs } });
   });
 
+  it('summarises an image sent as nested rows like the same image sent flat', () => {
+    const flat = Array.from({ length: 784 }, (_, i) => (i % 29 === 0 ? 1 : 0));
+    const rows = Array.from({ length: 28 }, (_, r) => flat.slice(r * 28, r * 28 + 28));
+    const image = (data: unknown) => toRecord({ ...entry, inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 28, 28], data }] }, 100).input.image;
+    expect(image(flat)).toHaveLength(1);
+    expect(image(rows)).toEqual(image(flat));
+  });
+
   it('adds no image statistics for feature rows', () => {
     expect(toRecord(entry, 4_096).input).not.toHaveProperty('image');
   });

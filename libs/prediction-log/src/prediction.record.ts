@@ -40,8 +40,14 @@ function plain(_key: string, value: unknown): unknown {
 function numbersOf(data: unknown): ArrayLike<number> | undefined {
   if (isTypedArray(data)) return data;
   if (!Array.isArray(data)) return undefined;
-  const flat = data.flat(Infinity as 1) as unknown[];
-  return flat.every((value) => typeof value === 'number') ? (flat as number[]) : undefined;
+  // The usual data is flat already: `flat(Infinity)` copies it (~65 µs for a 784-float image).
+  const flat = allNumbers(data) ? data : (data.flat(Infinity as 1) as unknown[]);
+  return flat === data || allNumbers(flat) ? (flat as number[]) : undefined;
+}
+
+function allNumbers(values: readonly unknown[]): boolean {
+  for (let i = 0; i < values.length; i++) if (typeof values[i] !== 'number') return false;
+  return true;
 }
 
 /** Each image's [ink, centre_x, centre_y] when the first input tensor holds square images. */
