@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -25,21 +26,35 @@ import { writeResults } from './report.js';
  * The `open-loop` suite compares p99 under Poisson arrivals with p99 of a closed loop at the
  * same mean rate (synchronous iris-mlp; the closed loop's own rate at c=1 and c=4).
  *
+ * The `fastapi` suite puts FastAPI + uvicorn + scikit-learn (bench/src/raw/fastapi_server.py: an
+ * MLP trained on iris at start-up, pydantic-validated OIP body, one worker) in the "raw" column,
+ * against our web-single and synchronous iris-mlp (rows `fastapi: web-single`, `fastapi:
+ * synchronous`). It needs a python3 with fastapi, uvicorn and scikit-learn (Debian:
+ * python3-fastapi python3-uvicorn python3-sklearn, and python3-httptools python3-uvloop as
+ * `uvicorn[standard]` would bring); BENCH_PYTHON names the interpreter. Skipped without them.
+ *
  * The `batching` suite is ours against ours: web-single mnist-cnn with adaptive dynamic
  * batching (DYNAMIC_BATCH_ROWS=32, "ours" in its rows) against without ("raw" in its rows).
  *
  * Env: BENCH_DURATION_MS (default 3000), BENCH_ROUNDS (3), BENCH_CONCURRENCY ("1,16,64"),
- * BENCH_MODELS ("iris-mlp,mnist-cnn"), BENCH_SUITES ("web-single,synchronous,batching,open-loop"), NATS_URL.
+ * BENCH_MODELS ("iris-mlp,mnist-cnn"), BENCH_SUITES ("web-single,synchronous,batching,open-loop,fastapi"),
+ * BENCH_PYTHON, NATS_URL.
  */
 const durationMs = Number(process.env['BENCH_DURATION_MS'] ?? 3000);
 const warmupMs = Math.min(1000, durationMs / 5);
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const concurrencies = (process.env['BENCH_CONCURRENCY'] ?? '1,16,64').split(',').map(Number);
 const models = (process.env['BENCH_MODELS'] ?? 'iris-mlp,mnist-cnn').split(',');
-const suites = (process.env['BENCH_SUITES'] ?? 'web-single,synchronous,batching,open-loop').split(',');
+const suites = (process.env['BENCH_SUITES'] ?? 'web-single,synchronous,batching,open-loop,fastapi').split(',');
+/** What the summary reports: the fastapi suite gives two rows of its own. */
+const reported = suites.flatMap((suite) => (suite === 'fastapi' ? [FASTAPI_WEB_SINGLE, FASTAPI_SYNCHRONOUS] : [suite]));
 const BATCH_MODEL = 'mnist-cnn';
 const BATCH_ROWS = '32';
 const RAW_SERVER = join(fileURLToPath(new URL('.', import.meta.url)), 'raw', 'raw-server.js');
+const FASTAPI_SERVER = join(repoRoot(), 'bench', 'src', 'raw', 'fastapi_server.py');
+const FASTAPI_MODEL = 'iris-mlp';
+const FASTAPI_WEB_SINGLE = 'fastapi: web-single';
+const FASTAPI_SYNCHRONOUS = 'fastapi: synchronous';
 
 const BODIES: Record<string, string> = {
   'iris-mlp': JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: [5.1, 3.5, 1.4, 0.2] }] }),
@@ -227,6 +242,44 @@ async function batchingSuite(natsUrl: string | undefined): Promise<void> {
   }
 }
 
+/** The first interpreter that has FastAPI, uvicorn and scikit-learn (pyenv's python3 may shadow Debian's). */
+function findPython(): string | undefined {
+  const candidates = process.env['BENCH_PYTHON'] ? [process.env['BENCH_PYTHON']] : ['python3', '/usr/bin/python3'];
+  return candidates.find((python) => spawnSync(python, ['-c', 'import fastapi, uvicorn, sklearn'], { stdio: 'ignore', timeout: 30_000 }).status === 0);
+}
+
+/** FastAPI + scikit-learn in the raw column, against our web-single and synchronous iris-mlp. */
+async function fastapiSuite(natsUrl: string | undefined): Promise<void> {
+  const python = findPython();
+  if (!python) {
+    console.log('  fastapi: skipped (no python3 with fastapi, uvicorn and scikit-learn; Debian: apt-get install python3-fastapi python3-uvicorn python3-sklearn python3-httptools python3-uvloop)');
+    return;
+  }
+  const port = await findFreePort();
+  const server = startService({ name: 'fastapi', command: python, args: [FASTAPI_SERVER], env: { RAW_PORT: String(port) } }, { output: false });
+  const fastapi: Target = { url: `http://127.0.0.1:${port}/v2/models/${FASTAPI_MODEL}/infer`, processes: { fastapi: server.pid } };
+  try {
+    await readyRaw(server);
+    const settings = { output: false as const, ...(natsUrl ? { natsUrl } : {}) };
+    const single = await startTopology('web-single', { ...settings, ports: { webSingle: 0 }, serviceEnv: { 'web-single': { MODEL_NAME: FASTAPI_MODEL } } });
+    try {
+      await alternate(FASTAPI_WEB_SINGLE, FASTAPI_MODEL, { url: `${single.urls.webSingle}/v2/models/${FASTAPI_MODEL}/infer`, processes: { 'web-single': single.service('web-single').pid } }, fastapi);
+    } finally {
+      await single.stop();
+    }
+    const sync = await startTopology('synchronous', { ...settings, ports: { gateway: 0 } });
+    try {
+      const processes = { gateway: sync.service('gateway').pid, predictor: sync.predictorOf(FASTAPI_MODEL).pid };
+      await alternate(FASTAPI_SYNCHRONOUS, FASTAPI_MODEL, { url: `${sync.urls.gateway}/v2/models/${FASTAPI_MODEL}/infer`, processes }, fastapi);
+    } finally {
+      await sync.stop();
+    }
+    rss['fastapi (iris MLP)'] = processRssMb(server.pid);
+  } finally {
+    await server.stop();
+  }
+}
+
 function span(values: number[], digits = 2): string {
   if (values.length === 0) return '–';
   const min = Math.min(...values);
@@ -255,8 +308,8 @@ function ratios(suite: string, model: string, concurrency: number, figure: (run:
 
 function summary(): Record<string, unknown>[] {
   const rows: Record<string, unknown>[] = [];
-  for (const suite of suites) {
-    for (const model of suite === 'batching' ? [BATCH_MODEL] : models) {
+  for (const suite of reported) {
+    for (const model of suite === 'batching' ? [BATCH_MODEL] : suite.startsWith('fastapi') ? [FASTAPI_MODEL] : models) {
       for (const concurrency of concurrencies) {
         const of = (side: 'ours' | 'raw') =>
           runs.filter((run) => run.suite === suite && run.model === model && run.concurrency === concurrency && run.side === side);
@@ -332,6 +385,7 @@ async function main(): Promise<void> {
     if (suites.includes('web-single')) await webSingleSuite(natsUrl);
     if (suites.includes('synchronous') || suites.includes('open-loop')) await synchronousSuite(natsUrl);
     if (suites.includes('batching')) await batchingSuite(natsUrl);
+    if (suites.includes('fastapi')) await fastapiSuite(natsUrl);
   } finally {
     await infra.stop();
   }
