@@ -46,8 +46,6 @@ const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const concurrencies = (process.env['BENCH_CONCURRENCY'] ?? '1,16,64').split(',').map(Number);
 const models = (process.env['BENCH_MODELS'] ?? 'iris-mlp,mnist-cnn').split(',');
 const suites = (process.env['BENCH_SUITES'] ?? 'web-single,synchronous,batching,open-loop,fastapi').split(',');
-/** What the summary reports: the fastapi suite gives two rows of its own. */
-const reported = suites.flatMap((suite) => (suite === 'fastapi' ? [FASTAPI_WEB_SINGLE, FASTAPI_SYNCHRONOUS] : [suite]));
 const BATCH_MODEL = 'mnist-cnn';
 const BATCH_ROWS = '32';
 const RAW_SERVER = join(fileURLToPath(new URL('.', import.meta.url)), 'raw', 'raw-server.js');
@@ -55,6 +53,9 @@ const FASTAPI_SERVER = join(repoRoot(), 'bench', 'src', 'raw', 'fastapi_server.p
 const FASTAPI_MODEL = 'iris-mlp';
 const FASTAPI_WEB_SINGLE = 'fastapi: web-single';
 const FASTAPI_SYNCHRONOUS = 'fastapi: synchronous';
+/** What the summary reports: the fastapi suite gives two rows of its own. */
+const reported = suites.flatMap((suite) => (suite === 'fastapi' ? [FASTAPI_WEB_SINGLE, FASTAPI_SYNCHRONOUS] : [suite]));
+
 
 const BODIES: Record<string, string> = {
   'iris-mlp': JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: [5.1, 3.5, 1.4, 0.2] }] }),
