@@ -40,7 +40,9 @@ FROM base AS deps
 # what this layer fetched, even after the builder's cache mounts were pruned.
 # allowBuilds in pnpm-workspace.yaml keeps onnxruntime-node's postinstall off (it would fetch
 # CUDA files from outside); the CPU binary ships inside the npm package.
+# patches/: pnpm's patched dependencies (patchedDependencies in pnpm-workspace.yaml), hashed in the lockfile.
 COPY pnpm-lock.yaml pnpm-workspace.yaml ./
+COPY patches ./patches
 RUN --mount=type=secret,id=npm-ca,required=false \
     if [ -s /run/secrets/npm-ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm-ca; fi \
  && pnpm fetch --store-dir /pnpm/store
