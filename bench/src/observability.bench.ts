@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureInfra, ensureModels, findFreePort, modelsDir, opsReadiness, repoRoot, startApp, type ServiceProcess } from '@msp/topology';
-import { measureCpu } from './cpu.js';
+import { measureCpu, pidsNamed } from './cpu.js';
 import { runLoad, type LoadResult } from './load.js';
 import { printTable, writeResults, type BenchRow } from './report.js';
 
@@ -61,6 +61,7 @@ async function main(): Promise<void> {
   const rows: BenchRow[] = [];
   const byMode: Record<'on' | 'off', Record<number, LoadResult[]>> = { on: {}, off: {} };
   const cpuByMode: Record<'on' | 'off', Record<number, number[]>> = { on: {}, off: {} };
+  const natsByMode: Record<'on' | 'off', Record<number, number[]>> = { on: {}, off: {} };
   try {
     // BENCH_ON=tracing or BENCH_ON=log measures one of the two alone.
     const wanted = (process.env['BENCH_ON'] ?? 'tracing,log').split(',');
@@ -87,6 +88,10 @@ async function main(): Promise<void> {
       await gateway.waitUntilReady({ kind: 'http', urls: [`${gateways[mode]}/v2/models/${model}/ready`] }, { timeoutMs: 60_000 });
       pids[mode] = { gateway: gateway.pid, predictor: predictor.pid };
     }
+    // The NATS server both stacks share: with the log on it also stores every record (JetStream,
+    // file storage), CPU taken from the same cores. Reported per request, not in the goal's sum.
+    const natsServer = pidsNamed('nats-server', new URL(natsUrl).port)[0] ?? pidsNamed('nats-server')[0];
+    for (const mode of ['on', 'off'] as const) pids[mode]['nats-server'] = natsServer;
     // The log's consumer, as deployed: it stores what the "on" stack publishes (BENCH_MONITOR=off
     // leaves it out: on these 2 shared cores its CPU is taken from the path being measured).
     if (process.env['BENCH_MONITOR'] !== 'off') {
@@ -111,6 +116,7 @@ async function main(): Promise<void> {
           console.log(`${result.requestsPerSecond} req/s, p50 ${result.latencyMs.p50} ms, ${result.non2xx + result.errors} failed; CPU µs/request ${JSON.stringify(cpuPerRequestUs)}`);
           (byMode[mode][concurrency] ??= []).push(result);
           (cpuByMode[mode][concurrency] ??= []).push((cpuPerRequestUs['gateway'] ?? 0) + (cpuPerRequestUs['predictor'] ?? 0));
+          (natsByMode[mode][concurrency] ??= []).push(cpuPerRequestUs['nats-server'] ?? 0);
           rows.push({ pattern: `sync, observability ${mode} (round ${round})`, model: SOURCE, concurrency, result, cpuPerRequestUs });
         }
       }
@@ -139,12 +145,14 @@ async function main(): Promise<void> {
       overheadPercent: Number(((1 - onRps / offRps) * 100).toFixed(1)),
       p50DeltaMs: Number((onP50 - offP50).toFixed(3)),
       cpuUsPerRequest: { on: onCpu, off: offCpu, overheadPercent: Number(((onCpu / offCpu - 1) * 100).toFixed(1)) },
+      natsUsPerRequest: { on: median(natsByMode.on[concurrency] ?? []), off: median(natsByMode.off[concurrency] ?? []) },
     };
   });
   console.log('\nTracing + prediction log on vs off (medians of the rounds): goal ≤ 10 % throughput at concurrency 64');
   for (const row of summary) {
     console.log(`  concurrency ${row.concurrency}: on ${row.onRps} req/s, off ${row.offRps} req/s → ${row.overheadPercent} % less; p50 +${row.p50DeltaMs} ms`);
     console.log(`    gateway + predictor CPU per request: on ${row.cpuUsPerRequest.on} µs, off ${row.cpuUsPerRequest.off} µs → +${row.cpuUsPerRequest.overheadPercent} %`);
+    console.log(`    nats-server CPU per request: on ${row.natsUsPerRequest.on} µs, off ${row.natsUsPerRequest.off} µs (the log's JetStream writes; shared with anything else on that server)`);
   }
   console.log(`  (the OTLP sink took ${sink.spans()} export batches)`);
   const settings = { on: process.env['BENCH_ON'] ?? 'tracing,log', monitor: process.env['BENCH_MONITOR'] !== 'off', sampler: process.env['OTEL_TRACES_SAMPLER'] || 'default: parentbased, 1 % of roots (DEFAULT_SAMPLE_RATIO, libs/telemetry)', samplerArg: process.env['OTEL_TRACES_SAMPLER_ARG'] };
