@@ -43,6 +43,17 @@ describe.runIf(local)('prediction monitoring: drift, error-rate alerts and their
    * Polls the view until `done` holds (the monitor evaluates every 500 ms here). Until the first
    * logged prediction has reached the monitor (JetStream, then a batch insert) the view is a 404.
    */
+  /**
+   * Waits for an alert event on NATS: a replica announces it after it claimed the alert in the
+   * shared KV (a round trip behind the view), and possibly behind other models' announcements.
+   */
+  const announced = async (expected: Partial<AlertEvent>, timeoutMs = 20_000): Promise<void> => {
+    const matches = (event: AlertEvent) => Object.entries(expected).every(([key, value]) => event[key as keyof AlertEvent] === value);
+    const stop = Date.now() + timeoutMs;
+    while (!events.some(matches) && Date.now() < stop) await sleep(100);
+    expect(events).toContainEqual(expect.objectContaining(expected));
+  };
+
   const until = async (model: string, done: (view: MonitoringView) => boolean, timeoutMs = 20_000): Promise<MonitoringView> => {
     const stop = Date.now() + timeoutMs;
     for (;;) {
@@ -96,13 +107,13 @@ describe.runIf(local)('prediction monitoring: drift, error-rate alerts and their
     const driftAlerts = drifted.alerts.filter((alert) => alert.kind === 'drift');
     expect(driftAlerts.map((alert) => alert.feature)).toEqual(['petal_length']);
     expect(drifted.drift.features.find((f) => f.name === 'petal_length')?.drifted).toBe(true);
-    expect(events).toContainEqual(expect.objectContaining({ model: DRIFT, kind: 'drift', feature: 'petal_length', state: 'firing' }));
+    await announced({ model: DRIFT, kind: 'drift', feature: 'petal_length', state: 'firing' });
 
     // Normal traffic dilutes the window until the shift is within the noise: the alert clears.
     for (let round = 0; round < 30; round++) await send(DRIFT, heldOut);
     const cleared = await until(DRIFT, (v) => !v.alerts.some((a) => a.kind === 'drift'));
     expect(cleared.alerts.filter((alert) => alert.kind === 'drift'), JSON.stringify(cleared)).toEqual([]);
-    expect(events).toContainEqual(expect.objectContaining({ model: DRIFT, kind: 'drift', feature: 'petal_length', state: 'resolved' }));
+    await announced({ model: DRIFT, kind: 'drift', feature: 'petal_length', state: 'resolved' });
   });
 
   it('image models: held-out digits raise no alert; digits moved 3 px to the right raise drift on centre_x only', async () => {
@@ -133,7 +144,7 @@ describe.runIf(local)('prediction monitoring: drift, error-rate alerts and their
     const failing = await until(ERRORS, (v) => v.alerts.some((a) => a.kind === 'error_rate'));
     expect(failing.error_rate).toBe(1);
     expect(failing.alerts).toContainEqual(expect.objectContaining({ kind: 'error_rate', state: 'firing', threshold: 0.1 }));
-    expect(events).toContainEqual(expect.objectContaining({ model: ERRORS, kind: 'error_rate', state: 'firing' }));
+    await announced({ model: ERRORS, kind: 'error_rate', state: 'firing' });
   });
 
   it('answers 404 for a model without predictions in the window', async () => {

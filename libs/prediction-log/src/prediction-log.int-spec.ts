@@ -3,6 +3,7 @@ import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { PredictionLogStream, type PredictionRecord } from '@msp/contracts';
 import { createLogger, Metrics } from '@msp/telemetry';
+import { unpackRecords } from './prediction.batch.js';
 import { PredictionLog } from './prediction-log.publisher.js';
 
 const NATS_URL = process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
@@ -31,8 +32,20 @@ async function stored(expected: number): Promise<PredictionRecord[]> {
   const consumer = await jetstream(nc).consumers.get(PredictionLogStream.name, name);
   const out: PredictionRecord[] = [];
   const messages = await consumer.fetch({ max_messages: expected, expires: 5_000 });
-  for await (const msg of messages) out.push(msg.json<PredictionRecord>());
+  for await (const msg of messages) {
+    const { records, malformed } = unpackRecords(msg.data);
+    expect(malformed).toBe(0);
+    out.push(...records);
+    if (out.length >= expected) break;
+  }
   return out;
+}
+
+/** How many messages the stream holds for this run's model. */
+async function messageCount(): Promise<number> {
+  const jsm = await jetstreamManager(nc);
+  const { name } = await jsm.consumers.add(PredictionLogStream.name, { filter_subject: PredictionLogStream.subject(model), ack_policy: AckPolicy.None, inactive_threshold: 60_000_000_000 });
+  return (await jsm.consumers.info(PredictionLogStream.name, name)).num_pending;
 }
 
 const entry = (requestId: string) => ({
@@ -57,6 +70,8 @@ describe('PredictionLog (real JetStream)', () => {
     expect(records.map((record) => record.request_id)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
     expect(records[0]).toMatchObject({ model, pattern: 'sync', status: 200, input: { truncated: false } });
     expect((await metrics.expose()).body).toContain('msp_prediction_log_records_total{outcome="published",service="spec"} 5');
+    // Recorded together, stored together: the five are one JetStream message, not five.
+    expect(await messageCount()).toBe(1);
   });
 
   it('never blocks: beyond the buffer, records are dropped and counted, and the answer is untouched', async () => {

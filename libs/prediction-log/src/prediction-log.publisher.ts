@@ -2,6 +2,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { ErrorCode, MspError, PredictionLogStream, type ExperimentTag, type InferResponse, type PredictionPattern } from '@msp/contracts';
 import type { PredictionLogSettings } from '@msp/config';
 import { traceIds, type Logger, type Metrics, type TraceContext } from '@msp/telemetry';
+import { packRecords } from './prediction.batch.js';
 import { encodePrediction, type PredictionEntry } from './prediction.record.js';
 import { ensurePredictionLogStream } from './prediction-log.stream.js';
 
@@ -137,14 +138,28 @@ export class PredictionLog {
     }
     const batch = this.pending;
     this.pending = [];
+    // One message per model for what waited together (prediction.batch.ts).
+    const byToken = new Map<string, string[]>();
     for (const entry of batch) {
       try {
         const token = SAFE_TOKEN.test(entry.model) ? entry.model : '_invalid';
-        this.nc.publish(PredictionLogStream.subject(token), encodePrediction(entry, this.settings.maxDataBytes));
-        this.metrics?.predictionLog('published');
+        const lines = byToken.get(token) ?? [];
+        if (lines.length === 0) byToken.set(token, lines);
+        lines.push(encodePrediction(entry, this.settings.maxDataBytes));
       } catch (error) {
         this.metrics?.predictionLog('dropped');
         this.logger.debug({ err: error }, 'prediction log record dropped');
+      }
+    }
+    for (const [token, lines] of byToken) {
+      for (const { body, records: count } of packRecords(lines)) {
+        try {
+          this.nc.publish(PredictionLogStream.subject(token), body);
+          for (let i = 0; i < count; i++) this.metrics?.predictionLog('published');
+        } catch (error) {
+          for (let i = 0; i < count; i++) this.metrics?.predictionLog('dropped');
+          this.logger.debug({ err: error, records: count }, 'prediction log records dropped');
+        }
       }
     }
   }

@@ -1,8 +1,9 @@
 import type { Feedback, LoggedPrediction, LogQuery, PredictionRecord } from '@msp/contracts';
 import type { SqlClient } from './sql.client.js';
 
-/** A record as consumed: the stream sequence makes a redelivered message a no-op. */
+/** A record as consumed: its position in the stream makes a redelivered message a no-op. */
 export interface StoredRecord {
+  /** The message's stream sequence × RECORDS_PER_MESSAGE + the record's index in it (libs/prediction-log). */
   seq: number;
   record: PredictionRecord;
 }
@@ -51,7 +52,7 @@ export class LogStoreRepository {
     for (const statement of SCHEMA) await this.sql.query(statement);
   }
 
-  /** Inserts records in one transaction; one already stored (same stream sequence) is skipped. */
+  /** Inserts records in one transaction; one already stored (same position in the stream) is skipped. */
   async insert(records: readonly StoredRecord[]): Promise<void> {
     if (records.length === 0) return;
     const params: unknown[] = [];

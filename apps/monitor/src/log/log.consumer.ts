@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
-import { PredictionLogStream, PredictionRecordSchema, type PredictionRecord } from '@msp/contracts';
+import { PredictionLogStream } from '@msp/contracts';
 import { isTransientJetStreamError, NATS_CONNECTION, retryJetStreamSetup, type NatsConnection, type NatsConsumer } from '@msp/messaging';
-import { ensurePredictionLogStream } from '@msp/prediction-log';
+import { ensurePredictionLogStream, RECORDS_PER_MESSAGE, unpackRecords } from '@msp/prediction-log';
 import { LOGGER, Readiness, type Logger } from '@msp/telemetry';
 import { MONITOR_CONFIG } from '../config/config.module.js';
 import type { MonitorConfig } from '../config/monitor-config.schema.js';
@@ -14,14 +14,15 @@ const nanos = (ms: number): number => ms * 1_000_000;
 /**
  * Moves the prediction log from JetStream into the store: a durable pull consumer
  * (`msp-log-store`; replicas share it), records written in batches — what arrived while the
- * previous write ran — and acked only once stored, so a crash loses nothing (a redelivered
- * record is skipped by its stream sequence). A malformed record is logged and dropped.
+ * previous write ran — and a message acked only once all its records are stored, so a crash
+ * loses nothing (a redelivered record is skipped by its position: the message's stream sequence
+ * × RECORDS_PER_MESSAGE + its index in the message). A malformed record is logged and dropped.
  */
 @Injectable()
 export class LogConsumer implements NatsConsumer {
   private messages: ConsumerMessages | undefined;
   private loop: Promise<void> | undefined;
-  private pending: { msg: JsMsg; stored: StoredRecord }[] = [];
+  private pending: { msg: JsMsg; stored: StoredRecord[] }[] = [];
   private writing: Promise<void> | undefined;
 
   constructor(
@@ -68,29 +69,34 @@ export class LogConsumer implements NatsConsumer {
 
   private async run(messages: ConsumerMessages): Promise<void> {
     for await (const msg of messages) {
-      let record: PredictionRecord;
-      try {
-        record = PredictionRecordSchema.parse(msg.json());
-      } catch (error) {
-        this.logger.warn({ err: error, subject: msg.subject, seq: msg.seq }, 'malformed prediction log record dropped');
+      const { records, malformed } = unpackRecords(msg.data);
+      if (malformed > 0) this.logger.warn({ subject: msg.subject, seq: msg.seq, malformed }, 'malformed prediction log records dropped');
+      if (records.length === 0) {
         msg.term();
         continue;
       }
-      this.pending.push({ msg, stored: { seq: msg.seq, record } });
+      const stored = records.map((record, index) => ({ seq: msg.seq * RECORDS_PER_MESSAGE + index, record }));
+      this.pending.push({ msg, stored });
       this.writing ??= this.write();
     }
   }
 
-  /** Writes what waits, batch after batch, until nothing does. */
+  /** Writes what waits, about `batchSize` records at a time, until nothing does; acks each message once its records are in. */
   private async write(): Promise<void> {
     await Promise.resolve();
     while (this.pending.length > 0) {
-      const batch = this.pending.splice(0, this.config.batchSize);
+      let count = 0;
+      let take = 0;
+      while (take < this.pending.length && (take === 0 || count + this.pending[take]!.stored.length <= this.config.batchSize)) {
+        count += this.pending[take]!.stored.length;
+        take += 1;
+      }
+      const batch = this.pending.splice(0, take);
       try {
-        await this.store.insert(batch.map((item) => item.stored));
+        await this.store.insert(batch.flatMap((item) => item.stored));
         for (const item of batch) item.msg.ack();
       } catch (error) {
-        this.logger.error({ err: error, records: batch.length }, 'prediction log write failed: the records will be redelivered');
+        this.logger.error({ err: error, records: count }, 'prediction log write failed: the records will be redelivered');
         for (const item of batch) item.msg.nak(1_000);
       }
     }

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DeliverPolicy, jetstream, type ConsumerMessages } from '@nats-io/jetstream';
-import { PredictionLogStream, PredictionRecordSchema } from '@msp/contracts';
+import { PredictionLogStream } from '@msp/contracts';
 import { NATS_CONNECTION, type NatsConnection, type NatsConsumer } from '@msp/messaging';
-import { ensurePredictionLogStream } from '@msp/prediction-log';
+import { ensurePredictionLogStream, unpackRecords } from '@msp/prediction-log';
 import { LOGGER, type Logger } from '@msp/telemetry';
 import { MONITOR_CONFIG } from '../config/config.module.js';
 import type { MonitorConfig } from '../config/monitor-config.schema.js';
@@ -46,8 +46,8 @@ export class MonitoringFeed implements NatsConsumer {
   private async run(messages: ConsumerMessages): Promise<void> {
     for await (const msg of messages) {
       // A malformed record is the store consumer's to report; here it is only skipped.
-      const parsed = PredictionRecordSchema.safeParse(msg.json());
-      if (parsed.success) this.monitoring.add([parsed.data]);
+      const { records } = unpackRecords(msg.data);
+      if (records.length > 0) this.monitoring.add(records);
     }
   }
 }
