@@ -126,7 +126,8 @@ export class OipController {
     const answer = this.backend.infer(model, version, inferRequest, context);
     const pattern = this.backend.predictionPattern?.(model) ?? 'sync';
     const experiment = this.backend.experimentOf?.(model, inferRequest, context);
-    this.predictionLog?.follow({ requestId, pattern, model, version, inputs: inferRequest.inputs, experiment, trace: context.trace }, answer);
+    const experimentOfAnswer = (response: InferResponse) => this.backend.experimentOfAnswer?.(model, response);
+    this.predictionLog?.follow({ requestId, pattern, model, version, inputs: inferRequest.inputs, experiment, experimentOfAnswer, trace: context.trace }, answer);
     return answer;
   }
 }

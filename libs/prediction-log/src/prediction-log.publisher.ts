@@ -77,6 +77,11 @@ export class PredictionLog {
       version?: string | undefined;
       inputs: unknown;
       experiment?: ExperimentTag | undefined;
+      /**
+       * The tag of an answer, when what answered can differ from what was assigned (an AB
+       * fallback: the control answered a request assigned to the candidate); undefined keeps `experiment`.
+       */
+      experimentOfAnswer?: ((response: InferResponse) => ExperimentTag | undefined) | undefined;
       /** The request's trace: its id joins the record to the trace and the log lines. */
       trace?: TraceContext | undefined;
     },
@@ -84,12 +89,13 @@ export class PredictionLog {
   ): void {
     if (!this.settings.enabled) return;
     const started = performance.now();
-    const { trace, ...fields } = base;
+    const { trace, experimentOfAnswer, ...fields } = base;
     const traced = { ...fields, traceId: traceIds(trace)?.traceId };
     answer.then(
       (response) =>
         this.record({
           ...traced,
+          experiment: experimentOfAnswer?.(response) ?? base.experiment,
           version: response.model_version ?? base.version,
           outputs: response.outputs,
           status: 200,

@@ -107,7 +107,18 @@ export class CompatController {
     const timeouts = { defaultMs: this.config.requestTimeoutMs, maxMs: this.config.maxTimeoutMs };
     const context = new HttpInferContext(requestId, deadlineIn(requestTimeoutMs(request.headers[HttpHeaders.timeoutMs], timeouts)), reply);
     const answer = this.backend.infer(model, undefined, inferRequest, context);
-    this.log.follow({ requestId, pattern: this.backend.predictionPattern?.(model) ?? 'sync', model, inputs: inferRequest.inputs, experiment: this.backend.experimentOf?.(model, inferRequest, context), trace: context.trace }, answer);
+    this.log.follow(
+      {
+        requestId,
+        pattern: this.backend.predictionPattern?.(model) ?? 'sync',
+        model,
+        inputs: inferRequest.inputs,
+        experiment: this.backend.experimentOf?.(model, inferRequest, context),
+        experimentOfAnswer: (response) => this.backend.experimentOfAnswer?.(model, response),
+        trace: context.trace,
+      },
+      answer,
+    );
     return answer;
   }
 }

@@ -708,7 +708,7 @@ const paths: Record<string, JsonObject> = {
       tags: ['parameters'],
       summary: 'One parameter: its value and its audit trail (oldest first)',
       operationId: 'getParameter',
-      parameters: [pathParam('name', 'models.<model>.enabled, experiments.<id>.enabled, experiments.<id>.weights, experiments.<id>.shadow or graphs.<graph>.<name>.')],
+      parameters: [pathParam('name', 'models.<model>.enabled, experiments.<id>.enabled, experiments.<id>.weights, experiments.<id>.shadow, experiments.<id>.fallback or graphs.<graph>.<name>.')],
       responses: {
         '200': json({ type: 'object', properties: { name: { type: 'string' }, current: ref('ParameterRecord'), history: { type: 'array', items: ref('ParameterRecord') } } }, 'The value and its history.'),
         ...errors(503),
