@@ -24,6 +24,12 @@ async function bootstrap(): Promise<void> {
       `FAULT_BUSY_MS=${config.faultBusyMs}: EVERY REQUEST SPENDS CPU ON PURPOSE (a heavier model, for load tests) — never in production`,
     );
   }
+  if (config.faultErrorPercent > 0) {
+    logger.warn(
+      { faultErrorPercent: config.faultErrorPercent },
+      `FAULT_ERROR_PERCENT=${config.faultErrorPercent}: REQUESTS FAIL ON PURPOSE (fault injection) — never in production`,
+    );
+  }
   try {
     await start(config, logger);
   } catch (error) {

@@ -54,12 +54,13 @@ describe('natsUsers (the permissions table)', () => {
     expect([...iris.subscribe, ...iris.publish].join(' ')).not.toMatch(/mnist/);
   });
 
-  it('lets the gateway ask every service but serve none, and write only the parameters and rollouts buckets', () => {
+  it('lets the gateway ask every service but serve none, and write only the release records (a rollout promoting a version), parameters and rollouts buckets', () => {
     const gateway = userOf('gateway');
     expect(gateway.publish).toContain('msp.infer.>');
     expect(gateway.publish).toEqual(expect.arrayContaining(['$SRV.INFO', '$SRV.STATS', 'msp.artefact.*.*']));
     expect(gateway.subscribe).toEqual([`${inboxPrefixOf('gateway')}.>`]);
-    expect(gateway.publish.filter((subject) => subject.startsWith('$KV.'))).toEqual(['$KV.msp-parameters.>', '$KV.msp-rollouts.>']);
+    expect(gateway.publish.filter((subject) => subject.startsWith('$KV.'))).toEqual(['$KV.msp-releases.>', '$KV.msp-parameters.>', '$KV.msp-rollouts.>']);
+    expect(gateway.publish.filter((subject) => subject.startsWith('$O.') || subject.includes('PURGE') || subject.includes('MSG.DELETE'))).toEqual([]); // no artefact written or deleted
   });
 
   it('lets the monitor write only the shared alert states', () => {

@@ -161,8 +161,9 @@ export function natsUsers(settings: NatsPermissionSettings = {}): NatsUser[] {
         jobs.subjects,
         ...predictionLog(PredictionLogStream.subjects),
         ...readKv(Routing.bucket),
-        // Release records watched (GET /v2/models/{m} versions); the registry opens its artefact store too.
-        ...readKv(Registry.releases),
+        // Release records watched (GET /v2/models/{m} versions), and written when a rollout promotes a
+        // version (no artefact is deleted: retention stays with `pnpm models`); the registry opens its artefact store too.
+        ...writeKv(Registry.releases),
         ...readObjects(Registry.artefacts),
         // PUT /v1/parameters (behind MANAGEMENT_TOKEN) and rollouts write this bucket.
         ...writeKv(Parameters.bucket),

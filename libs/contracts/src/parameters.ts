@@ -27,11 +27,19 @@ const KINDS: readonly { pattern: RegExp; what: string; schema: z.ZodType }[] = [
     what: 'the AB variant that every request the control answers is mirrored to (a rollout\'s shadow stage)',
     schema: z.string().regex(new RegExp(`^${SEGMENT}$`), 'expected a variant name'),
   },
+  {
+    pattern: new RegExp(`^experiments\\.${SEGMENT}\\.fallback$`),
+    what: "the AB variant that answers a request whose assigned variant failed, and the share of the request's time left that the assigned variant gets first (a rollout's canary)",
+    schema: z.strictObject({
+      variant: z.string().regex(new RegExp(`^${SEGMENT}$`), 'expected a variant name'),
+      assigned_share: z.number().min(0.05).max(0.95),
+    }),
+  },
   { pattern: new RegExp(`^graphs\\.${SEGMENT}\\.${SEGMENT}$`), what: 'a number a graph condition names with `parameter`', schema: z.number().finite() },
 ];
 
 /** What each parameter name pattern means (for errors and docs). */
-export const PARAMETER_NAMES = ['models.<model>.enabled', 'experiments.<id>.enabled', 'experiments.<id>.weights', 'experiments.<id>.shadow', 'graphs.<graph>.<name>'] as const;
+export const PARAMETER_NAMES = ['models.<model>.enabled', 'experiments.<id>.enabled', 'experiments.<id>.weights', 'experiments.<id>.shadow', 'experiments.<id>.fallback', 'graphs.<graph>.<name>'] as const;
 
 /** Checks a parameter's name and value; returns the value, or the problem. */
 export function parseParameter(name: string, value: unknown): { value: unknown } | { error: string } {

@@ -4,8 +4,13 @@ import { z } from 'zod';
 export const PREDICTION_PATTERNS = ['sync', 'web-single', 'async', 'batch', 'graph', 'shadow'] as const;
 export type PredictionPattern = (typeof PREDICTION_PATTERNS)[number];
 
-/** Which side of an experiment a logged prediction is: the answer the client got, or the mirrored one. */
-export const EXPERIMENT_SIDES = ['primary', 'shadow'] as const;
+/**
+ * Which side of an experiment a logged prediction is: the answer the client got, the mirrored
+ * one, or `fallback` — the answer the client got from the variant named by
+ * `experiments.<id>.fallback` (a rollout's control) after the variant assigned to it failed
+ * (that failure is logged apart, under the assigned variant).
+ */
+export const EXPERIMENT_SIDES = ['primary', 'shadow', 'fallback'] as const;
 export type ExperimentSide = (typeof EXPERIMENT_SIDES)[number];
 
 /** How a logged prediction is tagged with its experiment. */
@@ -166,7 +171,7 @@ export interface ShadowReport {
   compared: number;
   /** The share of compared requests whose answers agree (the same label per row, else the same top class, else equal numbers); absent with nothing compared. */
   agreement?: number;
-  sides: Record<ExperimentSide, SideFigures>;
+  sides: Record<Exclude<ExperimentSide, 'fallback'>, SideFigures>;
   /** The records read (newest first), at most. */
   window: number;
 }
@@ -202,6 +207,12 @@ export interface AbVariantFigures {
    * parameter `experiments.<id>.shadow`); the client never saw these answers.
    */
   mirrored?: { requests: number; errors: number; latency_ms: { p50?: number; p99?: number } };
+  /**
+   * Requests this variant answered after the variant assigned to them failed (a rollout's
+   * canary: parameter `experiments.<id>.fallback`); not exposures, so they never blur its own
+   * figures. The assigned variant's failures are among its `errors`. Latency from the request's start.
+   */
+  fallbacks?: { requests: number; errors: number; latency_ms: { p50?: number; p99?: number } };
   /** Exposures whose ground truth was posted (POST /v1/feedback), how many the variant got right, and the share. */
   outcomes: { samples: number; correct: number; accuracy?: number };
   /** Against the first variant (the control): a two-proportion z-test of accuracy; absent for the control or without outcomes to compare. */

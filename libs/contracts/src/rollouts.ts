@@ -56,5 +56,10 @@ export const RolloutRecordSchema = z.object({
   started_at: z.number(),
   updated_at: z.number(),
   steps: z.array(RolloutStepSchema),
+  /**
+   * A promoted candidate that is another version of the control's model is made that model's
+   * serving version in the model registry (its release record says why, with the figures): which one.
+   */
+  release: z.object({ model: z.string(), version: z.string() }).optional(),
 });
 export type RolloutRecord = z.infer<typeof RolloutRecordSchema>;

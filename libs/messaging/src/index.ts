@@ -9,7 +9,7 @@ export {
   setJetStreamReplicas,
 } from './jetstream.storage.js';
 export type { StreamSpec } from './jetstream.storage.js';
-export { openKvBucket } from './kv.bucket.js';
+export { isRevisionConflict, openKvBucket } from './kv.bucket.js';
 export type { KV, KvBucketOptions } from './kv.bucket.js';
 export { openObjectStore } from './object.store.js';
 export type { ObjectStore } from './object.store.js';

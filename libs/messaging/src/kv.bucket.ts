@@ -1,3 +1,4 @@
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { Kvm, type KV, type KvOptions } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetStreamReplicas } from './jetstream.storage.js';
@@ -18,4 +19,15 @@ export function openKvBucket(nc: NatsConnection, bucket: string, options: KvBuck
   // StorageType is a string enum of @nats-io/jetstream; 'file' is its value for disk.
   const storage = 'file' as KvOptions['storage'];
   return new Kvm(nc).create(bucket, { history: options.history, storage, replicas: jetStreamReplicas(nc) });
+}
+
+/**
+ * Whether a KV `create` or `update` lost a compare-and-set: the key exists already, or changed
+ * since the revision the writer read (another writer won). Any other failure is not a lost race.
+ */
+export function isRevisionConflict(error: unknown): boolean {
+  return (
+    error instanceof JetStreamApiError &&
+    (error.code === JetStreamApiCodes.StreamWrongLastSequence || error.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
+  );
 }

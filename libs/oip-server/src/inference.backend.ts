@@ -33,6 +33,8 @@ export interface InferenceBackend {
   predictionPattern?(model: string): PredictionPattern;
   /** The experiment a request is logged under (shadow AB: the primary side; online AB: its variant), if any. */
   experimentOf?(model: string, request: InferRequest, context: InferContext): ExperimentTag | undefined;
+  /** The experiment an answer is logged under when it differs from `experimentOf` (online AB: the control answered for a failed candidate); undefined keeps that. */
+  experimentOfAnswer?(model: string, response: InferResponse): ExperimentTag | undefined;
 }
 
 /** Nest injection token under which an app provides its InferenceBackend. */

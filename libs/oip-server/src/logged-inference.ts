@@ -24,6 +24,7 @@ export function inferLogged(
       version,
       inputs: request.inputs,
       experiment: backend.experimentOf?.(model, request, context),
+      experimentOfAnswer: (response) => backend.experimentOfAnswer?.(model, response),
       trace: context.trace,
     },
     answer,

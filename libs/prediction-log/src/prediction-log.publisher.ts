@@ -84,6 +84,11 @@ export class PredictionLog {
       experiment?: ExperimentTag | undefined;
       /** The graph this prediction is a model step of. */
       graph?: string | undefined;
+      /**
+       * The tag of an answer, when what answered can differ from what was assigned (an AB
+       * fallback: the control answered a request assigned to the candidate); undefined keeps `experiment`.
+       */
+      experimentOfAnswer?: ((response: InferResponse) => ExperimentTag | undefined) | undefined;
       /** The request's trace: its id joins the record to the trace and the log lines. */
       trace?: TraceContext | undefined;
     },
@@ -93,7 +98,7 @@ export class PredictionLog {
     const started = performance.now();
     const traceId = traceIds(base.trace)?.traceId;
     // One object per record, its fields named: this runs for every prediction.
-    const entry = (settled: Pick<PredictionEntry, 'version' | 'outputs' | 'status' | 'error'>): PredictionEntry => ({
+    const entry = (settled: Pick<PredictionEntry, 'version' | 'outputs' | 'status' | 'error' | 'experiment'>): PredictionEntry => ({
       requestId: base.requestId,
       pattern: base.pattern,
       model: base.model,
@@ -105,15 +110,24 @@ export class PredictionLog {
       latencyMs: { total: performance.now() - started },
       traceId,
       ts: Date.now(),
-      experiment: base.experiment,
+      experiment: settled.experiment,
       graph: base.graph,
     });
     answer.then(
-      (response) => this.enqueue(entry({ version: response.model_version ?? base.version, outputs: response.outputs, status: 200 })),
+      (response) =>
+        this.enqueue(
+          entry({
+            version: response.model_version ?? base.version,
+            outputs: response.outputs,
+            status: 200,
+            experiment: base.experimentOfAnswer?.(response) ?? base.experiment,
+          }),
+        ),
       (error: unknown) =>
         this.enqueue(
           entry({
             version: base.version,
+            experiment: base.experiment,
             status: MspError.is(error) ? error.code : ErrorCode.Internal,
             error: error instanceof Error ? error.message : String(error),
           }),

@@ -39,7 +39,7 @@ export interface RegistryBuckets {
 
 export interface PromoteOptions {
   reason?: string;
-  /** Versions whose artefacts are kept (the serving one among them); older ones are purged. */
+  /** Versions whose artefacts are kept (the serving one among them); older ones are purged. Infinity purges none (a writer without rights to delete artefacts). */
   keep?: number;
 }
 

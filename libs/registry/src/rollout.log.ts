@@ -1,5 +1,5 @@
 import { RolloutRecordSchema, Rollouts, type RolloutRecord } from '@msp/contracts';
-import { openKvBucket, type KV, type NatsConnection } from '@msp/messaging';
+import { isRevisionConflict, openKvBucket, type KV, type NatsConnection } from '@msp/messaging';
 
 /**
  * Metric-gated promotion's records in the registry: the JetStream KV bucket `msp-rollouts`, one
@@ -18,6 +18,30 @@ export class RolloutLog {
     if (!entry || entry.operation !== 'PUT') return undefined;
     const parsed = RolloutRecordSchema.safeParse(entry.json());
     return parsed.success ? parsed.data : undefined;
+  }
+
+  /** The record and its revision (what `claim` compares against); undefined when it never ran. */
+  async entry(id: string): Promise<{ record: RolloutRecord; revision: number } | undefined> {
+    const entry = await this.kv.get(id);
+    if (!entry || entry.operation !== 'PUT') return undefined;
+    const parsed = RolloutRecordSchema.safeParse(entry.json());
+    return parsed.success ? { record: parsed.data, revision: entry.revision } : undefined;
+  }
+
+  /**
+   * Writes a new run's first record only if the key is still as the caller read it: absent
+   * (`revision` undefined) or at `revision`. Compare-and-set, so of two gateways starting the
+   * same rollout at once exactly one gets true; the other false (it lost the race), never both.
+   */
+  async claim(record: RolloutRecord, revision: number | undefined): Promise<boolean> {
+    try {
+      if (revision === undefined) await this.kv.create(record.id, JSON.stringify(record));
+      else await this.kv.update(record.id, JSON.stringify(record), revision);
+      return true;
+    } catch (error) {
+      if (isRevisionConflict(error)) return false;
+      throw error;
+    }
   }
 
   async put(record: RolloutRecord): Promise<void> {

@@ -43,6 +43,7 @@ async function run(command: ModelsCommand, { registry, routing, rollouts, out, m
         const figures = step.candidate && step.control ? `  candidate ${formatArm(step.candidate)}  control ${formatArm(step.control)}` : '';
         out(`  ${step.stage.padEnd(7)} ${String(step.weight).padStart(3)} %  ${(step.outcome ?? 'running').padEnd(11)}${figures}${step.reasons.length > 0 ? `  — ${step.reasons.join('; ')}` : ''}`);
       }
+      if (record.release) out(`  registry: ${record.release.model} v${record.release.version} serving (pnpm models show ${record.release.model} ${record.release.version})`);
       return;
     }
     case 'list': {

@@ -76,6 +76,11 @@ export class GatewayBackend implements InferenceBackend {
     return shadow === undefined ? undefined : { id: shadow, side: 'primary' };
   }
 
+  /** An AB answer the fallback gave (a rollout's control for a failed candidate) is logged as that, apart from the control's own exposures. */
+  experimentOfAnswer(model: string, response: InferResponse): ExperimentTag | undefined {
+    return this.abs.find(model) ? this.abs.experimentOfAnswer(response) : undefined;
+  }
+
   /** A request naming its input by `parameters.item_id` gets it first (data cache), for graphs and models alike. */
   infer(model: string, version: string | undefined, request: InferRequest, context: InferContext): Promise<InferResponse> {
     if (!this.parameters.modelEnabled(model)) {
@@ -90,7 +95,7 @@ export class GatewayBackend implements InferenceBackend {
           version,
           resolved,
           context,
-          (variant) => this.models.infer(variant.model, variant.version, resolved, context),
+          (variant, within) => this.models.infer(variant.model, variant.version, resolved, within),
           (variant) => this.shadows.mirrorVariant(experiment.id, variant, resolved, context), // a rollout's shadow stage, never awaited
         );
       }

@@ -70,6 +70,18 @@ export const RolloutSchema = z.strictObject({
   min_samples: z.number().int().min(1).max(1_000_000).default(100),
   /** A step that has not gathered min_samples on each side by then rolls back (too little traffic to judge). */
   max_step_s: z.number().min(1).max(604_800).default(600),
+  /**
+   * During the canary steps, a request the candidate fails is answered by the control (no client
+   * sees the candidate's failure; the judge still counts it). The candidate gets `assigned_share`
+   * of the time left to the request's deadline, the control the rest — so a slow or hung
+   * candidate can never spend the whole deadline.
+   */
+  fallback: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      assigned_share: z.number().min(0.05).max(0.95).default(0.5),
+    })
+    .prefault({}),
   bounds: z
     .strictObject({
       /** The candidate's error rate may exceed the control's by at most this (absolute share). */

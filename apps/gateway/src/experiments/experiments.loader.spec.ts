@@ -69,6 +69,7 @@ describe('experiments file', () => {
         window_s: 60,
         min_samples: 100,
         max_step_s: 600,
+        fallback: { enabled: true, assigned_share: 0.5 },
         bounds: { error_rate: 0.01, latency_p99_ratio: 1.5, latency_p99_slack_ms: 20, accuracy_drop: 0.05, min_outcomes: 30 },
       },
     ]);

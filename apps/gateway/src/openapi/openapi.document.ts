@@ -260,7 +260,7 @@ const schemas: Record<string, JsonObject> = {
       report: {
         type: 'object',
         description:
-          'From the prediction log (apps/monitor), over the newest `window` records. Shadow: `requests`, `compared`, `agreement`, `sides`. AB: `variants` [{name, exposures, latency_ms, outcomes {samples, correct, accuracy}, versus_control {z, p_value, significant, alpha}}].',
+          'From the prediction log (apps/monitor), over the newest `window` records. Shadow: `requests`, `compared`, `agreement`, `sides`. AB: `variants` [{name, exposures, errors, statuses, latency_ms, outcomes {samples, correct, accuracy}, mirrored and fallbacks {requests, errors, latency_ms} (counted apart from exposures), versus_control {z, p_value, significant, alpha}}].',
         properties: {
           requests: { type: 'integer' },
           compared: { type: 'integer', description: 'Requests both sides answered.' },
@@ -284,7 +284,7 @@ const schemas: Record<string, JsonObject> = {
       record: {
         type: ['object', 'null'],
         description:
-          'KV msp-rollouts: id, experiment, control and candidate {variant, model}, state (running, promoted, rolled_back, aborted), by, aborted_by, started_at, updated_at, steps [{stage (shadow, canary, promote), weight, started_at, ended_at, outcome (advanced, rolled_back, promoted), reasons, control and candidate {requests, errors, error_rate, p99_ms, outcomes, accuracy}}].',
+          'KV msp-rollouts: id, experiment, control and candidate {variant, model}, state (running, promoted, rolled_back, aborted), by, aborted_by, started_at, updated_at, release {model, version} (a promoted version made serving in the release records), steps [{stage (shadow, canary, promote), weight, started_at, ended_at, outcome (advanced, rolled_back, promoted), reasons, control and candidate {requests, errors, error_rate, p99_ms, outcomes, accuracy}}].',
       },
     },
   },
@@ -680,7 +680,7 @@ const paths: Record<string, JsonObject> = {
   '/v1/rollouts/{id}/start': {
     post: {
       tags: ['promotion'],
-      summary: 'Starts a rollout in this gateway: shadow, canary steps, promote — advancing only within bounds, else rolled back. Needs x-management-token when MANAGEMENT_TOKEN is set',
+      summary: 'Starts a rollout in this gateway (compare-and-set: of two gateways starting it at once, one runs it, the other answers 409): shadow, canary steps (the control answers what the candidate fails), promote — advancing only within bounds, else rolled back. Needs x-management-token when MANAGEMENT_TOKEN is set',
       operationId: 'startRollout',
       parameters: [idParam('The rollout id.')],
       responses: { '202': json(ref('Rollout'), 'Started; GET it to follow.'), ...errors(401, 403, 404, 409, 503) },
@@ -708,7 +708,7 @@ const paths: Record<string, JsonObject> = {
       tags: ['parameters'],
       summary: 'One parameter: its value and its audit trail (oldest first)',
       operationId: 'getParameter',
-      parameters: [pathParam('name', 'models.<model>.enabled, experiments.<id>.enabled, experiments.<id>.weights, experiments.<id>.shadow or graphs.<graph>.<name>.')],
+      parameters: [pathParam('name', 'models.<model>.enabled, experiments.<id>.enabled, experiments.<id>.weights, experiments.<id>.shadow, experiments.<id>.fallback or graphs.<graph>.<name>.')],
       responses: {
         '200': json({ type: 'object', properties: { name: { type: 'string' }, current: ref('ParameterRecord'), history: { type: 'array', items: ref('ParameterRecord') } } }, 'The value and its history.'),
         ...errors(503),

@@ -77,6 +77,12 @@ export class ParametersService implements OnApplicationBootstrap, OnModuleDestro
     return typeof value === 'string' ? value : undefined;
   }
 
+  /** The variant that answers when an AB request's assigned variant fails, and the assigned one's share of the time left (`experiments.<id>.fallback`, a rollout's canary), if set. */
+  experimentFallback(id: string): { variant: string; assigned_share: number } | undefined {
+    const value = this.values.get(`experiments.${id}.fallback`)?.value as { variant?: unknown; assigned_share?: unknown } | undefined;
+    return typeof value?.variant === 'string' && typeof value.assigned_share === 'number' ? { variant: value.variant, assigned_share: value.assigned_share } : undefined;
+  }
+
   /** A graph's named number (`parameter:` in a condition), if set. */
   graphNumber(graph: string, name: string): number | undefined {
     const value = this.values.get(`graphs.${graph}.${name}`)?.value;

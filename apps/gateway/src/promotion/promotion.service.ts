@@ -3,12 +3,13 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { deadlineIn, ExperimentSubjects, MspError, type AbReport, type RolloutRecord, type RolloutStep } from '@msp/contracts';
 import { NATS_CONNECTION, NatsBus, type NatsConnection } from '@msp/messaging';
-import { RolloutLog } from '@msp/registry';
+import { ModelRegistry, RolloutLog } from '@msp/registry';
 import { LOGGER, type Logger } from '@msp/telemetry';
 import type { AbExperiment, Rollout } from '../experiments/experiment.schema.js';
 import type { Definitions } from '../experiments/experiments.loader.js';
 import { DEFINITIONS } from '../experiments/shadow.service.js';
 import { ParametersService } from '../parameters/parameters.service.js';
+import { promoteRelease } from './release.promotion.js';
 import { judge, type Verdict } from './rollout.judge.js';
 
 /** How often a running step asks the monitor for its window's figures. */
@@ -29,10 +30,12 @@ interface Running {
 /**
  * Metric-gated promotion: runs a declared rollout (`rollouts:` in EXPERIMENTS_FILE) by moving
  * its AB experiment's run-time parameters — `experiments.<id>.shadow` (mirror the control's
- * traffic to the candidate), `.weights` (canary steps), `.enabled` (off = everyone on the
- * control) — in the audited `msp-parameters` bucket, and judging each step from the prediction
- * log (the monitor's report of the experiment since the step began). Each step is recorded,
- * with the figures that justified it, in the registry's `msp-rollouts` bucket. The loop runs in
+ * traffic to the candidate), `.weights` (canary steps), `.fallback` (in canary steps the control
+ * answers what the candidate fails), `.enabled` (off = everyone on the control) — in the audited
+ * `msp-parameters` bucket, and judging each step from the prediction log (the monitor's report
+ * of the experiment since the step began). Each step is recorded, with the figures that
+ * justified it, in the registry's `msp-rollouts` bucket (and a promoted version in its release
+ * records). Starting is a compare-and-set on that record: one gateway runs it. The loop runs in
  * the gateway that started it and rewrites the record every poll; every gateway serves the
  * parameters it sets, and any can abort it.
  */
@@ -41,6 +44,7 @@ export class PromotionService implements OnModuleDestroy {
   private readonly byId: ReadonlyMap<string, { rollout: Rollout; experiment: AbExperiment }>;
   private readonly running = new Map<string, Running>();
   private records: Promise<RolloutLog> | undefined;
+  private releases: Promise<ModelRegistry> | undefined;
 
   constructor(
     @Inject(DEFINITIONS) definitions: Definitions,
@@ -99,11 +103,14 @@ export class PromotionService implements OnModuleDestroy {
       steps: [],
     };
     const log = await this.log();
-    const previous = await log.get(id);
-    if (previous?.state === 'running' && now - previous.updated_at < ORPHANED_AFTER_MS) {
-      throw MspError.conflict(`rollout '${id}' is running in another gateway (started by ${previous.by}); POST /v1/rollouts/${id}/abort stops it`);
+    const previous = await log.entry(id);
+    if (previous?.record.state === 'running' && now - previous.record.updated_at < ORPHANED_AFTER_MS) {
+      throw MspError.conflict(`rollout '${id}' is running in another gateway (started by ${previous.record.by}); POST /v1/rollouts/${id}/abort stops it`);
     }
-    await log.put(record);
+    // Compare-and-set on what was just read: two gateways starting it at once, exactly one runs it.
+    if (!(await log.claim(record, previous?.revision))) {
+      throw MspError.conflict(`rollout '${id}' was started by another gateway at the same moment; GET /v1/rollouts/${id} shows it`);
+    }
     const running: Running = { stop: new AbortController(), done: Promise.resolve() };
     running.done = this.run(rollout, experiment, record, running).finally(() => this.running.delete(id));
     this.running.set(id, running);
@@ -151,8 +158,12 @@ export class PromotionService implements OnModuleDestroy {
         step.outcome = 'advanced';
         this.logger.info({ rollout: rollout.id, ...stage, control: verdict.control, candidate: verdict.candidate }, `rollout ${rollout.id}: ${stage.stage} ${stage.weight} % passed`);
       }
+      // The registry first: a version it refuses is rolled back (the catch below), before any client sees it at 100 %.
+      const release = await promoteRelease(() => this.releaseRegistry(), record);
+      if (release) record.release = { model: release.name, version: release.version };
       await this.setWeights(rollout, experiment, record, 100, 'promoted');
       await this.setShadow(rollout, experiment, record, undefined);
+      await this.setFallback(rollout, experiment, record, false, 'promoted: the rollout is over');
       const now = Date.now();
       record.steps.push({ stage: 'promote', weight: 100, started_at: now, ended_at: now, outcome: 'promoted', reasons: [] });
       record.state = 'promoted';
@@ -207,6 +218,8 @@ export class PromotionService implements OnModuleDestroy {
 
   private async apply(rollout: Rollout, experiment: AbExperiment, record: RolloutRecord, stage: Stage): Promise<void> {
     const reason = stage.stage === 'shadow' ? 'shadow: the candidate mirrored' : `canary ${stage.weight} %`;
+    // Before the candidate gets live traffic: from its first request on, its failures are answered by the control.
+    await this.setFallback(rollout, experiment, record, stage.stage === 'canary' && rollout.fallback.enabled, reason);
     await this.setWeights(rollout, experiment, record, stage.weight, reason);
     await this.setShadow(rollout, experiment, record, stage.stage === 'shadow' ? record.candidate.variant : undefined);
     if (!this.parameters.experimentEnabled(experiment.id)) await this.set(rollout, record, `experiments.${experiment.id}.enabled`, true, reason);
@@ -218,6 +231,8 @@ export class PromotionService implements OnModuleDestroy {
     await this.set(rollout, record, `experiments.${experiment.id}.enabled`, false, why);
     await this.setWeights(rollout, experiment, record, 0, why);
     await this.setShadow(rollout, experiment, record, undefined);
+    // Last: requests still in flight on the candidate keep their fallback.
+    await this.setFallback(rollout, experiment, record, false, why);
     const step = record.steps.at(-1);
     if (step) step.reasons = reasons;
     record.state = state;
@@ -239,6 +254,15 @@ export class PromotionService implements OnModuleDestroy {
     await this.set(rollout, record, `experiments.${experiment.id}.shadow`, variant ?? null, variant ? 'shadow: the candidate mirrored' : 'mirror off');
   }
 
+  /** `experiments.<id>.fallback`: the control answers what the candidate fails (canary steps), or nothing (cleared). */
+  private async setFallback(rollout: Rollout, experiment: AbExperiment, record: RolloutRecord, on: boolean, reason: string): Promise<void> {
+    const current = this.parameters.experimentFallback(experiment.id);
+    if (!on && current === undefined) return;
+    if (on && current?.variant === record.control.variant && current.assigned_share === rollout.fallback.assigned_share) return;
+    const value = on ? { variant: record.control.variant, assigned_share: rollout.fallback.assigned_share } : null;
+    await this.set(rollout, record, `experiments.${experiment.id}.fallback`, value, on ? `${reason}: the control answers what the candidate fails` : reason);
+  }
+
   /** One audited parameter change, by the rollout on behalf of whoever started it. */
   private async set(rollout: Rollout, record: RolloutRecord, name: string, value: unknown, reason: string): Promise<void> {
     await (await this.parameters.open()).set(name, value, `rollout ${rollout.id} (started by ${record.by})`, reason);
@@ -247,6 +271,15 @@ export class PromotionService implements OnModuleDestroy {
   private async save(record: RolloutRecord): Promise<void> {
     record.updated_at = Date.now();
     await (await this.log()).put(record);
+  }
+
+  /** The model registry (release records), opened once when a promotion needs it (again after a failure). */
+  private releaseRegistry(): Promise<ModelRegistry> {
+    this.releases ??= ModelRegistry.open(this.nc).catch((error: unknown) => {
+      this.releases = undefined;
+      throw MspError.unavailable('the model registry is not reachable (JetStream)', error);
+    });
+    return this.releases;
   }
 
   /** The registry's rollout bucket, opened once (again after a failure). */

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { abReport, isCorrect } from './ab-report.js';
 
 let n = 0;
-function exposure(variant: string, predicted: string, truth?: string, status = 200, side?: 'shadow'): LoggedPrediction {
+function exposure(variant: string, predicted: string, truth?: string, status = 200, side?: 'shadow' | 'fallback'): LoggedPrediction {
   n++;
   return {
     request_id: `r${n}`,
@@ -55,6 +55,19 @@ describe('abReport', () => {
     expect(a?.mirrored).toBeUndefined();
     expect(b).toMatchObject({ exposures: 0, errors: 0, mirrored: { requests: 10, errors: 2 } });
     expect(b?.mirrored?.latency_ms.p99).toEqual(expect.any(Number));
+  });
+
+  it("counts a candidate's failure answered by the control's fallback as the candidate's error, and the fallback apart from the control's exposures", () => {
+    const records = [
+      ...Array.from({ length: 10 }, () => exposure('a', 'setosa', 'setosa')),
+      ...Array.from({ length: 5 }, () => exposure('b', 'setosa')),
+      ...Array.from({ length: 3 }, () => exposure('b', 'setosa', undefined, 500)), // the candidate's failures...
+      ...Array.from({ length: 3 }, () => exposure('a', 'setosa', 'setosa', 200, 'fallback')), // ...answered by the control
+    ];
+    const [a, b] = abReport('ab', ['a', 'b'], records, 1000).variants;
+    expect(a).toMatchObject({ exposures: 10, errors: 0, outcomes: { samples: 10 }, fallbacks: { requests: 3, errors: 0 } });
+    expect(b).toMatchObject({ exposures: 5, errors: 3, statuses: { 500: 3 } });
+    expect(b?.fallbacks).toBeUndefined();
   });
 
   it('judges an answer by its labels against the posted truth', () => {

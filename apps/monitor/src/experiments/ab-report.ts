@@ -30,6 +30,15 @@ const latencyOf = (records: readonly LoggedPrediction[]): { p50?: number; p99?: 
 interface Sides {
   live: LoggedPrediction[];
   mirrored: LoggedPrediction[];
+  fallbacks: LoggedPrediction[];
+}
+
+const sideOf = (record: LoggedPrediction): keyof Sides => (record.experiment?.side === 'shadow' ? 'mirrored' : record.experiment?.side === 'fallback' ? 'fallbacks' : 'live');
+
+/** Requests counted apart from a variant's exposures (mirrored to it, or answered by it for another): how many, how many failed, latency of the answered. */
+function apart(records: readonly LoggedPrediction[]): { requests: number; errors: number; latency_ms: { p50?: number; p99?: number } } {
+  const answered = records.filter((record) => record.status === 200);
+  return { requests: records.length, errors: records.length - answered.length, latency_ms: latencyOf(answered) };
 }
 
 /**
@@ -37,24 +46,24 @@ interface Sides {
  * per variant, exposures (answered requests), failures by status, latency, the outcomes whose
  * ground truth was posted and their accuracy; each variant after the first tested against it
  * (two-proportion z-test). Requests mirrored to a variant (side `shadow`: a rollout's shadow
- * stage) are counted apart, under `mirrored`. `variants` gives their order (the first is the
+ * stage) are counted apart, under `mirrored`, and so are the requests a variant answered after
+ * the one assigned to them failed (side `fallback`: a rollout's canary), under `fallbacks`. `variants` gives their order (the first is the
  * control); a variant never exposed still appears.
  */
 export function abReport(id: string, variants: readonly string[], records: readonly LoggedPrediction[], window: number): AbReport {
-  const byVariant = new Map<string, Sides>(variants.map((name) => [name, { live: [], mirrored: [] }]));
+  const byVariant = new Map<string, Sides>(variants.map((name) => [name, { live: [], mirrored: [], fallbacks: [] }]));
   for (const record of records) {
     const variant = record.experiment?.id === id ? record.experiment.variant : undefined;
     if (variant === undefined) continue;
-    if (!byVariant.has(variant)) byVariant.set(variant, { live: [], mirrored: [] });
-    byVariant.get(variant)![record.experiment?.side === 'shadow' ? 'mirrored' : 'live'].push(record);
+    if (!byVariant.has(variant)) byVariant.set(variant, { live: [], mirrored: [], fallbacks: [] });
+    byVariant.get(variant)![sideOf(record)].push(record);
   }
-  const figures: AbVariantFigures[] = [...byVariant].map(([name, { live, mirrored }]) => {
+  const figures: AbVariantFigures[] = [...byVariant].map(([name, { live, mirrored, fallbacks }]) => {
     const exposures = live.filter((record) => record.status === 200);
     const statuses: Record<string, number> = {};
     for (const record of live) if (record.status !== 200) statuses[record.status] = (statuses[record.status] ?? 0) + 1;
     const judged = exposures.filter((record) => record.feedback !== undefined);
     const correct = judged.filter(isCorrect).length;
-    const mirroredOk = mirrored.filter((record) => record.status === 200);
     return {
       name,
       exposures: exposures.length,
@@ -62,7 +71,8 @@ export function abReport(id: string, variants: readonly string[], records: reado
       statuses,
       latency_ms: latencyOf(exposures),
       outcomes: { samples: judged.length, correct, ...(judged.length > 0 ? { accuracy: round(correct / judged.length) } : {}) },
-      ...(mirrored.length > 0 ? { mirrored: { requests: mirrored.length, errors: mirrored.length - mirroredOk.length, latency_ms: latencyOf(mirroredOk) } } : {}),
+      ...(mirrored.length > 0 ? { mirrored: apart(mirrored) } : {}),
+      ...(fallbacks.length > 0 ? { fallbacks: apart(fallbacks) } : {}),
     };
   });
   const control = figures[0];

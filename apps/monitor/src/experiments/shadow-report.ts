@@ -89,8 +89,11 @@ function figures(records: readonly PredictionRecord[]): SideFigures {
  * requests both sides answered.
  */
 export function shadowReport(id: string, records: readonly PredictionRecord[], window: number): ShadowReport {
-  const bySide: Record<ExperimentSide, PredictionRecord[]> = { primary: [], shadow: [] };
-  for (const record of records) if (record.experiment?.id === id && record.experiment.side) bySide[record.experiment.side].push(record);
+  const bySide: Record<Exclude<ExperimentSide, 'fallback'>, PredictionRecord[]> = { primary: [], shadow: [] };
+  for (const record of records) {
+    const side = record.experiment?.id === id ? record.experiment.side : undefined;
+    if (side === 'primary' || side === 'shadow') bySide[side].push(record);
+  }
   const shadows = new Map(bySide.shadow.map((record) => [record.request_id, record]));
   let compared = 0;
   let agreed = 0;

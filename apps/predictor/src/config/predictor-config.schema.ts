@@ -87,6 +87,7 @@ export const PredictorEnvSchema = z
     MAX_IN_FLIGHT: integer(256, 1, 1_000_000),
     FAULT_DELAY_MS: integer(0, 0, 3_600_000),
     FAULT_BUSY_MS: integer(0, 0, 60_000),
+    FAULT_ERROR_PERCENT: integer(0, 0, 100),
     /** Clients must send one of these keys (comma-separated), or of the lines of API_KEYS_FILE; none: open. */
     API_KEYS: text(''),
     API_KEYS_FILE: text(''),
@@ -163,6 +164,8 @@ export interface PredictorConfig {
   faultDelayMs: number;
   /** CPU spent per request on purpose, as a heavier model would (load and shedding benchmarks). */
   faultBusyMs: number;
+  /** This share (%) of requests fails with a 500 on purpose, as a broken model would (a bad candidate in a rollout). */
+  faultErrorPercent: number;
   /** Keys one of which every HTTP request (but health and metrics) must carry; empty: open. */
   apiKeys: string[];
   logLevel: LogLevel;
@@ -194,6 +197,7 @@ export function loadPredictorConfig(env: Record<string, string | undefined>, cwd
     maxInFlight: vars.MAX_IN_FLIGHT,
     faultDelayMs: vars.FAULT_DELAY_MS,
     faultBusyMs: vars.FAULT_BUSY_MS,
+    faultErrorPercent: vars.FAULT_ERROR_PERCENT,
     apiKeys: loadApiKeys({ API_KEYS: vars.API_KEYS, API_KEYS_FILE: vars.API_KEYS_FILE || undefined }),
     logLevel: vars.LOG_LEVEL,
     predictionLog: predictionLogSettings(vars),

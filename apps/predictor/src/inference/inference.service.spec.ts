@@ -71,6 +71,15 @@ describe('InferenceService', () => {
     expect(Date.now() - cut).toBeLessThan(190);
   });
 
+  it('fails FAULT_ERROR_PERCENT of requests with a 500 naming the variable, and none at 0', async () => {
+    const broken = service({ FAULT_ERROR_PERCENT: '100' });
+    const error = await broken.infer(fixture.name, request, { requestId: 'r-f', deadline: Date.now() + 1000 }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(MspError);
+    expect((error as MspError).code).toBe(ErrorCode.Internal);
+    expect((error as MspError).message).toContain('FAULT_ERROR_PERCENT');
+    await expect(service({ FAULT_ERROR_PERCENT: '0' }).infer(fixture.name, request, { requestId: 'r-ok', deadline: Date.now() + 1000 })).resolves.toMatchObject({ model_name: fixture.name });
+  });
+
   it('spends FAULT_BUSY_MS of CPU per request, so requests queue one behind another as for a heavier model', async () => {
     const heavy = service({ FAULT_BUSY_MS: '40' });
     const started = performance.now();

@@ -14,7 +14,7 @@ export interface InferenceContext {
 
 /**
  * One inference, whichever door it came in by (NATS or in-process HTTP), so both answer alike:
- * the optional fault delay, a deadline check, the runner, the OIP response. (Work in flight at
+ * the optional fault delay and failure, a deadline check, the runner, the OIP response. (Work in flight at
  * shutdown is the transport's and the HTTP server's business.)
  */
 @Injectable()
@@ -37,6 +37,9 @@ export class InferenceService {
   async infer(model: string, request: InferRequest | WireInferRequest, context: InferenceContext): Promise<InferResponse> {
     const served = this.served(model);
     if (this.config.faultDelayMs > 0) await this.faultDelay(model, context);
+    if (this.config.faultErrorPercent > 0 && Math.random() * 100 < this.config.faultErrorPercent) {
+      throw MspError.internal(`model '${model}' fails ${this.config.faultErrorPercent} % of requests on purpose (FAULT_ERROR_PERCENT)`);
+    }
     if (remainingMs(context.deadline) <= 0) {
       throw MspError.deadlineExceeded(`the deadline passed before model '${model}' could run`);
     }
