@@ -42,7 +42,8 @@ export class PredictorDiscoveryClient {
         this.logger.warn({ instanceId: info.id, metadata: info.metadata }, 'ignored a predictor with unreadable metadata');
         continue;
       }
-      const subjects = info.endpoints.map((endpoint) => endpoint.subject);
+      // A pinned version (a canary) lists its version's subject twice.
+      const subjects = [...new Set(info.endpoints.map((endpoint) => endpoint.subject))];
       const own = Subjects.inferReplica(model.model, info.id);
       instances.set(info.id, {
         instanceId: info.id,
