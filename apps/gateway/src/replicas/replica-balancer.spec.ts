@@ -153,6 +153,24 @@ describe('ReplicaBalancer', () => {
     expect(queued.sentTo).toEqual([SUBJECT]);
   });
 
+  it('does not eject a replica that leaves some requests unanswered but answers others meanwhile (busy, not wedged)', async () => {
+    const { balancer, replicas } = setup(['answers', 'answers']);
+    let hang = true;
+    const flaky = (to: string) => (hang ? new Promise<string>(() => undefined) : Promise.resolve(to));
+    for (let round = 0; round < 5; round++) {
+      // Three requests a does not answer, then one it answers 100 ms later, before their 250 ms are up.
+      hang = true;
+      for (let i = 0; i < 3; i++) void balancer.send(SUBJECT, new Set(['b']), flaky);
+      await vi.advanceTimersByTimeAsync(100);
+      hang = false;
+      await balancer.send(SUBJECT, new Set(['b']), flaky);
+      await vi.advanceTimersByTimeAsync(200);
+    }
+    const sentTo: string[] = [];
+    await balancer.send(SUBJECT, new Set(['b']), (to) => Promise.resolve(sentTo.push(to)));
+    expect(sentTo).toEqual([replicas[0]!.subject]);
+  });
+
   it('counts nothing against a replica that answers, even late or with an error', async () => {
     const { balancer, replicas } = setup(['answers', 'answers']);
     let calls = 0;

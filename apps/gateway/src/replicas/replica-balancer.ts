@@ -8,8 +8,10 @@ import { OUTLIER_OPTIONS, type OutlierOptions } from './outlier.options.js';
 /** What the gateway knows of one replica from the answers it got (kept as long as discovery keeps the replica). */
 interface ReplicaHealth {
   inFlight: number;
-  /** Attempts in a row unanswered for `attemptTimeoutMs`. */
+  /** Attempts in a row unanswered for `attemptTimeoutMs` while the replica answered nothing else either. */
   timeouts: number;
+  /** When it last answered anything, an error too (epoch ms). */
+  answeredAt: number;
   /** When it was ejected; undefined while it takes work. */
   ejectedAt: number | undefined;
   ejectionMs: number;
@@ -18,6 +20,16 @@ interface ReplicaHealth {
   readmittedAt: number;
   /** Ejected because nobody listened on its subject (its process gone), not for silence. */
   gone: boolean;
+}
+
+function answered(health: ReplicaHealth): void {
+  health.timeouts = 0;
+  health.answeredAt = Date.now();
+}
+
+/** No answer from the replica itself: the deadline passed, or nobody listens on its subject. */
+function isSilence(error: unknown): boolean {
+  return (MspError.is(error) && error.code === ErrorCode.DeadlineExceeded) || isNoResponders(error);
 }
 
 /** The replicas one request has been sent to, so a re-sent try (a hedge) goes to another. One set per request. */
@@ -33,9 +45,10 @@ const TRIED = 1_000_000_000;
  * subscription alive) its share, because nats-server 2.9 pings only quiet connections; here:
  *
  * - a wedged replica piles up requests in flight, so least-outstanding stops choosing it at once;
- * - `consecutiveTimeouts` attempts in a row unanswered for `attemptTimeoutMs` eject it (Envoy's
- *   outlier ejection), for `baseEjectionMs` × its ejections in a row (up to `maxEjectionMs`), never
- *   more than `maxEjectionPercent` of a subject's replicas (one of two always may go);
+ * - `consecutiveTimeouts` attempts in a row unanswered for `attemptTimeoutMs`, while it answered
+ *   nothing else either, eject it (Envoy's outlier ejection), for `baseEjectionMs` × its
+ *   ejections in a row (up to `maxEjectionMs`), never more than `maxEjectionPercent` of a
+ *   subject's replicas and never the last one (one of two always may go);
  * - it takes work again once that time has passed and it has answered a discovery round that
  *   started after it (a heartbeat: a replica still wedged cannot answer one);
  * - a replica whose subject has no listener ("no responders": SIGKILL, a model swapped in place)
@@ -77,15 +90,21 @@ export class ReplicaBalancer {
   private async attempt<T>(subject: string, replica: Replica, call: (subject: string) => Promise<T>): Promise<T> {
     const health = this.healthOf(replica);
     health.inFlight += 1;
-    const timer = this.options.consecutiveTimeouts > 0 ? setTimeout(() => this.unanswered(subject, replica, health), this.options.attemptTimeoutMs) : undefined;
+    const sentAt = Date.now();
+    // Judged after the I/O of the loop turn (setImmediate): when the gateway's own event loop was
+    // blocked past the timeout, answers that arrived meanwhile are read before silence is counted.
+    const timer =
+      this.options.consecutiveTimeouts > 0
+        ? setTimeout(() => setImmediate(() => this.unanswered(subject, replica, health, sentAt)), this.options.attemptTimeoutMs)
+        : undefined;
     timer?.unref();
     try {
       const result = await call(replica.subject);
-      health.timeouts = 0;
+      answered(health);
       return result;
     } catch (error) {
-      // Any answer, an error too, shows it alive; silence was counted by the timer.
-      if (!(MspError.is(error) && error.code === ErrorCode.DeadlineExceeded)) health.timeouts = 0;
+      // Any answer, an error too, shows it alive; a deadline overrun or nobody listening does not.
+      if (!isSilence(error)) answered(health);
       throw error;
     } finally {
       clearTimeout(timer);
@@ -128,7 +147,13 @@ export class ReplicaBalancer {
     return true;
   }
 
-  private unanswered(subject: string, replica: Replica, health: ReplicaHealth): void {
+  /**
+   * An attempt sent at `sentAt` has had no answer for `attemptTimeoutMs`. It counts only if the
+   * replica has answered nothing at all since: one that answers other requests is busy or slow,
+   * not wedged, and least-outstanding already sends it less (no ejection flapping under overload).
+   */
+  private unanswered(subject: string, replica: Replica, health: ReplicaHealth, sentAt: number): void {
+    if (health.answeredAt >= sentAt) return;
     health.timeouts += 1;
     if (health.ejectedAt !== undefined || health.timeouts < this.options.consecutiveTimeouts || !this.mayEject(subject)) return;
     const now = Date.now();
@@ -163,7 +188,7 @@ export class ReplicaBalancer {
   private healthOf(replica: Replica): ReplicaHealth {
     let health = this.health.get(replica);
     if (!health) {
-      health = { inFlight: 0, timeouts: 0, ejectedAt: undefined, ejectionMs: 0, ejections: 0, readmittedAt: Number.NEGATIVE_INFINITY, gone: false };
+      health = { inFlight: 0, timeouts: 0, answeredAt: 0, ejectedAt: undefined, ejectionMs: 0, ejections: 0, readmittedAt: Number.NEGATIVE_INFINITY, gone: false };
       this.health.set(replica, health);
     }
     return health;
