@@ -22,7 +22,7 @@ const SUBJECT = 'probe.echo';
 
 async function subscriber(url: string, name: string): Promise<void> {
   const nc = await connect({ servers: url, name });
-  nc.subscribe(SUBJECT, { queue: 'probe', callback: (_error, msg) => msg.respond(msg.data) });
+  nc.subscribe(SUBJECT, { queue: 'probe', callback: (_error, msg) => void msg.respond(msg.data) });
   await nc.flush();
   process.stdout.write('ready\n');
 }
