@@ -174,14 +174,18 @@ describe.runIf(local)('a wedged replica beside a healthy one', () => {
     await rm(storeDir, { recursive: true, force: true });
   });
 
-  /** Requests a replica has finished, by status code (its ops port's Prometheus counter); 504: dropped, its deadline past. */
+  /**
+   * Requests a replica has finished (its ops port's Prometheus counter): answered, or dropped
+   * unanswered — 504, its deadline past, or 429, shed as beyond MAX_IN_FLIGHT when a backlog
+   * arrives at once on resuming.
+   */
   const finished = async (replica: number): Promise<{ ok: number; expired: number }> => {
     const metrics = await http<string>(`http://127.0.0.1:${replicaOps[replica]}/metrics`, { timeoutMs: 2_000 });
     const count = (code: string) =>
       [...String(metrics.body).matchAll(/^msp_requests_total\{([^}]*)\} (\d+)/gm)]
         .filter((match) => match[1]!.includes(`code="${code}"`))
         .reduce((sum, match) => sum + Number(match[2]), 0);
-    return { ok: count('200'), expired: count('504') };
+    return { ok: count('200'), expired: count('504') + count('429') };
   };
 
   /** The gateway's count of replicas ejected (msp_replica_outliers_total). */
