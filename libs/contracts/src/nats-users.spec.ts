@@ -30,6 +30,8 @@ describe('natsUsers (the permissions table)', () => {
   it('lets a predictor subscribe to its own model only, in its own queue group, and to its own inbox', () => {
     const predictor = userOf(predictorUser('iris-mlp'));
     expect(predictor.subscribe).toContain(`${Subjects.infer('iris-mlp')} ${QueueGroups.predictor('iris-mlp')}`);
+    // Its replica's own subject, by which the gateway picks replicas (any id: it is made at start).
+    expect(predictor.subscribe).toContain(`msp.infer-replica.iris-mlp.* ${QueueGroups.predictor('iris-mlp')}`);
     expect(predictor.subscribe).toContain(`${inboxPrefixOf('predictor-iris-mlp')}.>`);
     expect(predictor.subscribe.join(' ')).not.toMatch(/iris-softmax|msp\.infer\.>|_INBOX\.>/);
     expect(predictor.allowResponses).toBe(true);
@@ -56,7 +58,7 @@ describe('natsUsers (the permissions table)', () => {
 
   it('lets the gateway ask every service but serve none, and write only the release records (a rollout promoting a version), parameters and rollouts buckets', () => {
     const gateway = userOf('gateway');
-    expect(gateway.publish).toContain('msp.infer.>');
+    expect(gateway.publish).toEqual(expect.arrayContaining(['msp.infer.>', 'msp.infer-replica.*.*']));
     expect(gateway.publish).toEqual(expect.arrayContaining(['$SRV.INFO', '$SRV.STATS', 'msp.artefact.*.*']));
     expect(gateway.subscribe).toEqual([`${inboxPrefixOf('gateway')}.>`]);
     expect(gateway.publish.filter((subject) => subject.startsWith('$KV.'))).toEqual(['$KV.msp-releases.>', '$KV.msp-parameters.>', '$KV.msp-rollouts.>']);

@@ -121,6 +121,8 @@ export function natsUsers(settings: NatsPermissionSettings = {}): NatsUser[] {
       ...served.flatMap((model) => [
         `${Subjects.infer(model)} ${QueueGroups.predictor(model)}`,
         `${Subjects.inferVersion(model, '*')} ${QueueGroups.predictor(model)}`,
+        // Its own replica's subject (the gateway's outlier ejection picks replicas by it).
+        `${Subjects.inferReplica(model, '*')} ${QueueGroups.predictor(model)}`,
         // Edge prediction: the ONNX file handed to the console.
         `${Subjects.artefact(model, '*')} ${QueueGroups.predictor(model)}`,
       ]),
@@ -143,6 +145,7 @@ export function natsUsers(settings: NatsPermissionSettings = {}): NatsUser[] {
       publish: [
         ...JETSTREAM_CLIENT,
         Subjects.infer('>'),
+        Subjects.inferReplica('*', '*'),
         Subjects.prep('>'),
         Subjects.cacheLookup,
         Subjects.cacheStore,

@@ -7,6 +7,12 @@ export const Subjects = {
   infer: (model: string): string => `msp.infer.${model}`,
   /** Request-reply inference pinned to one version. */
   inferVersion: (model: string, version: string): string => `msp.infer.${model}.${version}`,
+  /**
+   * Request-reply inference at one replica only (its micro service id), beside the queue group:
+   * the gateway picks the replica itself, so it can stop sending work to one that does not answer
+   * (outlier ejection). A root of its own, as a version may hold dots (`msp.infer.<model>.1.2`).
+   */
+  inferReplica: (model: string, replicaId: string): string => `msp.infer-replica.${model}.${replicaId}`,
   /** The ONNX artefact one version's predictors run (`ArtefactReply`), for edge prediction in the console. */
   artefact: (model: string, version: string): string => `msp.artefact.${model}.${version}`,
   /** Request-reply preprocessing of one kind of input, e.g. `msp.prep.mnist` (prep-pred pattern). */

@@ -20,7 +20,7 @@ export { NatsBus } from './nats.bus.js';
 export type { BusRequestOptions, BusTensorRequestOptions } from './nats.bus.js';
 export { connectNats, natsAuthOptions, NatsConnectionState } from './nats.connection.js';
 export type { NatsOptions, NatsUserCredentials } from './nats.connection.js';
-export { fromRequestError } from './nats.errors.js';
+export { fromRequestError, isNoResponders } from './nats.errors.js';
 export { NatsExceptionFilter } from './nats-exception.filter.js';
 export { NatsRequestContext } from './nats-request.context.js';
 export { connectNatsService, startNatsService } from './nats-service.boot.js';

@@ -14,7 +14,11 @@ export const NatsReadiness = { nats: 'nats-connected', endpoints: 'endpoint-subs
 
 /** Where a `@MessagePattern(name)` handler is served: the pattern is the endpoint's name. */
 export interface EndpointSpec {
-  subject: string;
+  /**
+   * The subject, or for a subject of this instance alone, a function of the micro service's id
+   * (e.g. `msp.infer-replica.<model>.<id>`, which a caller uses to pick this replica itself).
+   */
+  subject: string | ((serviceId: string) => string);
   /** Replicas in one queue group share the load. */
   queue: string;
   metadata?: Record<string, string>;
@@ -154,7 +158,7 @@ export class NatsTransport extends Server implements CustomTransportStrategy {
     this.services.set(current.key, next);
     await previous?.stop();
     logger.info(
-      { microService: service.name, id: next.info().id, replaced: previous?.info().id, endpoints: Object.values(endpoints).map((e) => e.subject) },
+      { microService: service.name, id: next.info().id, replaced: previous?.info().id, endpoints: Object.values(endpoints).map((e) => subjectOf(e, next.info().id)) },
       'NATS micro service replaced',
     );
   }
@@ -208,7 +212,9 @@ export class NatsTransport extends Server implements CustomTransportStrategy {
       {
         microService: units[0]?.service.name,
         ids: [...this.services.values()].map((service) => service.info().id),
-        endpoints: units.flatMap(({ endpoints }) => patterns.map((pattern) => ({ subject: endpoints[pattern]!.subject, queue: endpoints[pattern]!.queue }))),
+        endpoints: units.flatMap(({ key, endpoints }) =>
+          patterns.map((pattern) => ({ subject: subjectOf(endpoints[pattern]!, this.services.get(key)!.info().id), queue: endpoints[pattern]!.queue })),
+        ),
       },
       this.options.readyMessage ?? 'serving over NATS',
     );
@@ -216,13 +222,14 @@ export class NatsTransport extends Server implements CustomTransportStrategy {
 
   private serve(service: Service, name: string, spec: EndpointSpec, handler: MessageHandler, metricsModel = ''): void {
     const { logger, metrics } = this.deps;
-    const observer = metrics.requestObserver(spec.subject, metricsModel);
+    // A replica's own subject is counted under its pattern (`…<model>.*`): one series, not one per process.
+    const observer = metrics.requestObserver(subjectOf(spec, '*'), metricsModel);
     const invoke = async (request: EndpointRequest): Promise<unknown> =>
       lastValueFrom(this.transformToObservable(await handler(request.body, new NatsRequestContext(request, spec.tag))), {
         defaultValue: undefined,
       });
     service.addEndpoint(name, {
-      subject: spec.subject,
+      subject: subjectOf(spec, service.info().id),
       queue: spec.queue,
       metadata: spec.metadata ?? {},
       handler: (error, msg) => {
@@ -243,6 +250,11 @@ export class NatsTransport extends Server implements CustomTransportStrategy {
       },
     });
   }
+}
+
+/** An endpoint's subject; a per-instance one is made from the micro service's id. */
+function subjectOf(spec: EndpointSpec, serviceId: string): string {
+  return typeof spec.subject === 'function' ? spec.subject(serviceId) : spec.subject;
 }
 
 /** The fast refusal of a full process: 429 with the error headers, no decoding, no queueing. */

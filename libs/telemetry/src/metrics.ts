@@ -43,6 +43,7 @@ export class Metrics {
   private readonly circuitState: Gauge<'model'>;
   private readonly circuitTransitions: Counter<'model' | 'state'>;
   private readonly fallbacks: Counter<'model' | 'fallback'>;
+  private readonly replicaOutliers: Counter<'model' | 'event'>;
   private readonly cacheLookups: Counter<'model' | 'outcome' | 'tier'>;
   private readonly requestChildren = new Map<string, Map<string, Map<number, RequestChildren>>>();
   private readonly inferenceChildren = new Map<string, { observe(value: number): void }>();
@@ -129,6 +130,12 @@ export class Metrics {
       labelNames: ['model', 'fallback'],
       registers,
     });
+    this.replicaOutliers = new Counter({
+      name: 'msp_replica_outliers_total',
+      help: 'Replicas the gateway stopped sending work to (ejected: unanswered; gone: no responders) and took back (readmitted), per model',
+      labelNames: ['model', 'event'],
+      registers,
+    });
     this.cacheLookups = new Counter({
       name: 'msp_cache_lookups_total',
       help: 'Prediction cache lookups, by model, outcome (hit, miss, bypass) and the tier that answered a hit',
@@ -196,6 +203,11 @@ export class Metrics {
 
   fallback(model: string, fallback: string): void {
     this.increment(`f\u0000${model}\u0000${fallback}`, () => this.fallbacks.labels({ model, fallback }));
+  }
+
+  /** A replica ejected, gone or readmitted by the gateway's outlier ejection. Rare: no child cache. */
+  replicaOutlier(model: string, event: 'ejected' | 'gone' | 'readmitted'): void {
+    this.replicaOutliers.inc({ model, event });
   }
 
   cacheLookup(model: string, outcome: 'hit' | 'miss' | 'bypass', tier: CacheTier): void {

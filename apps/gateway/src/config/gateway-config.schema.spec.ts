@@ -27,6 +27,14 @@ describe('loadGatewayConfig', () => {
         hedge: { minDelayMs: 10, maxDelayMs: 40, budgetRatio: 0.1 },
         fallbacks: {},
       },
+      replicas: {
+        balancing: 'least-outstanding',
+        attemptTimeoutMs: 250,
+        consecutiveTimeouts: 3,
+        baseEjectionMs: 1_000,
+        maxEjectionMs: 30_000,
+        maxEjectionPercent: 50,
+      },
       cache: { models: [], timeoutMs: 50, local: { maxEntries: 10_000, maxBytes: 32 * 1024 * 1024, ttlMs: 60_000 } },
       dataCache: { timeoutMs: 1_000 },
       apiKeys: [],
@@ -60,6 +68,12 @@ describe('loadGatewayConfig', () => {
       HEDGE_MIN_MS: '5',
       HEDGE_MAX_MS: '30',
       HEDGE_BUDGET_PERCENT: '20',
+      REPLICA_BALANCING: 'queue-group',
+      OUTLIER_ATTEMPT_TIMEOUT_MS: '100',
+      OUTLIER_CONSECUTIVE_TIMEOUTS: '0',
+      OUTLIER_BASE_EJECTION_MS: '500',
+      OUTLIER_MAX_EJECTION_MS: '5000',
+      OUTLIER_MAX_EJECTION_PERCENT: '30',
       FALLBACK_MODELS: 'iris-mlp=iris-softmax, mnist-cnn=mnist-mlp',
       CACHE_MODELS: 'iris-mlp,mnist-cnn',
       CACHE_TIMEOUT_MS: '15',
@@ -93,6 +107,7 @@ describe('loadGatewayConfig', () => {
         hedge: { minDelayMs: 5, maxDelayMs: 30, budgetRatio: 0.2 },
         fallbacks: { 'iris-mlp': 'iris-softmax', 'mnist-cnn': 'mnist-mlp' },
       },
+      replicas: { balancing: 'queue-group', attemptTimeoutMs: 100, consecutiveTimeouts: 0, baseEjectionMs: 500, maxEjectionMs: 5000, maxEjectionPercent: 30 },
       cache: { models: ['iris-mlp', 'mnist-cnn'], timeoutMs: 15, local: { maxEntries: 0, maxBytes: 32 * 1024 * 1024, ttlMs: 60_000 } },
       dataCache: { timeoutMs: 1_000 },
       apiKeys: ['key-one', 'key-two'],
@@ -114,6 +129,7 @@ describe('loadGatewayConfig', () => {
       BODY_LIMIT_BYTES: '1.5',
       DISCOVERY_INTERVAL_MS: '10',
       FALLBACK_MODELS: 'iris-mlp',
+      REPLICA_BALANCING: 'random',
       LOG_LEVEL: 'loud',
     };
     let error: unknown;
@@ -125,6 +141,12 @@ describe('loadGatewayConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const message = (error as Error).message;
     for (const name of Object.keys(env)) expect(message).toContain(`${name}=`);
+  });
+
+  it('refuses a shortest ejection longer than the longest', () => {
+    expect(() => loadGatewayConfig({ OUTLIER_BASE_EJECTION_MS: '5000', OUTLIER_MAX_EJECTION_MS: '1000' })).toThrow(
+      /OUTLIER_BASE_EJECTION_MS.*OUTLIER_MAX_EJECTION_MS/,
+    );
   });
 
   it('refuses a default timeout above the maximum', () => {

@@ -3,8 +3,9 @@ import { z } from 'zod';
 import { DEFAULT_JOBS_NAMESPACE, isJobsNamespace } from '@msp/contracts';
 import type { DataCacheOptions } from '../data-cache/data-cache.options.js';
 import type { PredictionCacheOptions } from '../cache/prediction-cache.options.js';
+import type { OutlierOptions } from '../replicas/outlier.options.js';
 import type { ResilienceOptions } from '../resilience/resilience.options.js';
-import { integer, logLevel, jetStreamReplicas, natsServers, parseEnv, text, type LogLevel, predictionLogEnv, predictionLogSettings, type PredictionLogSettings, redisEnv, redisUrlOf, natsAuthEnv, natsCredentialsOf, type NatsCredentials } from '@msp/config';
+import { integer, logLevel, unsetIfEmpty, jetStreamReplicas, natsServers, parseEnv, text, type LogLevel, predictionLogEnv, predictionLogSettings, type PredictionLogSettings, redisEnv, redisUrlOf, natsAuthEnv, natsCredentialsOf, type NatsCredentials } from '@msp/config';
 
 /** The gateway's environment: every variable, its default, and what is valid. */
 export const GatewayEnvSchema = z
@@ -34,6 +35,18 @@ export const GatewayEnvSchema = z
     HEDGE_MIN_MS: integer(10, 1),
     HEDGE_MAX_MS: integer(40, 1),
     HEDGE_BUDGET_PERCENT: integer(10, 0, 100),
+    REPLICA_BALANCING: z.preprocess(
+      unsetIfEmpty,
+      z
+        .enum(['least-outstanding', 'queue-group'], { error: 'must be least-outstanding (the gateway picks replicas, ejects silent ones) or queue-group' })
+        .default('least-outstanding'),
+    ),
+    OUTLIER_ATTEMPT_TIMEOUT_MS: integer(250, 1),
+    /** 0: never eject (least-outstanding only). */
+    OUTLIER_CONSECUTIVE_TIMEOUTS: integer(3, 0),
+    OUTLIER_BASE_EJECTION_MS: integer(1_000, 1),
+    OUTLIER_MAX_EJECTION_MS: integer(30_000, 1),
+    OUTLIER_MAX_EJECTION_PERCENT: integer(50, 0, 100),
     FALLBACK_MODELS: text('').refine(isFallbackList, 'expected model=fallback pairs separated by commas, e.g. iris-mlp=iris-softmax'),
     CACHE_MODELS: text('').refine(isModelList, 'expected model or graph names separated by commas, or *'),
     CACHE_TIMEOUT_MS: integer(50, 1, 10_000),
@@ -55,7 +68,11 @@ export const GatewayEnvSchema = z
     path: ['REQUEST_TIMEOUT_MS'],
     message: 'must not be larger than MAX_TIMEOUT_MS',
   })
-  .refine((env) => env.HEDGE_MIN_MS <= env.HEDGE_MAX_MS, { path: ['HEDGE_MIN_MS'], message: 'must not be larger than HEDGE_MAX_MS' });
+  .refine((env) => env.HEDGE_MIN_MS <= env.HEDGE_MAX_MS, { path: ['HEDGE_MIN_MS'], message: 'must not be larger than HEDGE_MAX_MS' })
+  .refine((env) => env.OUTLIER_BASE_EJECTION_MS <= env.OUTLIER_MAX_EJECTION_MS, {
+    path: ['OUTLIER_BASE_EJECTION_MS'],
+    message: 'must not be larger than OUTLIER_MAX_EJECTION_MS',
+  });
 
 const MODEL = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const FALLBACK_PAIR = /^[a-z0-9]+(-[a-z0-9]+)*=[a-z0-9]+(-[a-z0-9]+)*$/;
@@ -99,6 +116,8 @@ export interface GatewayConfig {
   jobs: { namespace: string; ttlSeconds: number };
   /** Bulkhead, circuit breaker, failover (hedging) and fallbacks per model. */
   resilience: ResilienceOptions;
+  /** Which replica gets a request; ejection of replicas that stop answering. */
+  replicas: OutlierOptions;
   /** The prediction-cache pattern: which models and graphs, how long a lookup may take, the in-process tier. */
   cache: PredictionCacheOptions;
   /** The data-cache pattern: how long fetching an item may take. */
@@ -138,6 +157,14 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       breakerHalfOpenMs: e.BREAKER_HALF_OPEN_MS,
       hedge: { minDelayMs: e.HEDGE_MIN_MS, maxDelayMs: e.HEDGE_MAX_MS, budgetRatio: e.HEDGE_BUDGET_PERCENT / 100 },
       fallbacks: fallbackMap(e.FALLBACK_MODELS),
+    },
+    replicas: {
+      balancing: e.REPLICA_BALANCING,
+      attemptTimeoutMs: e.OUTLIER_ATTEMPT_TIMEOUT_MS,
+      consecutiveTimeouts: e.OUTLIER_CONSECUTIVE_TIMEOUTS,
+      baseEjectionMs: e.OUTLIER_BASE_EJECTION_MS,
+      maxEjectionMs: e.OUTLIER_MAX_EJECTION_MS,
+      maxEjectionPercent: e.OUTLIER_MAX_EJECTION_PERCENT,
     },
     cache: {
       models: e.CACHE_MODELS === '' ? [] : e.CACHE_MODELS.split(',').map((name) => name.trim()),

@@ -9,6 +9,12 @@ export interface DiscoveryOptions {
   missesToForget: number;
   /** A version is forgotten after this many rounds without an instance while another version serves (a rollout). */
   missesToForgetVersion: number;
+  /**
+   * A replica is no longer picked after this many rounds in a row without its answer. One late
+   * answer on a busy host must not take a healthy replica out; a replica that has gone answers
+   * "no responders" at once and is dropped then (ReplicaBalancer).
+   */
+  missesToDropReplica: number;
 }
 
 export const DISCOVERY_OPTIONS = Symbol.for('msp.gateway.discovery-options');
@@ -32,4 +38,5 @@ export const DISCOVERY_DEFAULTS: Omit<DiscoveryOptions, 'intervalMs'> = {
   onDemandMinIntervalMs: 500,
   missesToForget: 2,
   missesToForgetVersion: 2,
+  missesToDropReplica: 2,
 };

@@ -163,6 +163,45 @@ describe('ModelRegistry', () => {
     expect(discover).toHaveBeenCalledTimes(1);
   });
 
+  it('lists the replicas it can send to one by one, per queue-group subject, and keeps each across rounds', () => {
+    const { registry } = registryWith([]);
+    const replica = (id: string, version: string, subjects: string[]): PredictorInstance => ({
+      instanceId: id,
+      model: model('iris', version),
+      subjects,
+      replicaSubject: `msp.infer-replica.iris.${id}`,
+    });
+    const a = replica('a', '1', ['msp.infer.iris', 'msp.infer.iris.1']);
+    const b = replica('b', '1', ['msp.infer.iris', 'msp.infer.iris.1']);
+    const canary = replica('c', '2', ['msp.infer.iris.2']);
+    registry.apply([a, b, canary], 1_000);
+    expect(registry.replicasFor('msp.infer.iris').map((r) => [r.id, r.subject, r.seenAt])).toEqual([
+      ['a', 'msp.infer-replica.iris.a', 1_000],
+      ['b', 'msp.infer-replica.iris.b', 1_000],
+    ]);
+    expect(registry.replicasFor('msp.infer.iris.2').map((r) => r.id)).toEqual(['c']);
+    const first = registry.replicasFor('msp.infer.iris')[0];
+    // b misses one round (late on a busy host): still listed, its heartbeat where it was; a second: dropped.
+    registry.apply([a, canary], 3_000);
+    expect(registry.replicasFor('msp.infer.iris').map((r) => [r.id, r.seenAt])).toEqual([
+      ['a', 3_000],
+      ['b', 1_000],
+    ]);
+    expect(registry.replicasFor('msp.infer.iris')[0]).toBe(first);
+    registry.apply([a, canary], 5_000);
+    expect(registry.replicasFor('msp.infer.iris').map((r) => r.id)).toEqual(['a']);
+  });
+
+  it('leaves a subject to its queue group while any replica of it has no subject of its own (an older predictor)', () => {
+    const { registry } = registryWith([]);
+    registry.apply([
+      { instanceId: 'new', model: model('iris', '1'), subjects: ['msp.infer.iris'], replicaSubject: 'msp.infer-replica.iris.new' },
+      { instanceId: 'old', model: model('iris', '1'), subjects: ['msp.infer.iris'] },
+    ]);
+    expect(registry.replicasFor('msp.infer.iris')).toEqual([]);
+    expect(registry.find('iris')?.versions[0]?.instances).toBe(2);
+  });
+
   it('keeps what it knows when a round fails', async () => {
     const discover = vi.fn().mockResolvedValueOnce([instance(model('iris', '1'))]).mockRejectedValueOnce(new Error('nats down'));
     const registry = new ModelRegistry({ discover } as unknown as PredictorDiscoveryClient, { ...DISCOVERY_DEFAULTS, intervalMs: 60_000 }, logger);

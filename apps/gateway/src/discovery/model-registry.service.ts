@@ -17,11 +17,35 @@ export interface ModelRoute {
   readonly versions: readonly KnownVersion[];
 }
 
+/**
+ * One running replica the gateway may pick itself: it listens on a subject of its own. The same
+ * object stands for the replica from round to round (the balancer keeps its health by it) until
+ * it is dropped.
+ */
+export interface Replica {
+  /** Its micro service id. */
+  readonly id: string;
+  readonly model: string;
+  /** The subject only this replica listens on (`msp.infer-replica.<model>.<id>`). */
+  readonly subject: string;
+  /** When the last discovery round it answered started (epoch ms): its heartbeat. */
+  readonly seenAt: number;
+}
+
+interface ReplicaEntry extends Replica {
+  seenAt: number;
+  /** The queue-group subjects it serves besides its own. */
+  subjects: readonly string[];
+  misses: number;
+}
+
 interface VersionEntry {
   model: PredictorModel;
   instances: number;
   misses: number;
 }
+
+const NO_REPLICAS: readonly Replica[] = [];
 
 const byNewest = (a: string, b: string): number => b.localeCompare(a, 'en', { numeric: true });
 
@@ -46,6 +70,8 @@ export function isRoutable(model: PredictorModel): boolean {
 export class ModelRegistry implements OnApplicationBootstrap, OnModuleDestroy {
   private models = new Map<string, ModelRoute>();
   private readonly entries = new Map<string, Map<string, VersionEntry>>();
+  private readonly replicaEntries = new Map<string, ReplicaEntry>();
+  private replicasBySubject = new Map<string, readonly Replica[]>();
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
   private lastRoundStarted = 0;
@@ -128,6 +154,15 @@ export class ModelRegistry implements OnApplicationBootstrap, OnModuleDestroy {
     return false;
   }
 
+  /**
+   * The replicas that serve a queue-group subject (`msp.infer.<model>[.<version>]`) and can be
+   * sent to one by one; empty when any replica of it cannot (an older predictor without a subject
+   * of its own): then the subject's queue group is what to call.
+   */
+  replicasFor(subject: string): readonly Replica[] {
+    return this.replicasBySubject.get(subject) ?? NO_REPLICAS;
+  }
+
   /** Every model route, with each version's live instance count. */
   routes(): ModelRoute[] {
     return [...this.models.values()];
@@ -137,8 +172,9 @@ export class ModelRegistry implements OnApplicationBootstrap, OnModuleDestroy {
     return [...this.models.values()].sort((a, b) => a.name.localeCompare(b.name)).map((route) => toMetadata(route));
   }
 
-  /** Folds one discovery round into the registry (public for tests; `refresh` calls it). */
-  apply(instances: readonly PredictorInstance[]): void {
+  /** Folds one discovery round, started at `startedAt`, into the registry (public for tests; `refresh` calls it). */
+  apply(instances: readonly PredictorInstance[], startedAt = Date.now()): void {
+    this.applyReplicas(instances, startedAt);
     const counts = new Map<string, Map<string, { model: PredictorModel; instances: number }>>();
     for (const { model } of instances) {
       if (!isRoutable(model)) {
@@ -181,6 +217,49 @@ export class ModelRegistry implements OnApplicationBootstrap, OnModuleDestroy {
     this.models = this.buildRoutes();
   }
 
+  private applyReplicas(instances: readonly PredictorInstance[], startedAt: number): void {
+    const answered = new Set<string>();
+    // Subjects served by a replica that cannot be sent to alone: those stay with their queue group.
+    const unaddressable = new Set<string>();
+    for (const instance of instances) {
+      if (!isRoutable(instance.model)) continue;
+      if (instance.replicaSubject === undefined) {
+        for (const subject of instance.subjects ?? []) unaddressable.add(subject);
+        continue;
+      }
+      answered.add(instance.instanceId);
+      const entry = this.replicaEntries.get(instance.instanceId);
+      if (entry) {
+        entry.seenAt = startedAt;
+        entry.misses = 0;
+        entry.subjects = instance.subjects ?? [];
+      } else {
+        this.replicaEntries.set(instance.instanceId, {
+          id: instance.instanceId,
+          model: instance.model.model,
+          subject: instance.replicaSubject,
+          seenAt: startedAt,
+          subjects: instance.subjects ?? [],
+          misses: 0,
+        });
+      }
+    }
+    const bySubject = new Map<string, Replica[]>();
+    for (const [id, entry] of this.replicaEntries) {
+      if (!answered.has(id) && ++entry.misses >= this.options.missesToDropReplica) {
+        this.replicaEntries.delete(id);
+        continue;
+      }
+      for (const subject of entry.subjects) {
+        if (unaddressable.has(subject)) continue;
+        const replicas = bySubject.get(subject) ?? [];
+        replicas.push(entry);
+        bySubject.set(subject, replicas);
+      }
+    }
+    this.replicasBySubject = bySubject;
+  }
+
   private refuse(model: PredictorModel): void {
     const key = `${model.model}@${model.version}`;
     if (this.refused.has(key)) return;
@@ -200,9 +279,10 @@ export class ModelRegistry implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async runRound(): Promise<void> {
-    this.lastRoundStarted = Date.now();
+    const startedAt = Date.now();
+    this.lastRoundStarted = startedAt;
     try {
-      this.apply(await this.client.discover(this.options.waitMs));
+      this.apply(await this.client.discover(this.options.waitMs), startedAt);
     } catch (error) {
       // Keep what is known: readiness already reports a lost NATS connection.
       this.logger.warn({ err: error }, 'predictor discovery failed');

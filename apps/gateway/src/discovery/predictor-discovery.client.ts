@@ -1,13 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { decodePredictorMetadata, ServiceNames, type PredictorModel } from '@msp/contracts';
-import { discoverServices, NATS_CONNECTION, type NatsConnection } from '@msp/messaging';
+import { decodePredictorMetadata, ServiceNames, Subjects, type PredictorModel } from '@msp/contracts';
+import { discoverServices, isNoResponders, NATS_CONNECTION, type NatsConnection } from '@msp/messaging';
 import { LOGGER, type Logger } from '@msp/telemetry';
-import { NoRespondersError, RequestError } from '@nats-io/transport-node';
 
 /** One running predictor process and the model version it serves. */
 export interface PredictorInstance {
   instanceId: string;
   model: PredictorModel;
+  /** The subjects its endpoints listen on (`msp.infer.<model>`, `…<model>.<version>`, …); empty when unknown. */
+  subjects?: readonly string[];
+  /** The subject of this replica alone (`msp.infer-replica.<model>.<id>`), when it listens on one. */
+  replicaSubject?: string;
 }
 
 /** The I/O edge of discovery: asks `$SRV.INFO.msp-predictor` who is out there. */
@@ -39,12 +42,18 @@ export class PredictorDiscoveryClient {
         this.logger.warn({ instanceId: info.id, metadata: info.metadata }, 'ignored a predictor with unreadable metadata');
         continue;
       }
-      instances.set(info.id, { instanceId: info.id, model });
+      // A pinned version (a canary) lists its version's subject twice.
+      const subjects = [...new Set(info.endpoints.map((endpoint) => endpoint.subject))];
+      const own = Subjects.inferReplica(model.model, info.id);
+      instances.set(info.id, {
+        instanceId: info.id,
+        model,
+        subjects: subjects.filter((subject) => subject !== own),
+        // Older predictors have none: the gateway leaves their subjects to the queue group.
+        ...(subjects.includes(own) ? { replicaSubject: own } : {}),
+      });
     }
     return [...instances.values()];
   }
 }
 
-function isNoResponders(error: unknown): boolean {
-  return error instanceof NoRespondersError || (error instanceof RequestError && error.isNoResponders());
-}

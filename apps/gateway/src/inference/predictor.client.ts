@@ -4,6 +4,7 @@ import { NatsBus } from '@msp/messaging';
 import type { InferContext } from '@msp/oip-server';
 import { PredictionCacheService } from '../cache/prediction-cache.service.js';
 import { ModelRegistry } from '../discovery/model-registry.service.js';
+import { ReplicaBalancer, type TriedReplicas } from '../replicas/replica-balancer.js';
 import { ResilienceService } from '../resilience/resilience.service.js';
 import { RoutingService } from '../routing/routing.service.js';
 import { RequestBatcher } from './request-batcher.js';
@@ -23,11 +24,13 @@ export class PredictorClient {
     private readonly cache: PredictionCacheService,
     private readonly registry: ModelRegistry,
     private readonly routing: RoutingService,
+    private readonly replicas: ReplicaBalancer,
   ) {}
 
   /**
    * Cached where configured (key: the version that would answer), then guarded: shed at
-   * capacity, failed over to another replica, broken (or a fallback) while failing.
+   * capacity, failed over to another replica, broken (or a fallback) while failing; each try
+   * goes to the replica the balancer picks (outlier ejection).
    */
   infer(model: string, requested: string | undefined, request: InferRequest, context: InferContext): Promise<InferResponse> {
     // A request that names no version follows the model's routing policy (pinned, canary split).
@@ -38,11 +41,15 @@ export class PredictorClient {
   }
 
   private predict(model: string, version: string | undefined, request: InferRequest, context: InferContext): Promise<InferResponse> {
+    // Each try of this request (a hedge, a fallback) goes to a replica not tried yet.
+    const tried: TriedReplicas = new Set();
     return this.resilience.infer(model, version, context, (target, targetVersion) => {
       const subject = targetVersion === undefined ? Subjects.infer(target) : Subjects.inferVersion(target, targetVersion);
-      return this.batcher.run(() =>
-        // Binary tensors on the internal hop (DESIGN §7: JSON of a 784-float image costs twice the inference).
-        this.bus.requestInfer(subject, request, { deadline: context.deadline, requestId: context.requestId, trace: context.trace }),
+      return this.replicas.send(subject, tried, (to) =>
+        this.batcher.run(() =>
+          // Binary tensors on the internal hop (DESIGN §7: JSON of a 784-float image costs twice the inference).
+          this.bus.requestInfer(to, request, { deadline: context.deadline, requestId: context.requestId, trace: context.trace }),
+        ),
       );
     });
   }

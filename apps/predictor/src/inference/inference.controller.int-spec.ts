@@ -131,6 +131,7 @@ describe('predictor over NATS (fixture model)', () => {
     expect(found?.info.endpoints.map((endpoint) => [endpoint.name, endpoint.subject, endpoint.queue_group])).toEqual([
       ['infer', `msp.infer.${fixture.name}`, `msp.predictor.${fixture.name}`],
       ['infer-version', `msp.infer.${fixture.name}.3`, `msp.predictor.${fixture.name}`],
+      ['infer-replica', `msp.infer-replica.${fixture.name}.${found?.info.id}`, `msp.predictor.${fixture.name}`],
       ['artefact', `msp.artefact.${fixture.name}.3`, `msp.predictor.${fixture.name}`],
     ]);
   });

@@ -6,7 +6,8 @@ import { InferEndpoints } from './inference.endpoints.js';
 import { InferenceService } from './inference.service.js';
 
 /**
- * `msp.infer.<model>` and `msp.infer.<model>.<version>` of every served model over NATS (see inference.endpoints.ts).
+ * `msp.infer.<model>`, `msp.infer.<model>.<version>` and this replica's `msp.infer-replica.<model>.<id>` of every
+ * served model over NATS (see inference.endpoints.ts).
  * The gateway has validated a request against the model before it comes here; this process
  * checks only what a direct NATS caller could get wrong, once: a JSON body against the OIP
  * schema (a binary body was checked as it decoded: datatypes, shapes against byte counts), then
@@ -16,7 +17,7 @@ import { InferenceService } from './inference.service.js';
 export class InferenceController {
   constructor(private readonly inference: InferenceService) {}
 
-  @MessagePattern([InferEndpoints.infer, InferEndpoints.inferVersion])
+  @MessagePattern([InferEndpoints.infer, InferEndpoints.inferVersion, InferEndpoints.inferReplica])
   infer(@Payload() body: unknown, @Ctx() context: NatsRequestContext): Promise<InferResponse> {
     const request = context.encoding === 'tensor' ? (body as WireInferRequest) : parseInferRequest(body);
     // Every endpoint is tagged with its model (inference.endpoints.ts); one process may serve several.

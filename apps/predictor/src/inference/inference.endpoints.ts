@@ -9,6 +9,8 @@ import type { ServedModels } from '../model/served-model.js';
 export const InferEndpoints = {
   infer: 'infer',
   inferVersion: 'infer-version',
+  /** This replica alone (`msp.infer-replica.<model>.<id>`): the gateway picks replicas by it and ejects one that stops answering. */
+  inferReplica: 'infer-replica',
   /** The ONNX file this version runs (edge prediction in the console). */
   artefact: 'artefact',
 } as const;
@@ -16,8 +18,9 @@ export const InferEndpoints = {
 /**
  * One model served as a NATS micro service (`$SRV.PING|INFO|STATS.msp-predictor`) whose
  * metadata says which model and version it serves, with two endpoints in the model's queue
- * group: `msp.infer.<model>` and `msp.infer.<model>.<version>`, and `msp.artefact.<model>.<version>`,
- * which hands out the ONNX file itself. Each tells the handler which model it serves
+ * group: `msp.infer.<model>` and `msp.infer.<model>.<version>`, one of this replica alone,
+ * `msp.infer-replica.<model>.<id>` (how the gateway sends to the replica it picked), and
+ * `msp.artefact.<model>.<version>`, which hands out the ONNX file itself. Each tells the handler which model it serves
  * (`context.tag`), as one process may serve several.
  */
 export function inferenceServiceUnit(runner: ModelRunner, config: PredictorConfig): NatsServiceUnit {
@@ -42,6 +45,8 @@ export function inferenceServiceUnit(runner: ModelRunner, config: PredictorConfi
         tag: name,
       },
       [InferEndpoints.inferVersion]: { subject: Subjects.inferVersion(name, version), queue, numbersAs: 'typed', tag: name },
+      // The only subscriber of its subject; in the model's queue group all the same, as the NATS users table allows.
+      [InferEndpoints.inferReplica]: { subject: (id) => Subjects.inferReplica(name, id), queue, numbersAs: 'typed', tag: name },
       [InferEndpoints.artefact]: { subject: Subjects.artefact(name, version), queue, tag: name },
     },
     metricsModel: name,

@@ -63,6 +63,7 @@ describe('a multi-model predictor (MODEL_NAMES)', () => {
       expect(info.endpoints.map((endpoint) => [endpoint.subject, endpoint.queue_group])).toEqual([
         [Subjects.infer(metadata.model), `msp.predictor.${metadata.model}`],
         [Subjects.inferVersion(metadata.model, metadata.version), `msp.predictor.${metadata.model}`],
+        [Subjects.inferReplica(metadata.model, info.id), `msp.predictor.${metadata.model}`],
         [Subjects.artefact(metadata.model, metadata.version), `msp.predictor.${metadata.model}`],
       ]);
     }
