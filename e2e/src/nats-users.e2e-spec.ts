@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inboxPrefixOf, NATS_LIVENESS, natsUsers, predictorUser, QueueGroups, Registry, Subjects } from '@msp/contracts';
+import { inboxPrefixOf, jobQueueNames, NATS_LIVENESS, natsUsers, predictorUser, QueueGroups, Registry, Subjects } from '@msp/contracts';
 import { findFreePort, opsReadiness, startApp, startSecureNats, type SecureNats, type ServiceProcess } from '@msp/topology';
 import { http, postJson } from './support/http.js';
 import { target } from './support/target.js';
@@ -14,12 +14,14 @@ import { target } from './support/target.js';
  * own started with the rendered config: the request path still works end to end — gateway →
  * predictor, an async job through JetStream and a worker, a graph — with every service on its
  * own user, while a predictor's credentials cannot reach another model's traffic or the registry.
- * Local only: it starts its own NATS and services (the compose stack runs the same config with
- * `MSP_NATS_PASSWORD_*` set, `pnpm test:deploy`).
+ * The asynchronous pattern runs in a jobs namespace other than the default (JOBS_NAMESPACE), with
+ * the rights rendered for it. Local only: it starts its own NATS and services (the compose stack
+ * runs the committed config with `MSP_NATS_PASSWORD_*` set, `pnpm test:deploy`).
  */
 const { local } = target();
 const row = { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: [5.1, 3.5, 1.4, 0.2] }] };
 const IRIS = ['iris-mlp', 'iris-softmax', 'iris-trees'] as const;
+const JOBS_NAMESPACE = `e2e-users-${process.pid}`;
 
 describe.runIf(local)('NATS users per service, least privilege', () => {
   let nats: SecureNats;
@@ -41,7 +43,7 @@ describe.runIf(local)('NATS users per service, least privilege', () => {
   const serviceViolations = (): string[] => serverLog.filter((line) => /Violation/i.test(line) && !line.includes('probe-'));
 
   beforeAll(async () => {
-    nats = await startSecureNats({ dir: storeDir, output: (line) => serverLog.push(line), colour: false });
+    nats = await startSecureNats({ dir: storeDir, output: (line) => serverLog.push(line), colour: false, jobsNamespaces: [JOBS_NAMESPACE] });
     const gatewayPort = await findFreePort();
     gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
     const start = async (app: 'predictor' | 'worker', name: string, user: string, env: Record<string, string> = {}): Promise<void> => {
@@ -52,9 +54,9 @@ describe.runIf(local)('NATS users per service, least privilege', () => {
     };
     await Promise.all([
       ...IRIS.map((model) => start('predictor', `secure-${model}`, predictorUser(model), { MODEL_NAME: model })),
-      start('worker', 'secure-worker', 'worker'),
+      start('worker', 'secure-worker', 'worker', { JOBS_NAMESPACE }),
     ]);
-    const gateway = startApp('gateway', { name: 'secure-gateway', env: { ...nats.envOf('gateway'), PORT: String(gatewayPort), HOST: '127.0.0.1' } }, { output: false });
+    const gateway = startApp('gateway', { name: 'secure-gateway', env: { ...nats.envOf('gateway'), PORT: String(gatewayPort), HOST: '127.0.0.1', JOBS_NAMESPACE } }, { output: false });
     services.push(gateway);
     await gateway.waitUntilReady(
       { kind: 'http', urls: [`${gatewayUrl}/v2/health/ready`, ...IRIS.map((model) => `${gatewayUrl}/v2/models/${model}`)] },
@@ -120,6 +122,12 @@ describe.runIf(local)('NATS users per service, least privilege', () => {
     await expect(nc.request(`$JS.API.STREAM.DELETE.KV_${Registry.releases}`, undefined, { timeout: 2_000 })).rejects.toThrow(/permission/i);
     // Reading it (model-load) is allowed.
     await expect(nc.request(`$JS.API.STREAM.INFO.KV_${Registry.releases}`, undefined, { timeout: 2_000 })).resolves.toBeDefined();
+  });
+
+  it('grants the job rights of the namespace it was rendered for, not the default one', async () => {
+    const nc = await connectAs('worker');
+    await expect(nc.request(`$JS.API.STREAM.INFO.${jobQueueNames(JOBS_NAMESPACE).stream}`, undefined, { timeout: 2_000 })).resolves.toBeDefined();
+    await expect(nc.request(`$JS.API.STREAM.INFO.${jobQueueNames().stream}`, undefined, { timeout: 2_000 })).rejects.toThrow(/permission/i);
   });
 
   it('has a user for every service, and refuses an anonymous client or a wrong password', async () => {

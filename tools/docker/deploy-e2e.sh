@@ -66,13 +66,10 @@ export MSP_WEB_SINGLE_PORT=${MSP_WEB_SINGLE_PORT:-$(free_port)}
 export MSP_PROMETHEUS_PORT=${MSP_PROMETHEUS_PORT:-$(free_port)}
 # Both Redis servers with a password, as a deployment should run them (docs/deploy.md).
 export MSP_REDIS_PASSWORD=${MSP_REDIS_PASSWORD:-ci-$(node -p 'require("crypto").randomBytes(12).toString("hex")')}
-# NATS with one user per service (least privilege), each with a random password: the variables
-# are the ones the rendered config names (tools/docker/nats/nats-auth.conf, `pnpm nats:config`).
-# Not the default here yet: with users on, the compose stack's items-seed one-shot times out on
-# JetStream (2026-11-30; the same seed against a nats-server with the same rendered config on the
-# host succeeds, and e2e/src/nats-users.e2e-spec.ts runs the request path on its users).
-# MSP_NATS_CONFIG=nats-auth.conf pnpm test:deploy runs the stack with users.
-export MSP_NATS_CONFIG=${MSP_NATS_CONFIG:-nats.conf}
+# NATS with one user per service (least privilege), each with a random password, as a deployment
+# should run it: the variables are the ones the rendered config names
+# (tools/docker/nats/nats-auth.conf, `pnpm nats:config`). MSP_NATS_CONFIG=nats.conf runs without.
+export MSP_NATS_CONFIG=${MSP_NATS_CONFIG:-nats-auth.conf}
 for variable in $(sed -n 's/.*password: \$\(MSP_NATS_PASSWORD_[A-Z0-9_]*\).*/\1/p' "$root/tools/docker/nats/nats-auth.conf"); do
   [[ -n "${!variable:-}" ]] || export "$variable=ci-$(node -p 'require("crypto").randomBytes(12).toString("hex")')"
 done

@@ -69,9 +69,20 @@ describe('natsUsers (the permissions table)', () => {
     expect(userOf('monitor').publish.filter((subject) => subject.startsWith('$KV.'))).toEqual(['$KV.msp-alerts.>']);
   });
 
-  it('follows the jobs namespace', () => {
-    const worker = natsUsers({ jobsNamespace: 'e2e' }).find((user) => user.user === 'worker')!;
-    expect(worker.publish).toContain(`$JS.ACK.${jobQueueNames('e2e').stream}.>`);
+  it('follows the jobs namespaces, each with rights of its own and no others', () => {
+    const users = natsUsers({ jobsNamespaces: ['e2e', 'team-b'] });
+    const worker = users.find((user) => user.user === 'worker')!;
+    const gateway = users.find((user) => user.user === 'gateway')!;
+    for (const namespace of ['e2e', 'team-b']) {
+      const jobs = jobQueueNames(namespace);
+      expect(worker.publish).toContain(`$JS.ACK.${jobs.stream}.>`);
+      expect(worker.publish).toContain(`$JS.API.CONSUMER.MSG.NEXT.${jobs.stream}.>`);
+      expect(worker.subscribe.some((subject) => subject.startsWith(`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${jobs.stream}.`))).toBe(true);
+      expect(gateway.publish).toContain(jobs.subjects);
+    }
+    // The default namespace is not granted unless asked for.
+    expect(worker.publish.join(' ')).not.toContain(jobQueueNames().stream);
+    expect(userOf('worker').publish).toContain(`$JS.ACK.${jobQueueNames().stream}.>`);
   });
 });
 

@@ -1,5 +1,5 @@
 import { ItemStore } from './items.js';
-import { jobQueueNames } from './jobs.js';
+import { DEFAULT_JOBS_NAMESPACE, jobQueueNames } from './jobs.js';
 import { MODEL_NAMES, type ModelName } from './manifest.schema.js';
 import { Parameters } from './parameters.js';
 import { AlertStates, ExperimentSubjects, LogQueueGroup, LogServiceName, LogSubjects, MonitoringSubjects, PredictionLogStream } from './prediction-log.js';
@@ -33,8 +33,12 @@ export interface NatsPermissionSettings {
   models?: readonly string[];
   /** Multi-model predictors (`MODEL_NAMES`), a user each (`predictor-<group>`) with its models' rights; default PREDICTOR_GROUPS. */
   groups?: Readonly<Record<string, readonly string[]>>;
-  /** The jobs namespace of the asynchronous pattern (JOBS_NAMESPACE); default `msp`. */
-  jobsNamespace?: string;
+  /**
+   * The jobs namespaces of the asynchronous pattern (JOBS_NAMESPACE of the gateways and workers);
+   * default `msp` alone. Stream names cannot be wildcarded by token, so each namespace gets its
+   * own rights rather than a wildcard that would open every stream.
+   */
+  jobsNamespaces?: readonly string[];
 }
 
 /** Where a user's request replies and JetStream deliveries arrive: its own inbox prefix. */
@@ -103,7 +107,7 @@ const predictionLog = (...subjects: string[]): string[] => [...ownStream(Predict
 /** The users of a deployment, by service. */
 export function natsUsers(settings: NatsPermissionSettings = {}): NatsUser[] {
   const models = settings.models ?? MODEL_NAMES;
-  const jobs = jobQueueNames(settings.jobsNamespace);
+  const queues = [...new Set(settings.jobsNamespaces ?? [DEFAULT_JOBS_NAMESPACE])].map((namespace) => jobQueueNames(namespace));
   const self = (user: string): string => `${inboxPrefixOf(user)}.>`;
 
   // A predictor may serve its models' subjects only; a multi-model one, each of its models'.
@@ -159,9 +163,7 @@ export function natsUsers(settings: NatsPermissionSettings = {}): NatsUser[] {
         '$SRV.INFO',
         '$SRV.STATS',
         Subjects.artefact('*', '*'),
-        ...ownStream(jobs.stream),
-        ...ownStream(jobs.deadStream),
-        jobs.subjects,
+        ...queues.flatMap((jobs) => [...ownStream(jobs.stream), ...ownStream(jobs.deadStream), jobs.subjects]),
         ...predictionLog(PredictionLogStream.subjects),
         ...readKv(Routing.bucket),
         // Release records watched (GET /v2/models/{m} versions), and written when a rollout promotes a
@@ -183,14 +185,14 @@ export function natsUsers(settings: NatsPermissionSettings = {}): NatsUser[] {
         ...JETSTREAM_CLIENT,
         Subjects.infer('>'),
         ...discover(ServiceNames.predictor),
-        ...ownStream(jobs.stream),
-        ...ownStream(jobs.deadStream),
-        jobs.deadSubjects,
-        `$JS.ACK.${jobs.stream}.>`,
+        ...queues.flatMap((jobs) => [...ownStream(jobs.stream), ...ownStream(jobs.deadStream), jobs.deadSubjects, `$JS.ACK.${jobs.stream}.>`]),
         ...predictionLog(PredictionLogStream.subjects),
       ],
       // Jobs that ran out of deliveries are dead-lettered from JetStream's advisory.
-      subscribe: [`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${jobs.stream}.${jobs.consumer} ${jobs.consumer}-advisories`, self('worker')],
+      subscribe: [
+        ...queues.map((jobs) => `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${jobs.stream}.${jobs.consumer} ${jobs.consumer}-advisories`),
+        self('worker'),
+      ],
       allowResponses: false,
     },
     {

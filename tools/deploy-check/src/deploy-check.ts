@@ -1,11 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { natsUsers } from '@msp/contracts';
 import { APP_ENV, APP_NAMES, checkEnvDrift } from './app-env.js';
 import { checkCompose, type ComposeSummary } from './compose/compose.check.js';
 import { checkDockerfile, type ParsedDockerfile } from './dockerfile/dockerfile.check.js';
 import { checkK8s, type K8sSummary } from './k8s/k8s.check.js';
 import { knownModels } from './known-models.js';
 import { checkNatsConfigs } from './nats/nats-config.js';
+import { natsPermissionSettings } from './nats/nats-settings.js';
+import { checkComposeNatsUsers, checkNatsSecretsExample, checkOverlayNatsUsers } from './nats/nats-users.check.js';
 import { checkObservability } from './observability/observability.check.js';
 import { checkPatternGraphs, TOOLING_PROFILES } from './patterns.js';
 import { CheckReport } from './report.js';
@@ -52,18 +55,22 @@ export async function runDeployChecks(root: string, options: DeployCheckOptions 
   checkDockerignore(path(DEPLOY_FILES.dockerignore), report);
   checkProjectReferences(root, report);
   checkNatsConfigs(root, report);
+  const users = natsUsers(natsPermissionSettings(root));
+  checkNatsSecretsExample(root, users, report);
 
   let compose: ComposeSummary | undefined;
   try {
     const [document] = readYamlDocuments(path(DEPLOY_FILES.compose), { merge: true });
     const dockerfileStages = dockerfile?.stages.flatMap((stage) => (stage.name ? [stage.name] : [])) ?? [];
     compose = checkCompose(document, { root, source: DEPLOY_FILES.compose, dockerfileStages, models }, report);
+    checkComposeNatsUsers(document, users, DEPLOY_FILES.compose, report);
   } catch (error) {
     report.problem(DEPLOY_FILES.compose, error instanceof Error ? error.message : String(error));
   }
 
   const k8s = existsSync(path(DEPLOY_FILES.k8s)) ? await checkK8s(root, report, { ...options, models }) : undefined;
   if (!k8s) report.problem(DEPLOY_FILES.k8s, 'missing');
+  for (const [pattern, objects] of k8s?.overlays ?? []) checkOverlayNatsUsers(objects, users, `k8s/overlays/${pattern}`, report);
 
   const patterns = checkPatternsAgree(compose, k8s, report);
   checkPatternGraphs(root, report);

@@ -5,3 +5,6 @@ export type { K8sObject } from './k8s/k8s-validate.js';
 export { knownModels, PREDICTORS_DIR } from './known-models.js';
 export { CheckReport } from './report.js';
 export { findRepoRoot } from './repo-root.js';
+export { NATS_CONFIG_DIRS, natsConfigFiles } from './nats/nats-config.js';
+export { natsPermissionSettings } from './nats/nats-settings.js';
+export { NATS_SECRETS_EXAMPLE } from './nats/nats-users.check.js';

@@ -1,10 +1,18 @@
 import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { MANIFEST_FILE, MODEL_NAMES, ModelManifestSchema, type ModelManifest } from '@msp/contracts';
-import { DEPLOY_FILES, PREDICTORS_DIR, runDeployChecks, type DeployCheckOptions } from '@msp/deploy-check';
+import { MANIFEST_FILE, MODEL_NAMES, ModelManifestSchema, predictorUser, type ModelManifest } from '@msp/contracts';
+import {
+  DEPLOY_FILES,
+  NATS_SECRETS_EXAMPLE,
+  natsConfigFiles,
+  natsPermissionSettings,
+  PREDICTORS_DIR,
+  runDeployChecks,
+  type DeployCheckOptions,
+} from '@msp/deploy-check';
 import { inspectOnnx, LABEL_OUTPUT, loadModel, ONNX_FILE, PROBABILITIES_OUTPUT, sha256Hex, type OnnxDescription } from '@msp/model-runtime';
 import type { NewPredictorOptions } from './cli-args.parser.js';
-import { predictorKustomization, predictorServiceName, withComposeService, withOverlayResource } from './predictor.template.js';
+import { predictorKustomization, predictorServiceName, withComposeService, withK8sNatsPassword, withOverlayResource, withSecretsExampleLine } from './predictor.template.js';
 
 /** A refusal or a failed check; the message says what to do. */
 export class NewPredictorError extends Error {
@@ -24,10 +32,15 @@ export interface NewPredictorPlan {
   files: PlannedFile[];
 }
 
+/** The NATS StatefulSet, whose env passes every user's password to the server. */
+const K8S_NATS_FILE = join(DEPLOY_FILES.k8s, 'base', 'nats', 'nats.yaml');
+
 /**
  * Everything a new model needs to join, from the one template: `models/<n>/{model.onnx,
  * manifest.json}` (what the trainer writes), `k8s/base/predictors/<n>/`, the overlay's resource
- * line and the Compose service. Nothing is written here.
+ * line and the Compose service; and its NATS user `predictor-<n>`: the rendered nats-server
+ * configs with its row, its password passed to the NATS servers of compose and k8s, and the
+ * predictor connecting as it. Nothing is written here.
  */
 export async function planNewPredictor(root: string, options: NewPredictorOptions, now = new Date()): Promise<NewPredictorPlan> {
   if (!existsSync(options.model)) throw new NewPredictorError(`${options.model}: no such file`);
@@ -56,12 +69,17 @@ export async function planNewPredictor(root: string, options: NewPredictorOption
     return { path, content, ...(existsSync(absolute) ? { previous: readFileSync(absolute) } : {}) };
   };
   const overlayText = readFileSync(join(root, overlayFile), 'utf8');
+  const settings = natsPermissionSettings(root);
+  const natsConfigs = natsConfigFiles(root, { ...settings, models: [...new Set([...settings.models, options.name])] });
   const files = [
     file(join('models', options.name, ONNX_FILE), onnx),
     file(join('models', options.name, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`),
     file(join(PREDICTORS_DIR, options.name, 'kustomization.yaml'), predictorKustomization(options.name)),
     file(overlayFile, withOverlayResource(overlayText, options.name, overlayFile)),
     file(DEPLOY_FILES.compose, withComposeService(composeText, options.name, options.pattern, DEPLOY_FILES.compose)),
+    file(K8S_NATS_FILE, withK8sNatsPassword(readFileSync(join(root, K8S_NATS_FILE), 'utf8'), predictorUser(options.name), K8S_NATS_FILE)),
+    ...Object.entries(natsConfigs).map(([path, text]) => file(path, text)),
+    file(NATS_SECRETS_EXAMPLE, withSecretsExampleLine(readFileSync(join(root, NATS_SECRETS_EXAMPLE), 'utf8'), predictorUser(options.name))),
   ];
   return { manifest, files: files.filter((planned) => !planned.previous?.equals(Buffer.from(planned.content))) };
 }

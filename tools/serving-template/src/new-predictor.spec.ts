@@ -50,6 +50,10 @@ describe('pnpm new:predictor', () => {
       ['k8s/base/predictors/churn-clf/kustomization.yaml', 'create'],
       ['k8s/overlays/synchronous/kustomization.yaml', 'update'],
       ['docker-compose.yml', 'update'],
+      ['k8s/base/nats/nats.yaml', 'update'],
+      ['tools/docker/nats/nats-auth.conf', 'update'],
+      ['k8s/base/nats/nats-auth.conf', 'update'],
+      ['tools/docker/nats/secrets.env.example', 'update'],
     ]);
     expect(plan.manifest).toMatchObject({
       inputs: [{ name: 'input', datatype: 'FP32', shape: [-1, 3] }],
@@ -67,8 +71,27 @@ describe('pnpm new:predictor', () => {
     expect(deployment?.metadata['labels']).toMatchObject({ 'ml-serving-patterns/model': 'churn-clf', 'ml-serving-patterns/pattern': 'synchronous' });
     const compose = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
     expect(compose).toContain('  predictor-churn-clf:\n');
-    // Only the new service was added; every other byte (comments, anchors) is as it was.
-    expect(compose.replace(/\n {2}predictor-churn-clf:\n[\s\S]*?MODEL_NAME: churn-clf\n/, '')).toBe(readFileSync(join(repo, 'docker-compose.yml'), 'utf8'));
+    // Only the new service and its NATS password for the servers were added; every other byte
+    // (comments, anchors) is as it was.
+    const password = '  MSP_NATS_PASSWORD_PREDICTOR_CHURN_CLF: ${MSP_NATS_PASSWORD_PREDICTOR_CHURN_CLF:-}\n';
+    expect(compose).toContain(password);
+    expect(compose.replace(/\n {2}predictor-churn-clf:\n[\s\S]*?NATS_PASSWORD: .*\n/, '').replace(password, '')).toBe(
+      readFileSync(join(repo, 'docker-compose.yml'), 'utf8'),
+    );
+    expect(compose).toMatch(/MODEL_NAME: churn-clf\n {6}NATS_USER: predictor-churn-clf\n {6}NATS_PASSWORD: \$\{MSP_NATS_PASSWORD_PREDICTOR_CHURN_CLF:-\}\n/);
+
+    // With users on it can log in and serve only its own model: a user of its own in the rendered
+    // config, its password passed to NATS in compose and k8s, and the pod reading it from the Secret.
+    const auth = readFileSync(join(root, 'tools/docker/nats/nats-auth.conf'), 'utf8');
+    expect(auth).toMatch(/user: "predictor-churn-clf"\n\s+password: \$MSP_NATS_PASSWORD_PREDICTOR_CHURN_CLF\n[\s\S]*?"msp\.infer\.churn-clf msp\.predictor\.churn-clf"/);
+    expect(readFileSync(join(root, 'k8s/base/nats/nats-auth.conf'), 'utf8')).toBe(auth);
+    const envOf = (object: unknown): unknown[] =>
+      (object as { spec: { template: { spec: { containers: { env: unknown[] }[] } } } }).spec.template.spec.containers[0]!.env;
+    const fromSecret = { valueFrom: { secretKeyRef: expect.objectContaining({ name: 'msp-nats', key: 'predictor-churn-clf' }) } };
+    const nats = objects.find((object) => object.kind === 'StatefulSet' && object.metadata.name === 'nats');
+    expect(envOf(nats)).toContainEqual(expect.objectContaining({ name: 'MSP_NATS_PASSWORD_PREDICTOR_CHURN_CLF', ...fromSecret }));
+    expect(envOf(deployment)).toContainEqual(expect.objectContaining({ name: 'NATS_PASSWORD', ...fromSecret }));
+    expect(envOf(deployment)).toContainEqual({ name: 'NATS_USER', value: 'predictor-$(MODEL_NAME)' });
 
     // The same name again: refused, then replaced with --force (the service is not duplicated).
     await expect(planNewPredictor(root, options(root, ['--name', 'churn-clf', '--model', model]))).rejects.toThrow(/exists .*pass --force/);

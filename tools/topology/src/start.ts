@@ -3,7 +3,7 @@
 // (started when installed but not running; with --cluster, a three-node NATS cluster started here
 // and R3 streams), then a topology of services, until Ctrl-C or SIGTERM.
 import { parseArgs } from 'node:util';
-import { MODEL_NAMES } from '@msp/contracts';
+import { DEFAULT_JOBS_NAMESPACE, isJobsNamespace, MODEL_NAMES } from '@msp/contracts';
 import { colourWanted, style } from './ansi.js';
 import { DEFAULT_NATS_URL, DEFAULT_REDIS_URL, ensureInfra, type InfraHandle } from './infra.js';
 import { DEFAULT_CLUSTER_PORTS, startNatsCluster, type NatsCluster } from './nats-cluster.js';
@@ -34,7 +34,8 @@ const USAGE = `usage: pnpm start [--pattern <${TOPOLOGY_NAMES.join('|')}>] [--cl
               connects as its own user
 environment: PORT (gateway, default ${DEFAULT_PORTS.gateway}), GATEWAY_2_PORT (second gateway, default ${DEFAULT_PORTS.gateway2}),
              WEB_SINGLE_PORT (default ${DEFAULT_PORTS.webSingle}), NATS_URL (default ${DEFAULT_NATS_URL}),
-             REDIS_URL (default ${DEFAULT_REDIS_URL}), NATS_CLUSTER_PORTS (default ${DEFAULT_CLUSTER_PORTS.join(',')})`;
+             REDIS_URL (default ${DEFAULT_REDIS_URL}), NATS_CLUSTER_PORTS (default ${DEFAULT_CLUSTER_PORTS.join(',')}),
+             JOBS_NAMESPACE (asynchronous jobs, default ${DEFAULT_JOBS_NAMESPACE}; with --secure the users' rights follow it)`;
 
 /** The replica count of every stream and bucket on the three-node cluster. */
 const CLUSTER_REPLICAS = 3;
@@ -58,6 +59,8 @@ interface Settings {
   secure: boolean;
   natsUrl: string;
   redisUrl: string;
+  /** JOBS_NAMESPACE, which the services inherit: with --secure, the users' rights are rendered for it. */
+  jobsNamespace: string;
 }
 
 function readSettings(argv: readonly string[], env: NodeJS.ProcessEnv): Settings | 'help' {
@@ -80,7 +83,15 @@ function readSettings(argv: readonly string[], env: NodeJS.ProcessEnv): Settings
     webSinglePort: readPort(env, 'WEB_SINGLE_PORT', DEFAULT_PORTS.webSingle),
     natsUrl: env['NATS_URL'] || DEFAULT_NATS_URL,
     redisUrl: env['REDIS_URL'] || DEFAULT_REDIS_URL,
+    jobsNamespace: readJobsNamespace(env),
   };
+}
+
+function readJobsNamespace(env: NodeJS.ProcessEnv): string {
+  const raw = env['JOBS_NAMESPACE'];
+  if (raw === undefined || raw === '') return DEFAULT_JOBS_NAMESPACE;
+  if (!isJobsNamespace(raw)) throw new UsageError(`JOBS_NAMESPACE=${raw}: expected lower-case letters, digits and dashes`);
+  return raw;
 }
 
 function readPort(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -160,7 +171,8 @@ async function main(): Promise<number> {
     if (settings.secure) {
       const port = parseHostPort(natsUrl, 4222).port;
       say(`starting NATS with one user per service (least privilege) on 127.0.0.1:${port}`);
-      secure = await startSecureNats({ port, colour, detached: true });
+      // The gateway and workers inherit JOBS_NAMESPACE: their job rights are for that namespace.
+      secure = await startSecureNats({ port, colour, detached: true, jobsNamespaces: [settings.jobsNamespace] });
       natsUrl = secure.url;
     }
     // The operators' tools (registry import, items seed) run as the admin user.

@@ -13,11 +13,16 @@ export interface SeedResult {
 /**
  * Writes items into the items bucket (JetStream KV), idempotently: an item whose stored value
  * is already the same is left alone, so re-seeding adds no revisions and costs only reads.
+ *
+ * The items come as a list, made before the first request: producing them (the MNIST split) is
+ * seconds of synchronous work on a loaded machine, and a request whose timer started before such
+ * work times out even though the server answered at once — its reply waits in the socket while
+ * the expired timer runs first (the compose stack's seed failed so, beside the training trainer).
  */
-export async function seedItems(nc: NatsConnection, items: Iterable<[string, StoredItem]>): Promise<SeedResult> {
+export async function seedItems(nc: NatsConnection, items: readonly (readonly [string, StoredItem])[]): Promise<SeedResult> {
   const bucket = await openKvBucket(nc, ItemStore.bucket, { history: ItemStore.history });
   const result: SeedResult = { written: 0, unchanged: 0 };
-  const put = async ([key, item]: [string, StoredItem]): Promise<void> => {
+  const put = async ([key, item]: readonly [string, StoredItem]): Promise<void> => {
     const value = JSON.stringify(item);
     const current = await bucket.get(key);
     if (current?.operation === 'PUT' && current.string() === value) {
