@@ -14,6 +14,8 @@ interface Functions {
   fromOrtTensor(name: string, tensor: unknown): unknown;
   toRecord(entry: unknown, maxDataBytes: number): unknown;
   encodeRecord(record: unknown): string;
+  /** What is published since the record's tensors are stringified once; absent in older checkouts. */
+  encodePrediction?(entry: unknown, maxDataBytes: number): string;
 }
 
 async function load(root: string): Promise<Functions> {
@@ -38,7 +40,10 @@ function cases(f: Functions): Record<string, () => unknown> {
     'parseInferRequest (parsed body)': () => f.parseInferRequest(body),
     'toOrtTensor (number[] → Float32Array)': () => f.toOrtTensor(request.inputs[0]),
     'fromOrtTensor (Float32Array → number[])': () => f.fromOrtTensor('x', tensor),
-    'prediction log toRecord + encodeRecord': () => f.encodeRecord(f.toRecord(entry, 4096)),
+    // What the publisher encodes per record: encodePrediction, or toRecord + encodeRecord before it existed.
+    'prediction log record as published': f.encodePrediction
+      ? () => f.encodePrediction!(entry, 4096)
+      : () => f.encodeRecord(f.toRecord(entry, 4096)),
   };
 }
 

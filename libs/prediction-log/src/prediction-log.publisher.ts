@@ -139,7 +139,7 @@ export class PredictionLog {
   flush(): void {
     this.scheduled = false;
     if (this.nc.isClosed()) {
-      for (let i = 0; i < this.pending.length; i++) this.metrics?.predictionLog('dropped');
+      if (this.pending.length > 0) this.metrics?.predictionLog('dropped', this.pending.length);
       this.pending = [];
       return;
     }
@@ -157,9 +157,10 @@ export class PredictionLog {
     for (const entry of batch) {
       try {
         const token = SAFE_TOKEN.test(entry.model) ? entry.model : '_invalid';
-        const lines = byToken.get(token) ?? [];
-        if (lines.length === 0) byToken.set(token, lines);
-        lines.push(encodePrediction(entry, this.settings.maxDataBytes));
+        const line = encodePrediction(entry, this.settings.maxDataBytes);
+        const lines = byToken.get(token);
+        if (lines) lines.push(line);
+        else byToken.set(token, [line]);
       } catch (error) {
         this.metrics?.predictionLog('dropped');
         this.logger.debug({ err: error }, 'prediction log record dropped');
@@ -169,9 +170,9 @@ export class PredictionLog {
       for (const { body, records: count } of packRecords(lines)) {
         try {
           this.nc.publish(PredictionLogStream.subject(token), body);
-          for (let i = 0; i < count; i++) this.metrics?.predictionLog('published');
+          this.metrics?.predictionLog('published', count);
         } catch (error) {
-          for (let i = 0; i < count; i++) this.metrics?.predictionLog('dropped');
+          this.metrics?.predictionLog('dropped', count);
           this.logger.debug({ err: error, records: count }, 'prediction log records dropped');
         }
       }

@@ -47,7 +47,7 @@ export class Metrics {
   private readonly cacheLookups: Counter<'model' | 'outcome' | 'tier'>;
   private readonly requestChildren = new Map<string, Map<string, Map<number, RequestChildren>>>();
   private readonly inferenceChildren = new Map<string, { observe(value: number): void }>();
-  private readonly counterChildren = new Map<string, { inc(): void }>();
+  private readonly counterChildren = new Map<string, { inc(value?: number): void }>();
 
   constructor(options: { service: string; defaultMetrics?: boolean }) {
     this.registry.setDefaultLabels({ service: options.service });
@@ -191,8 +191,9 @@ export class Metrics {
     this.increment(`g\u0000${graph}\u0000${node}\u0000${status}`, () => this.graphSteps.labels({ graph, node, status }));
   }
 
-  predictionLog(outcome: 'published' | 'dropped'): void {
-    this.increment(`p\u0000${outcome}`, () => this.predictionLogRecords.labels({ outcome }));
+  /** `records` prediction log records published or dropped (a message carries several). */
+  predictionLog(outcome: 'published' | 'dropped', records = 1): void {
+    this.increment(`p\u0000${outcome}`, () => this.predictionLogRecords.labels({ outcome }), records);
   }
 
   /** A breaker is in `state`; `entered`: it just changed to it (false when a new breaker starts closed). Rare: no child cache. */
@@ -219,13 +220,13 @@ export class Metrics {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 
-  private increment(key: string, child: () => { inc(): void }): void {
+  private increment(key: string, child: () => { inc(value?: number): void }, by = 1): void {
     let counter = this.counterChildren.get(key);
     if (!counter) {
       counter = child();
       this.counterChildren.set(key, counter);
     }
-    counter.inc();
+    counter.inc(by);
   }
 }
 
