@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import { PredictionLogStream } from '@msp/contracts';
 import { isTransientJetStreamError, NATS_CONNECTION, retryJetStreamSetup, type NatsConnection, type NatsConsumer } from '@msp/messaging';
-import { ensurePredictionLogStream, RECORDS_PER_MESSAGE, unpackRecords } from '@msp/prediction-log';
+import { ensurePredictionLogStream, LOG_PULL_MESSAGES, RECORDS_PER_MESSAGE, unpackRecords } from '@msp/prediction-log';
 import { LOGGER, Readiness, type Logger } from '@msp/telemetry';
 import { MONITOR_CONFIG } from '../config/config.module.js';
 import type { MonitorConfig } from '../config/monitor-config.schema.js';
@@ -10,6 +10,8 @@ import { MonitorReadiness } from '../health/monitor.readiness.js';
 import { LogStoreRepository, type StoredRecord } from './log-store.repository.js';
 
 const nanos = (ms: number): number => ms * 1_000_000;
+/** Writes' worth of records (LOG_BATCH_SIZE each) that may wait in memory before reading pauses. */
+const BACKLOG_WRITES = 8;
 
 /**
  * Moves the prediction log from JetStream into the store: a durable pull consumer
@@ -24,6 +26,8 @@ export class LogConsumer implements NatsConsumer {
   private loop: Promise<void> | undefined;
   private pending: { msg: JsMsg; stored: StoredRecord[] }[] = [];
   private writing: Promise<void> | undefined;
+  /** Records received and not yet taken by a write. */
+  private waiting = 0;
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
@@ -54,7 +58,7 @@ export class LogConsumer implements NatsConsumer {
       }
       return jetstream(this.nc).consumers.get(PredictionLogStream.name, durable);
     });
-    this.messages = await consumer.consume({ max_messages: this.config.batchSize * 2, expires: 30_000 });
+    this.messages = await consumer.consume({ max_messages: LOG_PULL_MESSAGES, expires: 30_000 });
     this.loop = this.run(this.messages);
     this.readiness.set(MonitorReadiness.consuming, true);
     this.logger.info({ stream: PredictionLogStream.name, consumer: durable }, 'storing the prediction log');
@@ -77,7 +81,11 @@ export class LogConsumer implements NatsConsumer {
       }
       const stored = records.map((record, index) => ({ seq: msg.seq * RECORDS_PER_MESSAGE + index, record }));
       this.pending.push({ msg, stored });
+      this.waiting += stored.length;
       this.writing ??= this.write();
+      // The next pull goes out only when this loop asks for the next message: while a backlog is
+      // read faster than the store writes it, wait for the store instead of holding it all here.
+      if (this.waiting >= this.config.batchSize * BACKLOG_WRITES) await this.writing;
     }
   }
 
@@ -92,6 +100,7 @@ export class LogConsumer implements NatsConsumer {
         take += 1;
       }
       const batch = this.pending.splice(0, take);
+      this.waiting -= count;
       try {
         await this.store.insert(batch.flatMap((item) => item.stored));
         for (const item of batch) item.msg.ack();

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DeliverPolicy, jetstream, type ConsumerMessages } from '@nats-io/jetstream';
 import { PredictionLogStream } from '@msp/contracts';
 import { NATS_CONNECTION, type NatsConnection, type NatsConsumer } from '@msp/messaging';
-import { ensurePredictionLogStream, unpackRecords } from '@msp/prediction-log';
+import { ensurePredictionLogStream, LOG_PULL_MESSAGES, unpackRecords } from '@msp/prediction-log';
 import { LOGGER, type Logger } from '@msp/telemetry';
 import { MONITOR_CONFIG } from '../config/config.module.js';
 import type { MonitorConfig } from '../config/monitor-config.schema.js';
@@ -10,9 +10,9 @@ import { MonitoringService } from './monitoring.service.js';
 
 /**
  * What prediction monitoring sees: every record of the log, through an ordered consumer of this
- * process's own that starts one window back. So a restarted monitor has its window again at once,
- * and each replica sees all of the log — not the share of it that the store's durable consumer
- * (shared by the replicas) hands it.
+ * process's own that starts one window back. So a restarted monitor reads its window back (a few
+ * messages a pull: LOG_PULL_MESSAGES), and each replica sees all of the log — not the share of it
+ * that the store's durable consumer (shared by the replicas) hands it.
  */
 @Injectable()
 export class MonitoringFeed implements NatsConsumer {
@@ -33,7 +33,7 @@ export class MonitoringFeed implements NatsConsumer {
       deliver_policy: DeliverPolicy.StartTime,
       opt_start_time: from,
     });
-    this.messages = await consumer.consume({ max_messages: 1_000 });
+    this.messages = await consumer.consume({ max_messages: LOG_PULL_MESSAGES });
     this.loop = this.run(this.messages);
     this.logger.info({ stream: PredictionLogStream.name, from }, 'monitoring the prediction log from one window back');
   }

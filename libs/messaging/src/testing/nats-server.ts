@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { connect as connectTcp, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** A nats-server of a spec's own, on a free loopback port, that the spec may stop and start again. */
 export interface OwnNatsServer {
@@ -15,12 +18,19 @@ export interface OwnNatsServer {
 const BINARY = ['/usr/sbin/nats-server', '/usr/bin/nats-server'].find((path) => existsSync(path)) ?? 'nats-server';
 
 /**
- * For integration specs that break NATS on purpose (restarts, outages) without disturbing the
- * shared server the other specs use. `storeDir` turns JetStream on with file storage there.
+ * For integration specs that break NATS on purpose (restarts, outages, limits) without disturbing
+ * the shared server the other specs use. `storeDir` turns JetStream on with file storage there;
+ * `maxPendingBytes` is how much may wait for one client before the server cuts it off as a slow
+ * consumer (default 64 MiB).
  */
-export async function ownNatsServer(options: { storeDir?: string } = {}): Promise<OwnNatsServer> {
+export async function ownNatsServer(options: { storeDir?: string; maxPendingBytes?: number } = {}): Promise<OwnNatsServer> {
   const port = await freePort();
   const args = ['-a', '127.0.0.1', '-p', String(port), ...(options.storeDir === undefined ? [] : ['-js', '-sd', options.storeDir])];
+  if (options.maxPendingBytes !== undefined) {
+    const config = join(await mkdtemp(join(tmpdir(), 'msp-nats-')), 'nats.conf');
+    await writeFile(config, `max_pending: ${options.maxPendingBytes}\n`);
+    args.push('-c', config);
+  }
   let child: ChildProcess | undefined;
   return {
     port,
