@@ -3,6 +3,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { PredictionLogStream } from '@msp/contracts';
 import { ensureInfra, ensureModels, findFreePort, modelsDir, opsReadiness, repoRoot, startApp, type ServiceProcess } from '@msp/topology';
 import { measureCpu, pidsNamed } from './cpu.js';
 import { runLoad, type LoadResult } from './load.js';
@@ -11,10 +14,12 @@ import { printTable, writeResults, type BenchRow } from './report.js';
 /**
  * `pnpm bench`: what tracing and the prediction log cost on the synchronous path. Two stacks
  * run side by side on one NATS — gateway → predictor (a copy of iris-mlp each) — one with both
- * on (OTLP export to a sink in this process, every prediction published to JetStream and stored
- * by the monitor), one with both off (no OTLP endpoint, PREDICTION_LOG=off) — and are loaded in
- * alternating rounds, so machine drift hits both. Raw reference: the same stack, off.
- * Env: BENCH_DURATION_MS (default 5000), BENCH_CONCURRENCY (default "64"), BENCH_ROUNDS (default 3),
+ * on (OTLP export to a sink in this process, every prediction published to JetStream), one with
+ * both off (no OTLP endpoint, PREDICTION_LOG=off) — and are loaded in alternating rounds, so
+ * machine drift hits both. Raw reference: the same stack, off. The log's consumer (the monitor)
+ * is not on the synchronous path and is measured on its own (log-store.bench.ts);
+ * BENCH_MONITOR=on runs one here too, storing what the "on" stack publishes on the same cores.
+ * Env: BENCH_DURATION_MS (default 5000), BENCH_CONCURRENCY (default "64"), BENCH_ROUNDS (default 5),
  * BENCH_ON (default "tracing,log"; "tracing" or "log" turns on one of them only). Sampling is the
  * services' default (1 % of requests without a sampled traceparent) unless OTEL_TRACES_SAMPLER(_ARG)
  * say otherwise, e.g. `OTEL_TRACES_SAMPLER=parentbased_always_on` to record every request.
@@ -22,7 +27,8 @@ import { printTable, writeResults, type BenchRow } from './report.js';
 const durationMs = Number(process.env['BENCH_DURATION_MS'] ?? 5000);
 const warmupMs = Math.min(1000, durationMs / 5);
 const concurrencies = (process.env['BENCH_CONCURRENCY'] ?? '64').split(',').map(Number);
-const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
+const rounds = Number(process.env['BENCH_ROUNDS'] ?? 5);
+const colocatedMonitor = process.env['BENCH_MONITOR'] === 'on';
 const SOURCE = 'iris-mlp';
 const body = JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: [5.1, 3.5, 1.4, 0.2] }] });
 
@@ -38,6 +44,23 @@ async function otlpSink(): Promise<{ url: string; spans: () => number; close: ()
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans: () => batches, close: () => server.close() };
+}
+
+/**
+ * Takes the "on" stack's records out of the shared log again: nobody reads them, and a monitor
+ * (or an e2e run) on this NATS would otherwise first work through millions of them.
+ */
+async function purgeLog(natsUrl: string, model: string): Promise<void> {
+  const nc = await connect({ servers: natsUrl, timeout: 5_000 });
+  try {
+    const jsm = await jetstreamManager(nc, { timeout: 10_000 });
+    const { purged } = await jsm.streams.purge(PredictionLogStream.name, { filter: PredictionLogStream.subject(model) });
+    console.log(`purged the bench's ${purged} prediction log messages from ${PredictionLogStream.name}`);
+  } catch (error) {
+    console.warn(`the bench's prediction log messages were not purged: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    await nc.close();
+  }
 }
 
 /** A copy of the source model under `name` in `dir`. */
@@ -92,13 +115,14 @@ async function main(): Promise<void> {
     // file storage), CPU taken from the same cores. Reported per request, not in the goal's sum.
     const natsServer = pidsNamed('nats-server', new URL(natsUrl).port)[0] ?? pidsNamed('nats-server')[0];
     for (const mode of ['on', 'off'] as const) pids[mode]['nats-server'] = natsServer;
-    // The log's consumer, as deployed: it stores what the "on" stack publishes (BENCH_MONITOR=off
-    // leaves it out: on these 2 shared cores its CPU is taken from the path being measured).
-    if (process.env['BENCH_MONITOR'] !== 'off') {
+    // BENCH_MONITOR=on: the log's consumer on the same cores, storing what the "on" stack
+    // publishes (its CPU per request is reported; a deployment runs it elsewhere).
+    if (colocatedMonitor) {
       const monitorOps = await findFreePort();
       const monitor = startApp('monitor', { name: 'monitor', env: { NATS_URL: natsUrl, OPS_PORT: String(monitorOps), LOG_DATA_DIR: join(dir, 'log'), LOG_DATABASE_URL: undefined } }, { output: false });
       started.push(monitor);
       await monitor.waitUntilReady(opsReadiness(monitorOps), { timeoutMs: 60_000 });
+      pids.on['monitor'] = monitor.pid;
     }
 
     for (let round = 1; round <= rounds; round++) {
@@ -123,6 +147,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await Promise.all(started.map((service) => service.stop({ timeoutMs: 10_000 })));
+    await purgeLog(natsUrl, stacks.on);
     sink.close();
     await infra.stop();
     await rm(dir, { recursive: true, force: true });
@@ -155,7 +180,7 @@ async function main(): Promise<void> {
     console.log(`    nats-server CPU per request: on ${row.natsUsPerRequest.on} µs, off ${row.natsUsPerRequest.off} µs (the log's JetStream writes; shared with anything else on that server)`);
   }
   console.log(`  (the OTLP sink took ${sink.spans()} export batches)`);
-  const settings = { on: process.env['BENCH_ON'] ?? 'tracing,log', monitor: process.env['BENCH_MONITOR'] !== 'off', sampler: process.env['OTEL_TRACES_SAMPLER'] || 'default: parentbased, 1 % of roots (DEFAULT_SAMPLE_RATIO, libs/telemetry)', samplerArg: process.env['OTEL_TRACES_SAMPLER_ARG'] };
+  const settings = { on: process.env['BENCH_ON'] ?? 'tracing,log', monitor: colocatedMonitor, sampler: process.env['OTEL_TRACES_SAMPLER'] || 'default: parentbased, 1 % of roots (DEFAULT_SAMPLE_RATIO, libs/telemetry)', samplerArg: process.env['OTEL_TRACES_SAMPLER_ARG'] };
   const path = await writeResults(join(repoRoot(), 'bench', 'results'), 'observability-overhead', { durationMs, warmupMs, rounds, settings, rows, summary });
   console.log(`\nwrote ${path}`);
 }
