@@ -1,5 +1,5 @@
 export { CacheOutcomes } from './cache.js';
-export { PREDICTION_KEY, predictionKey } from './prediction-key.js';
+export { canonicalInputs, PREDICTION_KEY, predictionKey } from './prediction-key.js';
 export type { CacheLookupReply, CacheOutcome, CacheStoreRequest } from './cache.js';
 export { DataCacheOutcomes, isItemId, ITEM_ID_PARAMETER, itemKey, ItemStore } from './items.js';
 export type { DataCacheOutcome, ItemReply, ItemRequest, StoredItem } from './items.js';

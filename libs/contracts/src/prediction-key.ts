@@ -11,13 +11,22 @@ import type { InferRequest } from './oip.schema.js';
  * older one's answers. The gateway (its in-process tier) and the cache service share it.
  */
 export function predictionKey(model: string, version: string, request: InferRequest | WireInferRequest): string {
-  const inputs = [...request.inputs]
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    .map(({ name, datatype, shape, data }) => ({ name, datatype, shape, data }));
   const hash = createHash('sha256');
-  hash.update(encodeInferRequest({ inputs } as WireInferRequest));
+  hash.update(canonicalInputs(request.inputs));
   hash.update(canonicalJson({ outputs: request.outputs?.map((output) => output.name).sort() ?? [], parameters: request.parameters ?? {} }));
   return `${model}@${version}:${hash.digest('hex')}`;
+}
+
+/**
+ * Input tensors in one form whatever the body was: sorted by name, data flat, numbers as their
+ * datatype's bytes (the binary tensor encoding). The prediction cache's keys and the prediction
+ * log's hash of large inputs are of these bytes. Throws (400) for data that does not fit its shape.
+ */
+export function canonicalInputs(inputs: InferRequest['inputs'] | WireInferRequest['inputs']): Uint8Array {
+  const sorted = [...inputs]
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map(({ name, datatype, shape, data }) => ({ name, datatype, shape, data }));
+  return encodeInferRequest({ inputs: sorted } as WireInferRequest);
 }
 
 /** What a key from `predictionKey` looks like (the cache service accepts no other); a graph's version names its models' (`1+iris-mlp@1`). */

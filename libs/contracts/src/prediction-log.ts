@@ -56,13 +56,16 @@ export const PredictionRecordSchema = z.object({
   /** Epoch ms when the prediction ended. */
   ts: z.number(),
   /**
-   * SHA-256 (hex) of the inputs as JSON, always; `data` only up to the configured size; `image`,
-   * when the input is square images, each image's [ink, centre_x, centre_y] (image drift needs
-   * those, not the pixels, which rarely fit the size cap).
+   * SHA-256 (hex) of the inputs, always: of their JSON (`bytes` its size), or — `hashed:
+   * 'tensors'`, for tensors whose JSON would be over the size cap — of their canonical binary form
+   * (`canonicalInputs`; `bytes` its size), which costs a fraction of stringifying an image. `data`
+   * only up to the configured size; `image`, when the input is square images, each image's
+   * [ink, centre_x, centre_y] (image drift needs those, not the pixels).
    */
   input: z.object({
     sha256: z.string(),
     bytes: z.number().int().nonnegative(),
+    hashed: z.literal('tensors').optional(),
     data: z.unknown().optional(),
     truncated: z.boolean(),
     image: z.array(z.array(z.number())).optional(),

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { canonicalInputs } from '@msp/contracts';
 import { encodePrediction, encodeRecord, toRecord, type PredictionEntry } from './prediction.record.js';
 
 const inputs = [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: [5.1, 3.5, 1.4, 0.2] }];
@@ -36,7 +37,11 @@ describe('toRecord', () => {
 
   it('logs inputs over the cap by hash and size only, and drops outputs over it', () => {
     const record = toRecord(entry, 10);
-    expect(record.input).toEqual({ sha256: expect.stringMatching(/^[0-9a-f]{64}$/), bytes: JSON.stringify(inputs).length, truncated: true });
+    const canonical = canonicalInputs(inputs);
+    expect(record.input).toEqual({ sha256: createHash('sha256').update(canonical).digest('hex'), bytes: canonical.byteLength, hashed: 'tensors', truncated: true });
+    // Over the cap only with the rest of its JSON (its numbers alone fit): hashed as JSON, as before.
+    const json = JSON.stringify(inputs);
+    expect(toRecord(entry, 20).input).toEqual({ sha256: createHash('sha256').update(json).digest('hex'), bytes: json.length, truncated: true });
     expect(record).not.toHaveProperty('output');
   });
 
@@ -94,6 +99,22 @@ describe('toRecord', () => {
     const image = (data: unknown) => toRecord({ ...entry, inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 28, 28], data }] }, 100).input.image;
     expect(image(flat)).toHaveLength(1);
     expect(image(rows)).toEqual(image(flat));
+  });
+
+  it('hashes tensors too big to ever be logged whole by their canonical bytes, whatever form the numbers came in', () => {
+    const pixels = Array.from({ length: 784 }, (_, i) => ((i * 37) % 256) / 255);
+    const image = (data: unknown) => toRecord({ ...entry, model: 'mnist-cnn', inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 1, 28, 28], data }] }, 1_000);
+    const record = image(pixels);
+    const canonical = canonicalInputs([{ name: 'input', datatype: 'FP32', shape: [1, 1, 28, 28], data: pixels }]);
+    expect(record.input).toMatchObject({ sha256: createHash('sha256').update(canonical).digest('hex'), bytes: canonical.byteLength, hashed: 'tensors', truncated: true });
+    expect(record.input).not.toHaveProperty('data');
+    expect(image(Float32Array.from(pixels)).input.sha256).toBe(record.input.sha256);
+    expect(image(pixels.map((p, i) => (i === 400 ? 1 - p : p))).input.sha256).not.toBe(record.input.sha256);
+    // Data that does not fit its shape (a rejected request) has no canonical form: hashed as JSON.
+    const broken = toRecord({ ...entry, inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 784], data: [1, 2, 3] }] }, 1_000);
+    const brokenJson = JSON.stringify(broken.input.data);
+    expect(broken.input).toMatchObject({ sha256: createHash('sha256').update(brokenJson).digest('hex'), bytes: brokenJson.length, truncated: false });
+    expect(broken.input).not.toHaveProperty('hashed');
   });
 
   it('adds no image statistics for feature rows', () => {

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { imageRowStatistics, imageSide, type ExperimentTag, type PredictionPattern, type PredictionRecord } from '@msp/contracts';
+import { canonicalInputs, imageRowStatistics, imageSide, type ExperimentTag, type InferRequest, type PredictionPattern, type PredictionRecord } from '@msp/contracts';
 
 /** One prediction as the serving code knows it; turned into a PredictionRecord off the request's path. */
 export interface PredictionEntry {
@@ -91,17 +91,58 @@ interface Described {
   outputJson: string | undefined;
 }
 
+/**
+ * True when the JSON of these tensors is surely longer than `max` bytes, found without building
+ * it: their numbers' text alone (and a separator each) is counted, and counting stops once past
+ * `max` — a 784-float image is ~14 KB of JSON, and stringifying it only to hash it cost ~60 µs a
+ * record. False means "stringify it" (other data, or small enough that it might fit).
+ */
+function jsonSurelyOver(inputs: unknown, max: number): boolean {
+  if (!Array.isArray(inputs)) return false;
+  let length = 0;
+  for (const tensor of inputs as { data?: unknown }[]) {
+    const data = tensor?.data;
+    if (!(Array.isArray(data) || (isTypedArray(data) && !(data instanceof BigInt64Array || data instanceof BigUint64Array)))) return false;
+    const numbers = data as ArrayLike<unknown>;
+    for (let i = 0; i < numbers.length; i++) {
+      const value = numbers[i];
+      if (typeof value !== 'number') return false;
+      length += (Number.isFinite(value) ? String(value).length : 4) + 1; // JSON writes null for NaN and ±Infinity
+      if (length > max) return true;
+    }
+  }
+  return false;
+}
+
+/** SHA-256 and size of the tensors' canonical binary form; undefined when data does not fit its shape (a rejected request). */
+function tensorsDigest(inputs: unknown): { sha256: string; bytes: number } | undefined {
+  try {
+    const bytes = canonicalInputs(inputs as InferRequest['inputs']);
+    return { sha256: hash('sha256', bytes, 'hex'), bytes: bytes.byteLength };
+  } catch {
+    return undefined;
+  }
+}
+
 function describe(entry: PredictionEntry, maxDataBytes: number): Described {
-  const inputJson = jsonOf(entry.inputs ?? null);
-  const inputBytes = Buffer.byteLength(inputJson);
-  const inputFits = inputBytes <= maxDataBytes;
+  const tensors = jsonSurelyOver(entry.inputs, maxDataBytes) ? tensorsDigest(entry.inputs) : undefined;
+  let input: PredictionRecord['input'];
+  let inputJson: string | undefined;
+  if (tensors) {
+    input = { sha256: tensors.sha256, bytes: tensors.bytes, hashed: 'tensors', truncated: true };
+  } else {
+    const json = jsonOf(entry.inputs ?? null);
+    const bytes = Buffer.byteLength(json);
+    // One-shot hash: a third of createHash's cost for a small input (no Hash object per record).
+    input = { sha256: hash('sha256', json, 'hex'), bytes, truncated: bytes > maxDataBytes };
+    if (bytes <= maxDataBytes && entry.inputs !== undefined) inputJson = json;
+  }
   const meta: PredictionRecord = {
     request_id: entry.requestId,
     pattern: entry.pattern,
     model: entry.model,
     ts: entry.ts,
-    // One-shot hash: a third of createHash's cost for a small input (no Hash object per record).
-    input: { sha256: hash('sha256', inputJson, 'hex'), bytes: inputBytes, truncated: !inputFits },
+    input,
     status: entry.status,
     latency_ms: entry.latencyMs,
   };
@@ -117,7 +158,7 @@ function describe(entry: PredictionEntry, maxDataBytes: number): Described {
     outputJson = jsonOf(entry.outputs);
     if (Buffer.byteLength(outputJson) > maxDataBytes) outputJson = undefined;
   }
-  return { meta, inputJson: inputFits && entry.inputs !== undefined ? inputJson : undefined, outputJson };
+  return { meta, inputJson, outputJson };
 }
 
 /**
