@@ -38,6 +38,7 @@ export {
   QueueGroups,
   ServiceNames,
   Subjects,
+  subjectTemplate,
 } from './subjects.js';
 export { float16Bits, float16Value } from './float16.js';
 export { IMAGE_FEATURES, imageRowStatistics, imageSide, imageStatistics } from './image-statistics.js';

@@ -25,6 +25,14 @@ export const Subjects = {
   cacheItem: 'msp.cache.item',
 } as const;
 
+/**
+ * A subject with its per-replica token as a placeholder (`msp.infer-replica.iris-mlp.{replica}`):
+ * what span names carry, so they stay as few as the models however many replicas come and go.
+ */
+export function subjectTemplate(subject: string): string {
+  return subject.startsWith('msp.infer-replica.') ? subject.replace(/^(msp\.infer-replica\.[^.]+)\..*$/, '$1.{replica}') : subject;
+}
+
 /** Replicas of one model share a queue group, so NATS spreads requests across them. */
 export const QueueGroups = {
   predictor: (model: string): string => `msp.predictor.${model}`,

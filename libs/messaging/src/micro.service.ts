@@ -9,6 +9,7 @@ import {
   MspError,
   parseDeadline,
   remainingMs,
+  subjectTemplate,
   type InferRequest,
   type InferResponse,
 } from '@msp/contracts';
@@ -122,12 +123,13 @@ export function respond(
 ): Promise<void> {
   if (!tracingEnabled()) return answer(msg, handler, logger, defaultTimeoutMs, decoding, metrics, undefined, undefined);
   // A child of the caller's span (its traceparent header), handed to the handler.
+  const template = subjectTemplate(msg.subject);
   const options = {
     kind: SpanKind.SERVER,
     parent: extractTrace(msg.headers, headerGetter),
-    attributes: { 'messaging.system': 'nats', 'messaging.destination.name': msg.subject },
+    attributes: { 'messaging.system': 'nats', 'messaging.destination.name': msg.subject, 'messaging.destination.template': template },
   };
-  return withSpan(`nats serve ${msg.subject}`, options, (trace, span) =>
+  return withSpan(`nats serve ${template}`, options, (trace, span) =>
     answer(msg, handler, logger, defaultTimeoutMs, decoding, metrics, span, trace),
   );
 }

@@ -10,6 +10,7 @@ import {
   isErrorCode,
   MspError,
   remainingMs,
+  subjectTemplate,
   type InferRequest,
   type InferResponse,
   type TensorEncodeOptions,
@@ -49,7 +50,7 @@ export class NatsBus {
   ) {}
 
   request<T>(subject: string, body: unknown, options: BusRequestOptions): Promise<T> {
-    return withSpan(`nats request ${subject}`, clientSpan(subject, options), (trace) => this.requestJson<T>(subject, body, options, trace));
+    return withSpan(`nats request ${subjectTemplate(subject)}`, clientSpan(subject, options), (trace) => this.requestJson<T>(subject, body, options, trace));
   }
 
   private async requestJson<T>(subject: string, body: unknown, options: BusRequestOptions, trace: TraceContext | undefined): Promise<T> {
@@ -123,7 +124,7 @@ export class NatsBus {
     request: InferRequest | WireInferRequest,
     options: BusTensorRequestOptions,
   ): Promise<Msg> {
-    return withSpan(`nats request ${subject}`, clientSpan(subject, options), (trace) => this.sendTensors(subject, request, options, trace));
+    return withSpan(`nats request ${subjectTemplate(subject)}`, clientSpan(subject, options), (trace) => this.sendTensors(subject, request, options, trace));
   }
 
   private async sendTensors(
@@ -186,5 +187,6 @@ function requestHeaders(options: BusRequestOptions, trace: TraceContext | undefi
 }
 
 function clientSpan(subject: string, options: BusRequestOptions): SpanOptions {
-  return { kind: SpanKind.CLIENT, parent: options.trace, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': subject } };
+  const attributes = { 'messaging.system': 'nats', 'messaging.destination.name': subject, 'messaging.destination.template': subjectTemplate(subject) };
+  return { kind: SpanKind.CLIENT, parent: options.trace, attributes };
 }

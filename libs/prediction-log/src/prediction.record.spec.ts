@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { canonicalInputs } from '@msp/contracts';
 import { encodePrediction, encodeRecord, toRecord, type PredictionEntry } from './prediction.record.js';
 
-const inputs = [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: [5.1, 3.5, 1.4, 0.2] }];
+const inputs = [{ name: 'input', datatype: 'FP32' as const, shape: [1, 4], data: [5.1, 3.5, 1.4, 0.2] }];
 const entry: PredictionEntry = {
   requestId: 'r1',
   pattern: 'sync',

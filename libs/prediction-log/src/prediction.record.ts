@@ -99,11 +99,18 @@ interface Described {
  */
 function jsonSurelyOver(inputs: unknown, max: number): boolean {
   if (!Array.isArray(inputs)) return false;
-  let length = 0;
+  const datas: ArrayLike<unknown>[] = [];
+  let count = 0;
   for (const tensor of inputs as { data?: unknown }[]) {
     const data = tensor?.data;
     if (!(Array.isArray(data) || (isTypedArray(data) && !(data instanceof BigInt64Array || data instanceof BigUint64Array)))) return false;
-    const numbers = data as ArrayLike<unknown>;
+    datas.push(data as ArrayLike<unknown>);
+    count += (data as ArrayLike<unknown>).length;
+  }
+  // A number is at most 24 characters of JSON: few enough numbers might fit, so none is counted.
+  if (count * 25 <= max) return false;
+  let length = 0;
+  for (const numbers of datas) {
     for (let i = 0; i < numbers.length; i++) {
       const value = numbers[i];
       if (typeof value !== 'number') return false;
