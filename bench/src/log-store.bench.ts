@@ -19,8 +19,8 @@ import { writeResults } from './report.js';
  * wall time are measured until its store has acknowledged every one (its window has seen them
  * too). Once per store: the embedded one (`pnpm start`'s default) and PostgreSQL
  * (LOG_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres; skipped when it does
- * not answer). Env: LOG_BENCH_RECORDS (default 50000), LOG_BENCH_ROUNDS (default 2), LOG_BATCH_SIZE
- * (the monitor's, passed through).
+ * not answer). Env: LOG_BENCH_RECORDS (default 50000), LOG_BENCH_ROUNDS (default 2),
+ * LOG_BENCH_STORES (default "embedded,postgres"), LOG_BATCH_SIZE (the monitor's, passed through).
  */
 const RECORDS = Number(process.env['LOG_BENCH_RECORDS'] ?? 50_000);
 const ROUNDS = Number(process.env['LOG_BENCH_ROUNDS'] ?? 2);
@@ -142,9 +142,12 @@ async function run(store: 'embedded' | 'postgres', round: number): Promise<Run> 
 }
 
 async function main(): Promise<void> {
-  const stores: ('embedded' | 'postgres')[] = ['embedded'];
-  if (await postgresAnswers()) stores.push('postgres');
-  else console.log(`PostgreSQL does not answer at ${POSTGRES_URL}: the embedded store only`);
+  const wanted = (process.env['LOG_BENCH_STORES'] ?? 'embedded,postgres').split(',');
+  const stores: ('embedded' | 'postgres')[] = wanted.includes('embedded') ? ['embedded'] : [];
+  if (wanted.includes('postgres')) {
+    if (await postgresAnswers()) stores.push('postgres');
+    else console.log(`PostgreSQL does not answer at ${POSTGRES_URL}: the embedded store only`);
+  }
   const runs: Run[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
     for (const store of stores) {
