@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DeliverPolicy, jetstream, type ConsumerMessages } from '@nats-io/jetstream';
 import { PredictionLogStream } from '@msp/contracts';
-import { NATS_CONNECTION, type NatsConnection, type NatsConsumer } from '@msp/messaging';
+import { NATS_CONNECTION, retryJetStreamSetup, type NatsConnection, type NatsConsumer } from '@msp/messaging';
 import { ensurePredictionLogStream, LOG_PULL_MESSAGES, unpackRecords } from '@msp/prediction-log';
 import { LOGGER, type Logger } from '@msp/telemetry';
 import { MONITOR_CONFIG } from '../config/config.module.js';
@@ -29,11 +29,14 @@ export class MonitoringFeed implements NatsConsumer {
   async start(): Promise<void> {
     await ensurePredictionLogStream(this.nc);
     const from = new Date(Date.now() - this.config.monitoring.windowMs).toISOString();
-    const consumer = await jetstream(this.nc).consumers.get(PredictionLogStream.name, {
-      deliver_policy: DeliverPolicy.StartTime,
-      opt_start_time: from,
+    // Like the store's durable consumer, a JetStream that answers late (a busy server) is retried, not fatal.
+    this.messages = await retryJetStreamSetup(async () => {
+      const consumer = await jetstream(this.nc).consumers.get(PredictionLogStream.name, {
+        deliver_policy: DeliverPolicy.StartTime,
+        opt_start_time: from,
+      });
+      return consumer.consume({ max_messages: LOG_PULL_MESSAGES });
     });
-    this.messages = await consumer.consume({ max_messages: LOG_PULL_MESSAGES });
     this.loop = this.run(this.messages);
     this.logger.info({ stream: PredictionLogStream.name, from }, 'monitoring the prediction log from one window back');
   }
