@@ -1,26 +1,13 @@
-import 'reflect-metadata';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import type { INestMicroservice } from '@nestjs/common';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PredictionLogStream, type PredictionRecord } from '@msp/contracts';
-import { NATS_CONNECTION, startNatsService } from '@msp/messaging';
-import { ownNatsServer, type OwnNatsServer } from '@msp/messaging/testing';
+import { NATS_CONNECTION } from '@msp/messaging';
 import { encodeRecord, ensurePredictionLogStream, MESSAGE_BYTES, packRecords } from '@msp/prediction-log';
-import { createLogger } from '@msp/telemetry';
-import { AppModule } from '../app.module.js';
-import { loadMonitorConfig } from '../config/monitor-config.schema.js';
-import { monitorTelemetry } from '../health/monitor.readiness.js';
 import { MonitoringService } from '../monitoring/monitoring.service.js';
-import { openSqlClient } from './sql.client.js';
+import { monitorFixture, type MonitorFixture } from '../testing/monitor.fixture.js';
 
 const MODEL = 'backlog-model';
-const POSTGRES_URL = process.env['LOG_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const SCHEMA = `msp_backlog_spec_${process.pid}_${Date.now()}`;
 /** The server cuts a client off past this much waiting for it; the backlog is twice that. */
 const MAX_PENDING = 20 * 1024 * 1024;
 const MESSAGES = 80;
@@ -46,30 +33,17 @@ function record(i: number): PredictionRecord {
  * when a pull asked for 1,000 messages, and the monitor failed to start).
  */
 describe('the prediction log read from a backlog', () => {
-  let nats: OwnNatsServer;
+  let fixture: MonitorFixture;
   let nc: NatsConnection;
-  let dir: string;
-  let monitor: INestMicroservice | undefined;
   let published = 0;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'msp-backlog-'));
-    nats = await ownNatsServer({ storeDir: join(dir, 'jetstream'), maxPendingBytes: MAX_PENDING });
-    await nats.start();
-    nc = await connect({ servers: nats.url });
-    const admin = await openSqlClient({ kind: 'postgres', url: POSTGRES_URL });
-    await admin.query(`create schema ${SCHEMA}`);
-    await admin.close();
+    fixture = await monitorFixture({ maxPendingBytes: MAX_PENDING });
+    nc = fixture.nc;
   }, 30_000);
 
   afterAll(async () => {
-    await monitor?.close();
-    await nc?.drain();
-    await nats?.stop();
-    await rm(dir, { recursive: true, force: true });
-    const admin = await openSqlClient({ kind: 'postgres', url: POSTGRES_URL });
-    await admin.query(`drop schema if exists ${SCHEMA} cascade`);
-    await admin.close();
+    await fixture?.close();
   });
 
   it('stores and monitors every record of a backlog twice the connection’s limit, never cut off', async () => {
@@ -86,11 +60,7 @@ describe('the prediction log read from a backlog', () => {
     const jsm = await jetstreamManager(nc);
     expect((await jsm.streams.info(PredictionLogStream.name)).state.bytes).toBeGreaterThan(2 * MAX_PENDING);
 
-    const url = new URL(POSTGRES_URL);
-    url.searchParams.set('options', `-c search_path=${SCHEMA}`);
-    const config = loadMonitorConfig({ NATS_URL: nats.url, LOG_DATABASE_URL: url.toString() });
-    const logger = createLogger({ service: 'monitor', level: 'warn', destination: new Writable({ write: (_chunk, _encoding, done) => done() }) });
-    monitor = await startNatsService(AppModule.forRoot(config, logger, monitorTelemetry()), logger);
+    const { app: monitor, config } = await fixture.start('monitor');
     let disconnects = 0;
     void (async () => {
       for await (const status of monitor.get<NatsConnection>(NATS_CONNECTION).status()) if (status.type === 'disconnect') disconnects++;

@@ -1,25 +1,11 @@
-import 'reflect-metadata';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import type { INestMicroservice } from '@nestjs/common';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LogSubjects, MonitoringSubjects, PredictionLogStream, type AlertEvent, type PredictionRecord } from '@msp/contracts';
-import { startNatsService } from '@msp/messaging';
-import { ownNatsServer, type OwnNatsServer } from '@msp/messaging/testing';
-import { createLogger } from '@msp/telemetry';
-import { AppModule } from '../app.module.js';
-import { loadMonitorConfig } from '../config/monitor-config.schema.js';
-import { openSqlClient } from '../log/sql.client.js';
-import { monitorTelemetry } from '../health/monitor.readiness.js';
+import { monitorFixture, type MonitorFixture } from '../testing/monitor.fixture.js';
 import { MonitoringService } from './monitoring.service.js';
 
 const MODEL = 'spec-model';
-const POSTGRES_URL = process.env['LOG_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-// The replicas share one store, as deployed: a schema of this run's own in PostgreSQL.
-const SCHEMA = `msp_monitor_spec_${process.pid}_${Date.now()}`;
 
 function record(i: number, status: number = i % 10 === 0 ? 504 : 200): PredictionRecord {
   return {
@@ -40,17 +26,13 @@ function record(i: number, status: number = i % 10 === 0 ? 504 : 200): Predictio
  * while the store's durable consumer shares the records out between them.
  */
 describe('prediction monitoring windows across monitor restarts and replicas', () => {
-  let nats: OwnNatsServer;
+  // The replicas share one store, as deployed (the fixture's PostgreSQL schema).
+  let fixture: MonitorFixture;
   let nc: NatsConnection;
-  let dir: string;
   const monitors: INestMicroservice[] = [];
 
   const startMonitor = async (name: string): Promise<MonitoringService> => {
-    const url = new URL(POSTGRES_URL);
-    url.searchParams.set('options', `-c search_path=${SCHEMA}`);
-    const config = loadMonitorConfig({ NATS_URL: nats.url, LOG_DATABASE_URL: url.toString(), MONITOR_EVALUATE_MS: '100' });
-    const logger = createLogger({ service: name, level: 'warn', destination: new Writable({ write: (_chunk, _encoding, done) => done() }) });
-    const app = await startNatsService(AppModule.forRoot(config, logger, monitorTelemetry()), logger);
+    const { app } = await fixture.start(name, { MONITOR_EVALUATE_MS: '100' });
     monitors.push(app);
     return app.get(MonitoringService);
   };
@@ -70,23 +52,12 @@ describe('prediction monitoring windows across monitor restarts and replicas', (
   };
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'msp-monitor-'));
-    nats = await ownNatsServer({ storeDir: join(dir, 'jetstream') });
-    await nats.start();
-    nc = await connect({ servers: nats.url });
-    const admin = await openSqlClient({ kind: 'postgres', url: POSTGRES_URL });
-    await admin.query(`create schema ${SCHEMA}`);
-    await admin.close();
+    fixture = await monitorFixture();
+    nc = fixture.nc;
   }, 30_000);
 
   afterAll(async () => {
-    for (const app of monitors) await app.close();
-    await nc?.drain();
-    await nats?.stop();
-    await rm(dir, { recursive: true, force: true });
-    const admin = await openSqlClient({ kind: 'postgres', url: POSTGRES_URL });
-    await admin.query(`drop schema if exists ${SCHEMA} cascade`);
-    await admin.close();
+    await fixture?.close();
   });
 
   it('a monitor started after the traffic finds the window in the log', async () => {
