@@ -18,8 +18,8 @@ describe('JetStream replicas by connection', () => {
 });
 
 describe('retryJetStreamSetup', () => {
-  it('retries timeouts and missing responders until the step succeeds', async () => {
-    const failures = [named('TimeoutError'), named('NoRespondersError')];
+  it('retries timeouts, missing responders and a dropped connection until the step succeeds', async () => {
+    const failures = [named('TimeoutError'), named('NoRespondersError'), Object.assign(new Error('connection disconnected'), { name: 'RequestError' })];
     let calls = 0;
     const result = await retryJetStreamSetup(async () => {
       calls += 1;
@@ -27,12 +27,13 @@ describe('retryJetStreamSetup', () => {
       if (failure) throw failure;
       return 'created';
     });
-    expect({ result, calls }).toEqual({ result: 'created', calls: 3 });
+    expect({ result, calls }).toEqual({ result: 'created', calls: 4 });
   });
 
   it('gives up at once on any other error, and on a timeout after the deadline', async () => {
     await expect(retryJetStreamSetup(() => Promise.reject(new Error('stream name already in use')))).rejects.toThrow('already in use');
     await expect(retryJetStreamSetup(() => Promise.reject(named('TimeoutError')), 0)).rejects.toThrow('TimeoutError');
     expect(isTransientJetStreamError(new Error('boom'))).toBe(false);
+    expect(isTransientJetStreamError(Object.assign(new Error('permissions violation'), { name: 'RequestError' }))).toBe(false);
   });
 });

@@ -14,10 +14,15 @@ export const JETSTREAM_API_TIMEOUT_MS = 5_000;
  */
 export const JETSTREAM_SETUP_DEADLINE_MS = 60_000;
 
-/** A timeout, no responders (no meta leader yet) or "temporarily unavailable": worth retrying. */
+/**
+ * A timeout, no responders (no meta leader yet), "temporarily unavailable", or the connection
+ * dropping mid-call (nats.js reconnects by itself; a monitor started while the server cut it off
+ * exited on this): worth retrying.
+ */
 export function isTransientJetStreamError(error: unknown): boolean {
   if (error instanceof JetStreamApiError) return error.code === JETSTREAM_NOT_AVAILABLE;
-  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'NoRespondersError');
+  if (!(error instanceof Error)) return false;
+  return error.name === 'TimeoutError' || error.name === 'NoRespondersError' || (error.name === 'RequestError' && error.message === 'connection disconnected');
 }
 
 /** Runs a JetStream set-up step until it succeeds, fails for good, or the deadline passes. */
