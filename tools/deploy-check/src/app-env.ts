@@ -140,6 +140,7 @@ export const APP_ENV: Readonly<Record<AppName, readonly string[]>> = {
     'MONITOR_MAX_SAMPLES',
     'MONITOR_MIN_SAMPLES',
     'MONITOR_EVALUATE_MS',
+    'MONITOR_KEEP_FIRING_MS',
     'MONITOR_THRESHOLDS',
     'REQUEST_TIMEOUT_MS',
     'SHUTDOWN_GRACE_MS',

@@ -11,6 +11,7 @@ describe('loadMonitorConfig', () => {
       maxSamples: 5_000,
       minSamples: 30,
       evaluateMs: 2_000,
+      keepFiringMs: 6_000,
       thresholds: { default: DEFAULT_THRESHOLDS, models: {} },
     });
   });

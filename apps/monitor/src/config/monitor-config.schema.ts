@@ -57,6 +57,8 @@ export const MonitorEnvSchema = z.object({
   MONITOR_MAX_SAMPLES: integer(5_000, 10, 1_000_000),
   MONITOR_MIN_SAMPLES: integer(30, 1),
   MONITOR_EVALUATE_MS: integer(2_000, 100),
+  /** How long a firing alert's condition must stay false before it clears (Prometheus's keep_firing_for): no flapping around a threshold. */
+  MONITOR_KEEP_FIRING_MS: integer(6_000, 0),
   MONITOR_THRESHOLDS: thresholdsJson,
   OPS_PORT: opsPort(),
   LOG_LEVEL: logLevel(),
@@ -78,6 +80,7 @@ export interface MonitorConfig {
     maxSamples: number;
     minSamples: number;
     evaluateMs: number;
+    keepFiringMs: number;
     thresholds: { default: Thresholds; models: Record<string, Partial<Thresholds>> };
   };
   opsPort?: number;
@@ -100,6 +103,7 @@ export function loadMonitorConfig(env: Record<string, string | undefined>): Moni
       maxSamples: vars.MONITOR_MAX_SAMPLES,
       minSamples: vars.MONITOR_MIN_SAMPLES,
       evaluateMs: vars.MONITOR_EVALUATE_MS,
+      keepFiringMs: vars.MONITOR_KEEP_FIRING_MS,
       thresholds: { default: { ...DEFAULT_THRESHOLDS, ...vars.MONITOR_THRESHOLDS['*'] }, models: vars.MONITOR_THRESHOLDS },
     },
     ...(vars.OPS_PORT === undefined ? {} : { opsPort: vars.OPS_PORT }),

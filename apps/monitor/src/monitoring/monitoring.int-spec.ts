@@ -32,7 +32,7 @@ describe('prediction monitoring windows across monitor restarts and replicas', (
   const monitors: INestMicroservice[] = [];
 
   const startMonitor = async (name: string): Promise<MonitoringService> => {
-    const { app } = await fixture.start(name, { MONITOR_EVALUATE_MS: '100' });
+    const { app } = await fixture.start(name, { MONITOR_EVALUATE_MS: '100', MONITOR_KEEP_FIRING_MS: process.env['SPEC_KEEP_FIRING_MS'] ?? '2000' });
     monitors.push(app);
     return app.get(MonitoringService);
   };
@@ -105,11 +105,12 @@ describe('prediction monitoring windows across monitor restarts and replicas', (
     }
   });
 
-  it('two replicas announce an alert once when it fires and once when it clears', async () => {
+  /** The error-rate alert events announced while `steps` run. */
+  const errorRateEvents = async (steps: (states: () => string[], until: (done: () => boolean) => Promise<void>) => Promise<void>): Promise<void> => {
     const events: AlertEvent[] = [];
     const subscription = nc.subscribe(MonitoringSubjects.alert(MODEL), { callback: (_error, msg) => void events.push(msg.json<AlertEvent>()) });
     await nc.flush();
-    const errorRate = (): AlertEvent[] => events.filter((event) => event.kind === 'error_rate');
+    const states = (): string[] => events.filter((event) => event.kind === 'error_rate').map((event) => event.state);
     const until = async (done: () => boolean): Promise<void> => {
       const stop = Date.now() + 15_000;
       while (!done() && Date.now() < stop) await new Promise((resolve) => setTimeout(resolve, 100));
@@ -117,16 +118,41 @@ describe('prediction monitoring windows across monitor restarts and replicas', (
       await new Promise((resolve) => setTimeout(resolve, 1_000));
     };
     try {
-      // 50 records with 5 failures so far; 40 failures more: 45 / 90 fail.
-      await publish(100, 40, 503);
-      await until(() => errorRate().length > 0);
-      expect(errorRate().map((event) => event.state)).toEqual(['firing']);
-      // 45 failures in 500: 9 %, under the 10 % threshold.
-      await publish(200, 410, 200);
-      await until(() => errorRate().length > 1);
-      expect(errorRate().map((event) => event.state)).toEqual(['firing', 'resolved']);
+      await steps(states, until);
     } finally {
       subscription.unsubscribe();
     }
+  };
+
+  it('two replicas announce an alert once when it fires and once when it clears', async () => {
+    await errorRateEvents(async (states, until) => {
+      // 50 records with 5 failures so far; 40 failures more: 45 / 90 fail.
+      await publish(100, 40, 503);
+      await until(() => states().length > 0);
+      expect(states()).toEqual(['firing']);
+      // 45 failures in 500: 9 %, under the 10 % threshold (and kept under it for MONITOR_KEEP_FIRING_MS).
+      await publish(200, 410, 200);
+      await until(() => states().length > 1);
+      expect(states()).toEqual(['firing', 'resolved']);
+    });
+  });
+
+  it('an error rate wavering around its threshold is one alert: it clears only after staying under it for MONITOR_KEEP_FIRING_MS', async () => {
+    await errorRateEvents(async (states, until) => {
+      // 45 failures in 500 so far; 10 more: 55 / 510 = 10.8 %.
+      await publish(1_000, 10, 503);
+      await until(() => states().length > 0);
+      expect(states()).toEqual(['firing']);
+      // 55 / 560 = 9.8 %: under the threshold for 0.7 s (seven evaluations), then 65 / 570 = 11.4 %.
+      await publish(1_100, 50, 200);
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      await publish(1_200, 10, 503);
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      expect(states()).toEqual(['firing']);
+      // 65 / 870 = 7.5 %, and it stays there.
+      await publish(1_300, 300, 200);
+      await until(() => states().length > 1);
+      expect(states()).toEqual(['firing', 'resolved']);
+    });
   });
 });

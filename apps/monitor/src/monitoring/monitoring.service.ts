@@ -25,6 +25,8 @@ const DISCOVERY_WAIT_MS = 500;
 
 interface ActiveAlert {
   event: AlertEvent;
+  /** Since when (epoch ms) its condition has been false; it clears MONITOR_KEEP_FIRING_MS later. */
+  quietSince?: number;
 }
 
 /**
@@ -228,8 +230,14 @@ export class MonitoringService implements OnApplicationBootstrap, OnApplicationS
       const key = alertKey(model, condition.kind, condition.feature);
       seen.add(key);
       const active = this.alerts.get(key);
-      if (condition.firing && !active) this.fire(key, { model, ...condition, state: 'firing' });
-      else if (!condition.firing && active) this.clear(key, active, condition.value);
+      if (condition.firing) {
+        if (active) delete active.quietSince;
+        else this.fire(key, { model, ...condition, state: 'firing' });
+      } else if (active) {
+        // A value wavering around its threshold keeps one alert, not a start and an end each evaluation.
+        active.quietSince ??= Date.now();
+        if (Date.now() - active.quietSince >= this.config.monitoring.keepFiringMs) this.clear(key, active, condition.value);
+      }
     }
     // A model whose window emptied has no condition left: its alerts clear.
     for (const [key, active] of this.alerts) {
