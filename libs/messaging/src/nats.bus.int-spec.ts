@@ -46,6 +46,9 @@ beforeAll(async () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     return {};
   }, logger, 1000);
+  // The endpoints subscribe on the server's connection, the specs ask on the client's: once the
+  // server has the subscriptions, no first request can find nobody (CI once got a 503 here).
+  await server.flush();
 });
 
 afterAll(async () => {

@@ -58,6 +58,8 @@ beforeAll(async () => {
     model_name: 'big',
     outputs: [{ name: 'x', datatype: 'FP64', shape: [200_000], data: new Array<number>(200_000).fill(1) }],
   }), logger, 1000);
+  // Subscribed on the server's connection, asked on the client's: no first request may find nobody.
+  await server.flush();
 });
 
 afterAll(async () => {
