@@ -5,6 +5,7 @@ import type { Service, ServiceMsg } from '@nats-io/services';
 import { lastValueFrom } from 'rxjs';
 import type { Logger, Metrics, Readiness, RequestObserver } from '@msp/telemetry';
 import { ErrorCode } from '@msp/contracts';
+import { retryJetStreamSetup } from './jetstream.storage.js';
 import { addMicroService, respond, type EndpointRequest, type MicroServiceConfig } from './micro.service.js';
 import type { NatsConnectionState } from './nats.connection.js';
 import { NatsRequestContext } from './nats-request.context.js';
@@ -203,8 +204,9 @@ export class NatsTransport extends Server implements CustomTransportStrategy {
     }
     for (const consumer of this.options.consumers ?? []) await consumer.start();
     // A round trip: the server has every subscription before we say ready, so a client on
-    // another connection cannot get "no responders" from a ready service.
-    await nc.flush();
+    // another connection cannot get "no responders" from a ready service. A connection that drops
+    // meanwhile is a reason to wait for the reconnect (which subscribes again), not to exit.
+    await retryJetStreamSetup(() => nc.flush());
     this.listening = true;
     this.markStarted();
     readiness.set(this.servingCondition, true);
