@@ -8,6 +8,12 @@ import { NatsBackend } from '../inference/nats.backend.js';
 
 /** How long the answer to "does any worker consume the queue?" is reused. */
 const WORKERS_CHECK_MS = 1_000;
+/**
+ * How long workers once seen still count while none is seen. A worker is seen by its waiting pull
+ * requests, which live on the consumer's leader: when that leader's node goes, they go with it
+ * until each worker misses two heartbeats (the consume's 30 s expiry / 2, twice) and pulls again.
+ */
+const WORKERS_GRACE_MS = 45_000;
 
 export interface SubmitOptions {
   requestId: string;
@@ -32,7 +38,8 @@ export interface Submitted {
 @Injectable()
 export class JobSubmitService implements OnApplicationBootstrap {
   private streams: Promise<void> | undefined;
-  private workersPresent = false;
+  /** When a worker was last seen consuming (epoch ms); never, until one is. */
+  private workersSeenAt = Number.NEGATIVE_INFINITY;
   private workersCheckedAt = 0;
 
   constructor(
@@ -101,13 +108,14 @@ export class JobSubmitService implements OnApplicationBootstrap {
     return { job: created.job, replayed: false };
   }
 
-  /** Work nobody will do is refused (503), not queued: checked at most once a second. */
+  /** Work nobody will do is refused (503), not queued: no worker seen ever, or for WORKERS_GRACE_MS (checked at most once a second). */
   private async requireWorkers(): Promise<void> {
     if (Date.now() - this.workersCheckedAt > WORKERS_CHECK_MS) {
-      this.workersPresent = await this.queue.hasWorkers().catch(() => true); // unknown: let the publish decide
+      const present = await this.queue.hasWorkers().catch(() => true); // unknown: let the publish decide
       this.workersCheckedAt = Date.now();
+      if (present) this.workersSeenAt = this.workersCheckedAt;
     }
-    if (!this.workersPresent) {
+    if (Date.now() - this.workersSeenAt > WORKERS_GRACE_MS) {
       throw MspError.unavailable('no worker consumes the job queue, so nothing was queued: start a worker (pnpm start runs two)', undefined, 5);
     }
   }
