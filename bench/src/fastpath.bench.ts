@@ -14,7 +14,7 @@ import {
 } from '@msp/topology';
 import { measureCpu, pidsNamed, processRssMb } from './cpu.js';
 import { runLoad, runOpenLoop, type LoadResult } from './load.js';
-import { writeResults } from './report.js';
+import { printColumns, writeResults } from './report.js';
 
 /**
  * `pnpm bench` (fast path, issue 12): our web-single and synchronous paths against raw
@@ -351,11 +351,7 @@ function printSummary(rows: Record<string, unknown>[]): void {
     String(row['rawCpuUs']),
     span(row['cpuRatio'] as number[]),
   ]);
-  const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column]?.length ?? 0)));
-  const format = (cells: string[]) => cells.map((cell, column) => cell.padStart(widths[column] ?? 0)).join('  ');
-  console.log(format(header));
-  console.log(widths.map((width) => '-'.repeat(width)).join('  '));
-  for (const line of lines) console.log(format(line));
+  printColumns(header, lines);
 }
 
 /** What the NATS hop adds at c=1 (synchronous p50 − web-single p50), ours and raw, by model. */

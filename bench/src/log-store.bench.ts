@@ -9,7 +9,7 @@ import { ownNatsServer } from '@msp/messaging/testing';
 import { encodePrediction, ensurePredictionLogStream } from '@msp/prediction-log';
 import { findFreePort, opsReadiness, repoRoot, startApp } from '@msp/topology';
 import { measureCpu, processRssMb } from './cpu.js';
-import { writeResults } from './report.js';
+import { printColumns, writeResults } from './report.js';
 
 /**
  * `node bench/dist/log-store.bench.js`: what one monitor costs per prediction it stores and
@@ -160,11 +160,7 @@ async function main(): Promise<void> {
   console.log();
   const header = ['store', 'round', 'records', 'seconds', 'records/s', 'CPU µs/record', 'RSS MB'];
   const rows = runs.map((r) => [r.store, String(r.round), String(r.records), r.seconds.toFixed(2), String(r.recordsPerSecond), String(r.cpuUsPerRecord), String(r.rssMb ?? '-')]);
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const format = (cells: string[]): string => cells.map((cell, column) => cell.padStart(widths[column]!)).join('  ');
-  console.log(format(header));
-  console.log(widths.map((width) => '-'.repeat(width)).join('  '));
-  for (const row of rows) console.log(format(row));
+  printColumns(header, rows);
   const path = await writeResults(join(repoRoot(), 'bench', 'results'), 'log-store', { records: RECORDS, perMessage: PER_MESSAGE, batchSize: process.env['LOG_BATCH_SIZE'] ?? 'default', runs });
   console.log(`\nwrote ${path}`);
 }

@@ -24,8 +24,13 @@ export function printTable(rows: BenchRow[]): void {
     row.result.latencyMs.p99.toFixed(3),
     String(row.result.errors + row.result.non2xx),
   ]);
+  printColumns(header, lines);
+}
+
+/** A table of strings, right-aligned under its header, with a rule between: what every bench prints. */
+export function printColumns(header: readonly string[], lines: readonly (readonly string[])[]): void {
   const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column]?.length ?? 0)));
-  const format = (cells: string[]) => cells.map((cell, column) => cell.padStart(widths[column] ?? 0)).join('  ');
+  const format = (cells: readonly string[]): string => cells.map((cell, column) => cell.padStart(widths[column] ?? 0)).join('  ');
   console.log(format(header));
   console.log(widths.map((width) => '-'.repeat(width)).join('  '));
   for (const line of lines) console.log(format(line));

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { appEntry, ensureInfra, ensureModels, findFreePort, modelsDir, repoRoot } from '@msp/topology';
 import { processCpuMs, processRssMb } from './cpu.js';
-import { writeResults } from './report.js';
+import { printColumns, writeResults } from './report.js';
 
 /**
  * `pnpm bench:startup` (issue 12): spawn → ready of our predictor and gateway against the raw
@@ -167,11 +167,7 @@ function printSummary(rows: Record<string, unknown>[]): void {
   const header = ['subject', 'side', 'n', 'ready ms (median)', 'ready ms (min)', 'CPU ms at ready', 'RSS MB at ready', 'load avg 1m'];
   const keys = ['subject', 'side', 'n', 'readyMsMedian', 'readyMsMin', 'cpuMsMedian', 'rssMbMedian', 'load1'];
   const lines = rows.map((row) => keys.map((key) => String(row[key] ?? '–')));
-  const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column]?.length ?? 0)));
-  const format = (cells: string[]): string => cells.map((cell, column) => cell.padStart(widths[column] ?? 0)).join('  ');
-  console.log(format(header));
-  console.log(widths.map((width) => '-'.repeat(width)).join('  '));
-  for (const line of lines) console.log(format(line));
+  printColumns(header, lines);
 }
 
 async function main(): Promise<void> {
