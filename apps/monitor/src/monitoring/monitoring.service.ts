@@ -11,7 +11,7 @@ import {
   type PredictionRecord,
   type PredictorModel,
 } from '@msp/contracts';
-import { discoverServices, NATS_CONNECTION, openKvBucket, type KV, type NatsConnection } from '@msp/messaging';
+import { discoverServices, isRevisionConflict, NATS_CONNECTION, openKvBucket, type KV, type NatsConnection } from '@msp/messaging';
 import { LOGGER, Metrics, type Logger } from '@msp/telemetry';
 import { Gauge } from 'prom-client';
 import { MONITOR_CONFIG } from '../config/config.module.js';
@@ -308,7 +308,7 @@ export class MonitoringService implements OnApplicationBootstrap, OnApplicationS
       return true;
     } catch (error) {
       // Another replica created or deleted the key first: it announced the event.
-      if (error instanceof Error && /wrong last sequence/i.test(error.message)) return false;
+      if (isRevisionConflict(error)) return false;
       this.logger.warn({ err: error }, 'alert states unreadable: announcing anyway (a duplicate beats a lost alert)');
       return true;
     }
