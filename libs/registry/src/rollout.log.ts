@@ -14,10 +14,7 @@ export class RolloutLog {
   }
 
   async get(id: string): Promise<RolloutRecord | undefined> {
-    const entry = await this.kv.get(id);
-    if (!entry || entry.operation !== 'PUT') return undefined;
-    const parsed = RolloutRecordSchema.safeParse(entry.json());
-    return parsed.success ? parsed.data : undefined;
+    return (await this.entry(id))?.record;
   }
 
   /** The record and its revision (what `claim` compares against); undefined when it never ran. */
