@@ -14,8 +14,9 @@ export const MESSAGE_BYTES = 512 * 1024;
 /**
  * Messages a reader of the log asks JetStream for at once (≤ 8 MiB of batches; the monitor's two
  * readers share a connection): 1,000 of them could be 512 MiB, and past 64 MiB waiting for one
- * connection the NATS server cuts it off as a slow consumer — a monitor starting on a backlog died of it. Counted in messages, not bytes: a
- * byte-bounded pull that cannot fit the next whole message stalls until its heartbeat is missed.
+ * connection the NATS server cuts it off as a slow consumer — a monitor starting on a backlog
+ * died of it. Counted in messages, not bytes: a byte-bounded pull that cannot fit the next whole
+ * message stalls until its heartbeat is missed.
  */
 export const LOG_PULL_MESSAGES = 16;
 

@@ -47,8 +47,8 @@ function apart(records: readonly LoggedPrediction[]): { requests: number; errors
  * ground truth was posted and their accuracy; each variant after the first tested against it
  * (two-proportion z-test). Requests mirrored to a variant (side `shadow`: a rollout's shadow
  * stage) are counted apart, under `mirrored`, and so are the requests a variant answered after
- * the one assigned to them failed (side `fallback`: a rollout's canary), under `fallbacks`. `variants` gives their order (the first is the
- * control); a variant never exposed still appears.
+ * the one assigned to them failed (side `fallback`: a rollout's canary), under `fallbacks`.
+ * `variants` gives their order (the first is the control); a variant never exposed still appears.
  */
 export function abReport(id: string, variants: readonly string[], records: readonly LoggedPrediction[], window: number): AbReport {
   const byVariant = new Map<string, Sides>(variants.map((name) => [name, { live: [], mirrored: [], fallbacks: [] }]));
